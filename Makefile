@@ -1,0 +1,80 @@
+# Fact-check Workbench: `make run` to use it, `make test` to test it.
+# Every target echoes the commands it runs.
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+PIP       := $(PY) -m pip
+MANAGE    := $(PY) manage.py
+SETTINGS  ?= factcheck.settings.local
+export DJANGO_SETTINGS_MODULE ?= $(SETTINGS)
+
+.DEFAULT_GOAL := help
+.PHONY: help run web worker beat test lint fmt bench shell migrate demo lock clean
+
+help:
+	@echo "make run     install, migrate, load demo data, start web + worker + beat (Ctrl-C stops all)"
+	@echo "make test    install test dependencies and run the whole test suite"
+	@echo "make lint    ruff check and format check"
+	@echo "make fmt     ruff fix and format"
+	@echo "make bench   run the benchmarks in benchmarks/"
+	@echo "make worker  start a Celery worker only"
+	@echo "make shell   Django shell"
+
+$(VENV)/.created:
+	@PYBIN=$$(scripts/find-python) || exit 1; \
+	echo "$$PYBIN -m venv $(VENV)"; \
+	"$$PYBIN" -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.base-installed: requirements/base.txt $(VENV)/.created
+	$(PIP) install --quiet -r requirements/base.txt
+	@touch $@
+
+$(VENV)/.test-installed: requirements/test.txt requirements/base.txt $(VENV)/.created
+	$(PIP) install --quiet -r requirements/test.txt
+	@touch $@ $(VENV)/.base-installed
+
+migrate: $(VENV)/.base-installed
+	$(MANAGE) preflight
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) seed_demo
+
+run: demo
+	@mkdir -p var/celery
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start --procfile Procfile --app-root .
+
+web: $(VENV)/.base-installed
+	$(MANAGE) runserver 127.0.0.1:8000
+
+worker: $(VENV)/.base-installed
+	$(VENV)/bin/celery -A factcheck worker --loglevel INFO
+
+beat: $(VENV)/.base-installed
+	$(VENV)/bin/celery -A factcheck beat --loglevel INFO
+
+test: $(VENV)/.test-installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.test-installed
+	@for script in benchmarks/*.py; do echo "$(PY) $$script"; $(PY) $$script || exit 1; done
+
+shell: $(VENV)/.base-installed
+	$(MANAGE) shell
+
+# Re-pin the closures after editing requirements/*.in (needs network access to PyPI).
+lock: $(VENV)/.created
+	scripts/lock-requirements
+
+clean:
+	rm -rf $(VENV) var/cache var/static

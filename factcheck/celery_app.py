@@ -1,0 +1,32 @@
+"""The Celery application: configured from Django settings (``CELERY_*``)."""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.signals import worker_ready
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings.local")
+
+app = Celery("factcheck")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.include = ["factcheck.lib.heartbeat"]
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _make_broker_folders(sender, **kwargs):
+    """The file-system broker (embedded mode) needs its folders before the first message."""
+    if str(sender.conf.broker_url).startswith("filesystem://"):
+        options = sender.conf.broker_transport_options
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+            if options.get(key):
+                Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@worker_ready.connect
+def _announce_worker(sender=None, **kwargs):
+    """A worker that just started counts as answering: /healthz need not wait for beat."""
+    from factcheck.lib.heartbeat import heartbeat_record
+
+    heartbeat_record(source="worker_ready")

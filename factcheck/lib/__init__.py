@@ -1,0 +1,1 @@
+"""Helpers shared by the apps (no models, no domain logic)."""

@@ -1,0 +1,41 @@
+"""Settings for the test suite.
+
+Embedded mode by default; with ``DATABASE_URL``/``REDIS_URL`` set the suite runs against
+PostgreSQL and Redis (CI runs it both ways).
+"""
+
+import tempfile
+from pathlib import Path
+
+from factcheck.settings.base import *  # noqa: F403
+from factcheck.settings.base import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, REDIS_URL
+
+SECRET_KEY = "test-only-not-secret"  # noqa: S105 (tests only)
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Static files come straight from the source folders (no collectstatic in tests).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
+# Each test session gets its own scratch area for the file-system broker.
+TEST_VAR_DIR = Path(tempfile.mkdtemp(prefix="factcheck-test-"))
+if not REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
+        "data_folder_in": str(TEST_VAR_DIR / "broker"),
+        "data_folder_out": str(TEST_VAR_DIR / "broker"),
+        "processed_folder": str(TEST_VAR_DIR / "processed"),
+        "control_folder": str(TEST_VAR_DIR / "control"),
+        "polling_interval": 0.1,
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "factcheck-test"}}
+CELERY_BEAT_SCHEDULE_FILENAME = str(TEST_VAR_DIR / "beat-schedule")

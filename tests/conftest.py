@@ -1,0 +1,72 @@
+"""Personas and shared fixtures.
+
+Personas: ``anonymous`` (the reading public), ``outsider`` (an account with no role),
+``reader``, ``reviewer``, ``editor`` and ``admin``. ``client_for(persona)`` gives a logged-in
+test client for any of them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from factcheck.lib.roles import ADMIN, EDITOR, READER, REVIEWER, role_assign, roles_sync
+from tests.factories import UserFactory
+
+PERSONAS = ("anonymous", "outsider", "reader", "reviewer", "editor", "admin")
+_ROLE_OF = {"reader": READER, "reviewer": REVIEWER, "editor": EDITOR, "admin": ADMIN}
+
+
+@pytest.fixture
+def roles(db):
+    return roles_sync()
+
+
+def _persona_user(name: str):
+    user = UserFactory(username=f"persona-{name}")
+    if name in _ROLE_OF:
+        role_assign(user, _ROLE_OF[name])
+    return user
+
+
+@pytest.fixture
+def outsider(roles):
+    return _persona_user("outsider")
+
+
+@pytest.fixture
+def reader(roles):
+    return _persona_user("reader")
+
+
+@pytest.fixture
+def reviewer(roles):
+    return _persona_user("reviewer")
+
+
+@pytest.fixture
+def editor(roles):
+    return _persona_user("editor")
+
+
+@pytest.fixture
+def admin_persona(roles):
+    return _persona_user("admin")
+
+
+@pytest.fixture
+def client_for(roles):
+    """``client_for("editor")`` -> a Client logged in as that persona (anonymous: none)."""
+    made: dict[str, Client] = {}
+
+    def make(persona: str) -> Client:
+        if persona not in PERSONAS:
+            raise ValueError(f"unknown persona {persona!r}")
+        if persona not in made:
+            client = Client()
+            if persona != "anonymous":
+                client.force_login(_persona_user(persona))
+            made[persona] = client
+        return made[persona]
+
+    return make
