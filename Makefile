@@ -56,7 +56,7 @@ beat: $(VENV)/.base-installed
 	$(VENV)/bin/celery -A factcheck beat --loglevel INFO
 
 test: $(VENV)/.test-installed
-	$(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=factcheck.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
