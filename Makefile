@@ -9,7 +9,7 @@ SETTINGS  ?= factcheck.settings.local
 export DJANGO_SETTINGS_MODULE ?= $(SETTINGS)
 
 .DEFAULT_GOAL := help
-.PHONY: help run web worker beat test lint fmt bench shell migrate demo lock clean
+.PHONY: help run web worker beat test lint fmt bench shell migrate demo lock clean e2e-tools
 
 help:
 	@echo "make run     install, migrate, load demo data, start web + worker + beat (Ctrl-C stops all)"
@@ -35,6 +35,14 @@ $(VENV)/.test-installed: requirements/test.txt requirements/base.txt $(VENV)/.cr
 	$(PIP) install --quiet -r requirements/test.txt
 	@touch $@ $(VENV)/.base-installed
 
+# Browser-test tools: axe-core from npm (pinned by tests/e2e/package-lock.json), Debian's Chromium.
+tests/e2e/node_modules/.installed: tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+	@touch $@
+
+e2e-tools: tests/e2e/node_modules/.installed
+	scripts/ensure-chromium
+
 migrate: $(VENV)/.base-installed
 	$(MANAGE) preflight
 	$(MANAGE) migrate --noinput
@@ -55,7 +63,7 @@ worker: $(VENV)/.base-installed
 beat: $(VENV)/.base-installed
 	$(VENV)/bin/celery -A factcheck beat --loglevel INFO
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed e2e-tools
 	DJANGO_SETTINGS_MODULE=factcheck.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-installed
@@ -77,4 +85,4 @@ lock: $(VENV)/.created
 	scripts/lock-requirements
 
 clean:
-	rm -rf $(VENV) var/cache var/static
+	rm -rf $(VENV) var/cache var/static tests/e2e/node_modules test-artifacts
