@@ -6,7 +6,10 @@ from pathlib import Path
 from celery import Celery
 from celery.signals import worker_ready
 
+from factcheck.lib import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings.local")
+broker.register()
 
 app = Celery("factcheck")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -17,7 +20,7 @@ app.autodiscover_tasks()
 @app.on_after_configure.connect
 def _make_broker_folders(sender, **kwargs):
     """The file-system broker (embedded mode) needs its folders before the first message."""
-    if str(sender.conf.broker_url).startswith("filesystem://"):
+    if str(sender.conf.broker_url).startswith(f"{broker.SCHEME}://"):
         options = sender.conf.broker_transport_options
         for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if options.get(key):

@@ -12,7 +12,8 @@ _DEV_KEYS = {"", "local-development-only-not-secret", "test-only-not-secret"}
 
 
 def _is_production() -> bool:
-    return settings.SETTINGS_MODULE.endswith(".production")
+    # SETTINGS_MODULE is None when settings were configured in code (some test harnesses).
+    return (settings.SETTINGS_MODULE or "").endswith(".production")
 
 
 @register(Tags.security, deploy=False)

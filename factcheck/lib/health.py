@@ -30,7 +30,7 @@ def broker_check(timeout: float = 2.0) -> tuple[bool, str]:
     from factcheck.celery_app import app
 
     url = settings.CELERY_BROKER_URL
-    if url.startswith("filesystem://"):
+    if url.startswith("fsq://"):
         folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
         try:
             os.makedirs(folder, exist_ok=True)
@@ -38,7 +38,7 @@ def broker_check(timeout: float = 2.0) -> tuple[bool, str]:
             return False, f"broker folder {folder} is not usable: {exc.strerror}"
         if not os.access(folder, os.W_OK):
             return False, f"broker folder {folder} is not writable"
-        return True, "filesystem"
+        return True, "file-system broker"
     try:
         with app.connection_for_write(
             url, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS

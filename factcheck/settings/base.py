@@ -118,7 +118,8 @@ if REDIS_URL:
     }
 else:
     _broker_dir = VAR_DIR / "celery" / "broker"
-    CELERY_BROKER_URL = "filesystem://"
+    # kombu's file-system transport with atomic writes (factcheck/lib/broker.py).
+    CELERY_BROKER_URL = "fsq://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
@@ -230,6 +231,15 @@ FACTCHECK_FETCH_USER_AGENT = env_str("FACTCHECK_FETCH_USER_AGENT") or (
 )
 # Hosts exempt from the private-address guard, as "host:port" pairs (tests, intranets).
 FACTCHECK_FETCH_ALLOW_HOSTS = env_list("FACTCHECK_FETCH_ALLOW_HOSTS")
+
+# Article ingestion: the largest upload, pasted text or fetched page accepted (bytes).
+FACTCHECK_INGEST_MAX_BYTES = env_int("FACTCHECK_INGEST_MAX_BYTES", 5 * 1024 * 1024)
+# Sentences scoring at or above this become claims; unset = the model's DEFAULT_THRESHOLD.
+FACTCHECK_CHECKWORTHINESS_THRESHOLD = (
+    env_float("FACTCHECK_CHECKWORTHINESS_THRESHOLD", 0.5)
+    if env_str("FACTCHECK_CHECKWORTHINESS_THRESHOLD")
+    else None
+)
 
 LOGGING = {
     "version": 1,

@@ -57,7 +57,7 @@ def test_preflight_names_redis_url_when_the_broker_is_unreachable(tmp_path):
 def test_preflight_passes_in_embedded_mode(tmp_path):
     result = manage("preflight", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "database: sqlite3; broker: filesystem://" in result.stdout
+    assert "database: sqlite3; broker: fsq://" in result.stdout
 
 
 def test_a_malformed_database_url_is_one_line_naming_the_variable(tmp_path):

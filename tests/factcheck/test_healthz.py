@@ -53,7 +53,7 @@ def test_it_answers_503_naming_the_broker_when_the_broker_is_unreachable(
     client, settings, tmp_path
 ):
     heartbeat_record(source="test")
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+    if settings.CELERY_BROKER_URL.startswith("fsq://"):
         blocker = tmp_path / "not-a-folder"
         blocker.write_text("a file where the broker folder should be")
         settings.CELERY_BROKER_TRANSPORT_OPTIONS = {
