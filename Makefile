@@ -74,8 +74,11 @@ fmt: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Runs every benchmark, then fails if any of them reported a missed target.
 bench: $(VENV)/.test-installed
-	@for script in benchmarks/*.py; do echo "$(PY) $$script"; $(PY) $$script || exit 1; done
+	@failed=""; for script in benchmarks/*.py; do \
+	  echo "$(PY) $$script"; $(PY) $$script || failed="$$failed $$script"; \
+	done; if [ -n "$$failed" ]; then echo "targets missed in:$$failed"; exit 1; fi
 
 shell: $(VENV)/.base-installed
 	$(MANAGE) shell

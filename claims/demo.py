@@ -33,6 +33,8 @@ class DemoReport:
     new_passwords: dict[str, str] = field(default_factory=dict)
     existing_users: list[str] = field(default_factory=list)
     articles: list[tuple[str, bool]] = field(default_factory=list)
+    # Claims of the demo article taken through the review workflow by this run.
+    reviewed: int = 0
 
 
 @transaction.atomic
@@ -50,9 +52,169 @@ def demo_seed() -> DemoReport:
         else:
             report.existing_users.append(username)
         role_assign(user, role)
-    text = (DEMO_DIR / DEMO_ARTICLE["file"]).read_text(encoding="utf-8")
+    # The full pipeline, as for an uploaded file: decode, split, score, claims.
+    path = DEMO_DIR / DEMO_ARTICLE["file"]
     result = article_ingest(
-        title=DEMO_ARTICLE["title"], text=text, author=DEMO_ARTICLE["author"], is_demo=True
+        title=DEMO_ARTICLE["title"],
+        file_bytes=path.read_bytes(),
+        filename=path.name,
+        author=DEMO_ARTICLE["author"],
+        is_demo=True,
     )
     report.articles.append((result.article.slug, result.created))
+    report.reviewed = demo_review(result.article)
+    demo_reader_details(result.article)
     return report
+
+
+# The example article carried through the workflow. Every verdict says it is a demonstration.
+DEMO_NOTE = "Demonstration verdict, written to show the workbench: not a real fact-check."
+DEMO_REVIEWS = [
+    {
+        "passage": "The presence of NATO troops in Ukraine has become a subject of "
+        "international debate and speculation.",
+        "author": "demo-editor",
+        "approver": "demo-editor2",
+        "rating": "mostly-true",
+        "summary": "(Demo) There is a public debate, but about whether allies might send "
+        "troops, not about a NATO deployment.",
+        "rationale": "Allied leaders have publicly discussed whether troops could be sent; NATO "
+        "as an alliance describes its support as political, financial and military aid and "
+        "training, not a deployment of its forces in Ukraine.",
+        "evidence": [
+            ("https://www.nato.int/cps/en/natohq/topics_37750.htm", "context"),
+            ("https://en.wikipedia.org/wiki/Ukraine%E2%80%93NATO_relations", "context"),
+        ],
+        "publish": True,
+        # Then corrected, so the reader site's corrections log has an entry to show.
+        "correction": {
+            "author": "demo-editor",
+            "approver": "demo-editor2",
+            "rating": "mixed",
+            "summary": "(Demo) The debate is about whether individual allies might send "
+            "troops; NATO as an alliance has no troops deployed in Ukraine.",
+            "note": "(Demo) The first version rated this Mostly true. The debate it mentions is "
+            "about individual allies, not NATO troops, so the claim is only partly accurate.",
+        },
+    },
+    {
+        "passage": "The assistance provided by NATO troops signifies support for Ukraine\u2019s "
+        "territorial integrity and sovereignty.",
+        "author": "demo-reviewer",
+        "approver": "demo-editor",
+        "rating": "unsupported",
+        "summary": "(Demo) The article cites no source for assistance by NATO troops in Ukraine.",
+        "rationale": "The post names no deployment, unit or source. Support by individual allies "
+        "(equipment, training outside Ukraine) is documented; assistance by NATO troops in "
+        "Ukraine is not.",
+        "evidence": [("https://www.nato.int/cps/en/natohq/topics_37750.htm", "refutes")],
+        "publish": True,
+    },
+    {
+        "passage": "Collaborating with NATO forces offers an opportunity to enhance their "
+        "military capabilities and gain valuable expertise.",
+        "author": "demo-reviewer",
+        "rating": "mixed",
+        "summary": "(Demo) Joint training exists, mostly outside Ukraine.",
+        "rationale": "Draft: training programmes run by allies are documented; check where.",
+        "evidence": [],
+        "note": "@demo-editor could you look at the training sources before I submit?",
+        "publish": False,
+    },
+]
+
+
+def _demo_claim(article, passage: str, user):
+    from claims.models import Claim
+    from claims.services import claim_create_from_selection
+
+    start = article.text.find(passage)
+    if start < 0:
+        return None
+    end = start + len(passage)
+    existing = Claim.objects.filter(article=article, start=start, end=end).first()
+    if existing is not None:
+        return existing
+    covering = Claim.objects.filter(article=article, start__lte=start, end__gte=end).first()
+    if covering is not None:  # the model found a longer passage: review that claim
+        return covering
+    if Claim.objects.filter(article=article, start__lt=end, end__gt=start).exists():
+        return None
+    return claim_create_from_selection(
+        article=article, start=start, end=end, text=passage, user=user
+    )
+
+
+def demo_review(article) -> int:
+    """Evidence, notes and verdicts on a few claims of the demo article (once)."""
+    from claims import services
+    from claims.models import RatingLevel, Verdict
+
+    if Verdict.objects.filter(claim__article=article).exists():
+        return 0
+    levels = {level.slug: level for level in RatingLevel.objects.filter(scale__is_active=True)}
+    users = {u.username: u for u in get_user_model().objects.filter(username__startswith="demo-")}
+    done = 0
+    for review in DEMO_REVIEWS:
+        author = users[review["author"]]
+        claim = _demo_claim(article, review["passage"], author)
+        if claim is None or review["rating"] not in levels:
+            continue  # the model found other sentences, or the default scale was replaced
+        services.claim_start_review(claim=claim, user=author)
+        for url, stance in review["evidence"]:
+            services.evidence_add(claim=claim, user=author, url=url, stance=stance, note=DEMO_NOTE)
+        if review.get("note"):
+            services.note_add(claim=claim, user=author, body=review["note"])
+        services.verdict_save(
+            claim=claim,
+            user=author,
+            rating=levels[review["rating"]],
+            summary=review["summary"],
+            rationale=f"{review['rationale']}\n\n{DEMO_NOTE}",
+        )
+        if review["publish"]:
+            services.claim_submit_for_approval(claim=claim, user=author)
+            services.claim_publish(claim=claim, user=users[review["approver"]])
+        correction = review.get("correction")
+        if correction and correction["rating"] in levels:
+            corrector = users[correction["author"]]
+            services.verdict_save(
+                claim=claim,
+                user=corrector,
+                rating=levels[correction["rating"]],
+                summary=correction["summary"],
+                rationale=f"{review['rationale']}\n\n{DEMO_NOTE}",
+                correction_note=correction["note"],
+            )
+            services.claim_submit_for_approval(claim=claim, user=corrector)
+            services.claim_publish(claim=claim, user=users[correction["approver"]])
+        done += 1
+    return done
+
+
+DEMO_PUBLISHER = "The Prepared Homestead (demo)"
+DEMO_TOPICS = ("Ukraine", "Security and defence")
+
+
+def demo_reader_details(article) -> None:
+    """A publisher and topics for the demo article, so the reader site's filters have
+    something to offer (once: a reviewer's later changes are kept)."""
+    from claims import services
+    from sources.models import Source
+
+    if article.publisher_id or article.topics.exists():
+        return
+    publisher = Source.objects.filter(name=DEMO_PUBLISHER).first()
+    if publisher is None:
+        publisher = Source(
+            name=DEMO_PUBLISHER,
+            kind=Source.Kind.BLOG,
+            notes="Demonstration content: the publisher of the example article.",
+        )
+        publisher.full_clean()
+        publisher.save()
+    editor = get_user_model().objects.get(username="demo-editor")
+    topics = [services.topic_get_or_create(name=name) for name in DEMO_TOPICS]
+    services.article_reader_details_update(
+        article=article, user=editor, topics=topics, publisher=publisher
+    )

@@ -3,10 +3,35 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
 from factcheck.lib.models import TimeStampedModel
+
+
+class TopicQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TopicQuerySet:
+        """Topics are public labels: readers filter the fact-checks by them."""
+        return self.all()
+
+
+class Topic(TimeStampedModel):
+    """A subject (elections, health, ...) an article is about; reviewers tag articles with
+    topics and readers filter the latest fact-checks by them."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -41,6 +66,17 @@ class Article(TimeStampedModel):
     is_demo = models.BooleanField(
         default=False, help_text="Demonstration content, not a real fact-check."
     )
+    # Reader site: who published the article (a filter of the home page; set by reviewers
+    # or admins) and what it is about. Django's FK index serves "articles of a publisher".
+    publisher = models.ForeignKey(
+        "sources.Source",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+        help_text="The publisher or organisation the article comes from.",
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
 
     objects = ArticleQuerySet.as_manager()
 
@@ -71,6 +107,19 @@ class Claim(TimeStampedModel):
         PUBLISHED = "published", "Published"
         DISMISSED = "dismissed", "Dismissed"
 
+    class Origin(models.TextChoices):
+        AUTO = "auto", "Found by the check-worthiness model"
+        PROMOTED = "promoted", "Promoted from a scored sentence"
+        SELECTED = "selected", "Selected by a reviewer"
+
+    class AnchorMatch(models.TextChoices):
+        """How the claim was found in its article's text (re-anchoring after a revision)."""
+
+        ORIGINAL = "original", "Found when the article was ingested"
+        CONTEXT = "context", "Same words and context in a new revision"
+        EXACT = "exact", "Same words, moved, in a new revision"
+        FUZZY = "fuzzy", "Similar words in a new revision (the text changed)"
+
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
     # Invariant: article.text[start:end] == text.
     start = models.PositiveIntegerField()
@@ -90,6 +139,24 @@ class Claim(TimeStampedModel):
     )
     # Optimistic locking: every edit bumps it; a save from an older version is refused.
     version = models.PositiveIntegerField(default=1)
+    origin = models.CharField(max_length=10, choices=Origin, default=Origin.AUTO)
+    anchor_match = models.CharField(
+        max_length=10, choices=AnchorMatch, default=AnchorMatch.ORIGINAL
+    )
+    # Set when a new revision of the article no longer contains the claim: it stays on the
+    # revision it was found in, with its evidence and verdicts, and is listed for reviewers.
+    is_orphaned = models.BooleanField(default=False)
+    # Why a reviewer dismissed the claim (required by ``claim_dismiss``).
+    dismissed_reason = models.TextField(blank=True)
+    # Set when the claim was merged into another one (it is dismissed, its evidence moved).
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    # The rating of the claim's current verdict (open draft, else published), kept by the
+    # verdict services so the queue can filter and show it without a join per row.
+    rating = models.ForeignKey(
+        "RatingLevel", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = ClaimQuerySet.as_manager()
 
@@ -104,11 +171,545 @@ class Claim(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["article", "start", "end"], name="claim_unique_span_per_article"
             ),
+            models.CheckConstraint(
+                condition=~Q(status="dismissed") | ~Q(dismissed_reason=""),
+                name="claim_dismissed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(duplicate_of__isnull=True) | ~Q(duplicate_of=F("id")),
+                name="claim_not_duplicate_of_itself",
+            ),
         ]
         indexes = [
             # The reviewer queue filters by status and sorts by recency.
             models.Index(fields=["status", "-updated_at"], name="claim_status_updated_idx"),
+            # The queue's default order with no filter: most recently changed first.
+            models.Index(fields=["-updated_at", "-id"], name="claim_updated_idx"),
+            # "Mine" and per-reviewer queue filters: a reviewer's claims, by status.
+            models.Index(fields=["assignee", "status"], name="claim_assignee_status_idx"),
+            # The queue sorted by check-worthiness (highest first).
+            models.Index(fields=["-checkworthiness", "-id"], name="claim_checkworthiness_idx"),
+            # The queue filtered by rating.
+            models.Index(fields=["rating", "-updated_at"], name="claim_rating_updated_idx"),
+            # On PostgreSQL the text search uses a GIN full-text index created by migration
+            # 0005 (vendor-guarded RunPython): to_tsvector('english', text).
         ]
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    def clean(self) -> None:
+        super().clean()
+        check_span(self, self.article if self.article_id else None)
+
+
+def check_span(row, article: Article | None) -> None:
+    """The invariant of every offset-bearing row: ``text == article.text[start:end]``."""
+    if row.start is None or row.end is None:
+        return
+    if row.end <= row.start:
+        raise ValidationError({"end": "The passage is empty: its end must come after its start."})
+    if article is None:
+        return
+    if row.end > len(article.text):
+        raise ValidationError({"end": "The passage runs past the end of the article."})
+    if article.text[row.start : row.end] != row.text:
+        raise ValidationError(
+            {"text": "The passage does not match the article's text at these offsets."}
+        )
+
+
+class SentenceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> SentenceQuerySet:
+        """Scored sentences are reviewer material: unpublished by nature."""
+        if user is not None and user.is_authenticated and user.has_perm("claims.view_claim"):
+            return self.all()
+        return self.none()
+
+
+class ArticleSentence(models.Model):
+    """Every sentence of an article with its check-worthiness score.
+
+    Sentences at or above the threshold became claims when the article was ingested; the
+    others wait here so a reviewer can promote one. ``claim`` is set on a sentence that is (or
+    is covered by) a claim.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sentences")
+    # Invariant: article.text[start:end] == text.
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+    score = models.FloatField()
+    claim = models.ForeignKey(
+        "Claim", null=True, blank=True, on_delete=models.SET_NULL, related_name="sentences"
+    )
+
+    objects = SentenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article_id", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="sentence_span_not_empty"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1), name="sentence_score_0_to_1"
+            ),
+            # Also serves the reviewer page: an article's sentences in reading order.
+            models.UniqueConstraint(fields=["article", "start"], name="sentence_unique_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def clean(self) -> None:
+        super().clean()
+        check_span(self, self.article if self.article_id else None)
+
+
+class CitedLinkQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CitedLinkQuerySet:
+        """Cited links are part of the published article, like its text."""
+        return self.all()
+
+
+class CitedLink(models.Model):
+    """A link as it appears in an article: what was written, its anchor text and where."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="cited_links")
+    link = models.ForeignKey("sources.Link", on_delete=models.PROTECT, related_name="citations")
+    # The href as written in the page (before resolving against the article's URL).
+    href = models.CharField(max_length=2000)
+    # Invariant: article.text[start:end] == anchor_text.
+    anchor_text = models.TextField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    # The claim the link sits in (or directly follows, as its citation), if any.
+    claim = models.ForeignKey(
+        "Claim", null=True, blank=True, on_delete=models.SET_NULL, related_name="cited_links"
+    )
+
+    objects = CitedLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article_id", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="citedlink_span_not_empty"
+            ),
+            models.UniqueConstraint(
+                fields=["article", "start", "end", "link"], name="citedlink_unique_per_span"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.anchor_text[:40]} -> {self.href[:80]}"
+
+    @property
+    def text(self) -> str:
+        return self.anchor_text
+
+    def clean(self) -> None:
+        super().clean()
+        check_span(self, self.article if self.article_id else None)
+
+
+class IngestJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> IngestJobQuerySet:
+        """Whoever may add articles sees the desk's fetch jobs."""
+        if user is not None and user.is_authenticated and user.has_perm("claims.add_article"):
+            return self.all()
+        return self.none()
+
+
+class IngestJob(TimeStampedModel):
+    """Fetching an article by URL, done by a background job; the row records the outcome."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    url = models.URLField(max_length=2000)
+    title = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    error = models.TextField(blank=True)
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="ingest_jobs"
+    )
+    # False when the fetched text was already stored (the existing article is linked).
+    article_created = models.BooleanField(default=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IngestJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in {self.State.DONE, self.State.FAILED}
+
+
+# ----------------------------------------------------------------------- rating scales
+
+HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Give a colour as #rrggbb.")
+
+
+class RatingScaleQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RatingScaleQuerySet:
+        """Scales are public: readers see the labels and definitions of published ratings."""
+        return self.all()
+
+    def active(self) -> RatingScale | None:
+        return self.filter(is_active=True).first()
+
+
+class RatingScale(TimeStampedModel):
+    """A set of rating levels; verdicts are drafted on the one active scale."""
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=False)
+
+    objects = RatingScaleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_active", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="ratingscale_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RatingLevelQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RatingLevelQuerySet:
+        return self.all()
+
+
+class RatingLevel(models.Model):
+    """One rating (True, Mostly false, ...): label, numeric value, colour and definition."""
+
+    class TextColour(models.TextChoices):
+        WHITE = "#ffffff", "White"
+        BLACK = "#000000", "Black"
+
+    scale = models.ForeignKey(RatingScale, on_delete=models.CASCADE, related_name="levels")
+    label = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100)
+    # Higher is truer on the true/false axis; levels off that axis (Unsupported,
+    # Satire/Opinion) sit below the worst level.
+    value = models.SmallIntegerField()
+    is_best = models.BooleanField(default=False)
+    is_worst = models.BooleanField(default=False)
+    colour = models.CharField(max_length=7, validators=[HEX_COLOUR])
+    # The text drawn on the colour (chosen for contrast; a test checks WCAG AA).
+    text_colour = models.CharField(max_length=7, choices=TextColour, default=TextColour.WHITE)
+    definition = models.TextField()
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = RatingLevelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["scale_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "slug"], name="ratinglevel_unique_slug"),
+            models.UniqueConstraint(fields=["scale", "label"], name="ratinglevel_unique_label"),
+            models.UniqueConstraint(
+                fields=["scale"], condition=Q(is_best=True), name="ratinglevel_one_best"
+            ),
+            models.UniqueConstraint(
+                fields=["scale"], condition=Q(is_worst=True), name="ratinglevel_one_worst"
+            ),
+            models.CheckConstraint(
+                condition=~(Q(is_best=True) & Q(is_worst=True)), name="ratinglevel_best_or_worst"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# ---------------------------------------------------------------------------- evidence
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> EvidenceQuerySet:
+        """Evidence follows its claim: readers see the evidence of published claims only."""
+        return self.filter(claim__in=Claim.objects.visible_to(user))
+
+
+class Evidence(TimeStampedModel):
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "Supports the claim"
+        REFUTES = "refutes", "Refutes the claim"
+        CONTEXT = "context", "Gives context"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    # The normalised URL, watched by the link checker (sources.fetching.normalize_url).
+    link = models.ForeignKey("sources.Link", on_delete=models.PROTECT, related_name="evidence")
+    # Found by the URL's registrable domain (sources.registry.source_for_url).
+    source = models.ForeignKey("sources.Source", on_delete=models.PROTECT, related_name="evidence")
+    stance = models.CharField(max_length=10, choices=Stance)
+    quote = models.TextField("quoted passage", blank=True)
+    note = models.TextField(blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim_id", "created_at", "id"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            # Also serves "the evidence of a claim" (claim first).
+            models.UniqueConstraint(
+                fields=["claim", "link"], name="evidence_unique_link_per_claim"
+            ),
+        ]
+        # link_id and source_id get Django's FK indexes: "evidence using this link" is what
+        # the link checker's "evidence at risk" asks.
+
+    def __str__(self) -> str:
+        return f"{self.get_stance_display()}: {self.link_id}"
+
+
+# ---------------------------------------------------------------------------- verdicts
+
+
+class VerdictQuerySet(models.QuerySet):
+    def visible_to(self, user) -> VerdictQuerySet:
+        """Reviewers see every version; everyone else the published and superseded versions
+        of published claims (superseded ones are the public correction history)."""
+        if user is not None and user.is_authenticated and user.has_perm("claims.view_claim"):
+            return self.all()
+        return self.filter(
+            claim__status=Claim.Status.PUBLISHED,
+            state__in=[Verdict.State.PUBLISHED, Verdict.State.SUPERSEDED],
+            published_at__isnull=False,
+        )
+
+
+class Verdict(TimeStampedModel):
+    """One version of a claim's verdict. A published version is never edited: a correction
+    is a new version, published with a public correction note, that supersedes it."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+        PUBLISHED = "published", "Published"
+        SUPERSEDED = "superseded", "Superseded"
+
+    OPEN_STATES = (State.DRAFT, State.AWAITING_APPROVAL)
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verdicts")
+    # 1 for the first verdict of a claim, 2 for its first correction, ...
+    number = models.PositiveIntegerField("version number", default=1)
+    rating = models.ForeignKey(RatingLevel, on_delete=models.PROTECT, related_name="verdicts")
+    summary = models.CharField(max_length=280)
+    rationale = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="authored_verdicts",
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="approved_verdicts",
+    )
+    state = models.CharField(max_length=20, choices=State, default=State.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # The published version this one corrects, and the public note saying what changed.
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    correction_note = models.TextField(blank=True)
+    # Optimistic locking: every edit bumps it; a save from an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = VerdictQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim_id", "-number"]
+        constraints = [
+            # Also serves "the versions of a claim's verdict", newest first.
+            models.UniqueConstraint(fields=["claim", "number"], name="verdict_unique_number"),
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(state="published"), name="verdict_one_published"
+            ),
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=Q(state__in=["draft", "awaiting_approval"]),
+                name="verdict_one_open",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["published", "superseded"]) | Q(published_at__isnull=False),
+                name="verdict_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(supersedes__isnull=True) | ~Q(correction_note=""),
+                name="verdict_correction_has_note",
+            ),
+        ]
+        indexes = [
+            # The reader home page and the new fact-checks feed: published versions, newest
+            # first (partial: drafts and superseded versions are never listed there).
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(state="published"),
+                name="verdict_public_latest_idx",
+            ),
+            # The reader home page filtered by rating, newest first.
+            models.Index(
+                fields=["rating", "-published_at"],
+                condition=Q(state="published"),
+                name="verdict_public_rating_idx",
+            ),
+            # The public corrections log and feed: versions that correct another, newest first.
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(supersedes__isnull=False),
+                name="verdict_corrections_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Verdict v{self.number} on claim #{self.claim_id}: {self.summary[:60]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+# ------------------------------------------------------------------------------- notes
+
+
+class NoteQuerySet(models.QuerySet):
+    def visible_to(self, user) -> NoteQuerySet:
+        """Notes are the desk's internal discussion: reviewers only."""
+        if user is not None and user.is_authenticated and user.has_perm("claims.view_claim"):
+            return self.all()
+        return self.none()
+
+
+class Note(TimeStampedModel):
+    class Format(models.TextChoices):
+        PLAIN = "plain", "Plain text"
+        MARKDOWN = "markdown", "Markdown"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Stored as written; rendered (Markdown, then sanitised with nh3) when shown.
+    body = models.TextField()
+    format = models.CharField(max_length=10, choices=Format, default=Format.PLAIN)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in_notes"
+    )
+
+    objects = NoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:80]
+
+
+# ------------------------------------------------------------------------------- audit
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AuditEventQuerySet:
+        """The history is the desk's: reviewers only."""
+        if user is not None and user.is_authenticated and user.has_perm("claims.view_claim"):
+            return self.all()
+        return self.none()
+
+    def public_workflow(self) -> AuditEventQuerySet:
+        """The part of the history readers learn from ("how we checked this" on a published
+        claim's page): workflow steps of published claims only. The reader page shows them
+        as dates and counts, never their messages (names only with
+        ``FACTCHECK_SHOW_REVIEWER_NAMES``)."""
+        return self.filter(claim__status=Claim.Status.PUBLISHED, action__in=PUBLIC_ACTIONS)
+
+
+# The workflow steps behind a published verdict ("how we checked this"); notes, assignments
+# and other desk business stay internal.
+PUBLIC_ACTIONS = (
+    "claims.claim.created",
+    "claims.claim.review_started",
+    "claims.evidence.added",
+    "claims.evidence.moved",
+    "claims.verdict.drafted",
+    "claims.verdict.edited",
+    "claims.verdict.submitted",
+    "claims.verdict.returned",
+    "claims.verdict.published",
+    "claims.verdict.superseded",
+)
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, to which claim/article/row, with a before/after of what changed.
+
+    ``action`` is a dotted code: ``claims.verdict.published``. Rows are only ever added.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    action = models.CharField(max_length=100)
+    claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # {"field": [before, after], ...} or other details of the change.
+    changes = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The claim page's history timeline: one claim's events, newest first.
+            models.Index(fields=["claim", "-created_at"], name="audit_claim_created_idx"),
+            # An article's history (ingestion, claims made on it), newest first.
+            models.Index(fields=["article", "-created_at"], name="audit_article_created_idx"),
+            # "What happened to this row": events about one evidence/verdict/note.
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"

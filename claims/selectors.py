@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from claims.models import Article, Claim
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    Expression,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.expressions import Col
+from django.db.models.functions import Coalesce
+
+from claims.models import (
+    Article,
+    ArticleSentence,
+    AuditEvent,
+    CitedLink,
+    Claim,
+    Evidence,
+    IngestJob,
+    Note,
+    RatingLevel,
+    Verdict,
+)
+from sources.models import Link
 
 
 def article_list(*, user) -> QuerySet[Article]:
@@ -30,3 +58,393 @@ def article_paragraphs(article: Article) -> list[str]:
     """The canonical text as blocks separated by blank lines (for display only)."""
     blocks = [block.strip() for block in article.text.replace("\r\n", "\n").split("\n\n")]
     return [block for block in blocks if block]
+
+
+# --------------------------------------------------------------------- reviewer article page
+
+_BLOCK_SEPARATOR_RE = re.compile(r"\n[^\S\n]*\n\s*")
+
+
+@dataclass
+class Segment:
+    """A run of canonical text covered by the same claims: ``text == article.text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+    claims: list[Claim] = field(default_factory=list)
+    # Claims that end with this segment: their label is shown right after it.
+    ending: list[Claim] = field(default_factory=list)
+
+    @property
+    def claim(self) -> Claim | None:
+        return self.claims[0] if self.claims else None
+
+
+def text_blocks(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` spans of the blocks (paragraphs) of a canonical text."""
+    blocks, start = [], 0
+    for match in _BLOCK_SEPARATOR_RE.finditer(text):
+        if match.start() > start:
+            blocks.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        blocks.append((start, len(text)))
+    return blocks
+
+
+def article_segments(text: str, claims: Iterable[Claim]) -> list[list[Segment]]:
+    """The text as blocks of segments, cut wherever a claim starts or ends.
+
+    Overlapping claims are allowed: a segment lists every claim covering it (narrowest
+    first). Built from offsets only, so highlighting is exact; the template escapes the text.
+    """
+    claims = sorted(claims, key=lambda c: (c.start, c.end))
+    cuts: dict[int, list[Claim]] = {}
+    for claim in claims:
+        cuts.setdefault(claim.start, [])
+        cuts.setdefault(claim.end, [])
+    blocks = []
+    for block_start, block_end in text_blocks(text):
+        points = sorted({block_start, block_end} | {p for p in cuts if block_start < p < block_end})
+        segments = []
+        for start, end in itertools.pairwise(points):
+            covering = sorted(
+                (c for c in claims if c.start < end and start < c.end),
+                key=lambda c: (c.end - c.start, c.pk or 0),
+            )
+            segments.append(
+                Segment(
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    claims=covering,
+                    ending=[c for c in covering if c.end == end],
+                )
+            )
+        blocks.append(segments)
+    return blocks
+
+
+def article_review_get(*, user, pk: int) -> Article:
+    """An article for the reviewer page (raises ``Article.DoesNotExist``)."""
+    return Article.objects.visible_to(user).select_related("previous_revision").get(pk=pk)
+
+
+def article_revisions(article: Article, *, limit: int = 50) -> list[Article]:
+    """Earlier revisions of ``article``, newest first (one query per revision, bounded)."""
+    chain, current = [], article.previous_revision
+    while current is not None and len(chain) < limit:
+        chain.append(current)
+        current = current.previous_revision
+    return chain
+
+
+def article_review_context(*, user, article: Article) -> dict:
+    claims = list(
+        Claim.objects.visible_to(user)
+        .filter(article=article, is_orphaned=False)
+        .select_related("assignee", "rating")
+        .order_by("start", "end", "id")
+    )
+    revisions = article_revisions(article)
+    orphaned = list(
+        Claim.objects.visible_to(user)
+        .filter(article__in=[article, *revisions], is_orphaned=True)
+        .select_related("article")
+        .order_by("-article__created_at", "start")
+    )
+    sentences = list(
+        ArticleSentence.objects.visible_to(user).filter(article=article).order_by("start")
+    )
+    cited_links = list(
+        CitedLink.objects.visible_to(user)
+        .filter(article=article)
+        .select_related("link", "claim")
+        .order_by("start", "id")
+    )
+    newer = Article.objects.visible_to(user).filter(previous_revision=article).first()
+    return {
+        "article": article,
+        "blocks": article_segments(article.text, claims),
+        "claims": claims,
+        "orphaned_claims": orphaned,
+        "sentences": sentences,
+        "candidate_sentences": [s for s in sentences if s.claim_id is None],
+        "cited_links": cited_links,
+        "revisions": revisions,
+        "newer_revision": newer,
+    }
+
+
+def ingest_job_get(*, user, pk: int) -> IngestJob:
+    """Raises ``IngestJob.DoesNotExist``."""
+    return IngestJob.objects.visible_to(user).select_related("article", "requested_by").get(pk=pk)
+
+
+# ----------------------------------------------------------------------- reviewer queue
+
+
+def _links_shown_as(*states: str) -> QuerySet[Link]:
+    """Links whose state, as shown to the desk (an editor's override wins), is one of
+    ``states``."""
+    links = Link.objects.all()
+    if hasattr(links, "with_effective_state"):
+        return links.with_effective_state().filter(shown_state__in=states).order_by()
+    return links.filter(state__in=states).order_by()
+
+
+def _risky_links() -> QuerySet[Link]:
+    """The link checker's definition of "evidence at risk" (``sources.selectors``)."""
+    try:
+        from sources.selectors import risky_links
+    except ImportError:  # link health not installed: dead links are the risk
+        return _links_shown_as(Link.State.DEAD)
+    return risky_links()
+
+
+def link_trouble_exists() -> Exists:
+    """The claim has evidence whose link is dead or failing (as shown to the desk)."""
+    return Exists(
+        Evidence.objects.filter(
+            claim=OuterRef("pk"),
+            link__in=_links_shown_as(Link.State.DEAD, Link.State.FAILING),
+        )
+    )
+
+
+def evidence_at_risk_exists() -> Exists:
+    """A published claim resting on evidence at risk (dead, or moved to another site)."""
+    return Exists(
+        Evidence.objects.filter(
+            claim=OuterRef("pk"),
+            claim__status=Claim.Status.PUBLISHED,
+            link__in=_risky_links(),
+        )
+    )
+
+
+def _count_of(model, **filters) -> Coalesce:
+    rows = (
+        model.objects.filter(claim=OuterRef("pk"), **filters)
+        .order_by()
+        .values("claim")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), 0)
+
+
+def claim_queue(*, user) -> QuerySet[Claim]:
+    """The reviewer queue's claims, for the filters to narrow and order and the paginator to
+    count and slice; :func:`claim_queue_rows` then loads one page with what the rows show."""
+    return Claim.objects.visible_to(user).order_by("-updated_at", "-id")
+
+
+def claim_queue_rows(*, user, page: QuerySet[Claim]) -> list[Claim]:
+    """One page of the queue (``page``: the filtered, ordered and sliced queryset) with what
+    each row shows: article, assignee, rating, evidence and note counts, link flags. One
+    query, whatever the page size.
+
+    The page is a sub-select of ids (``WHERE id IN (SELECT id ... LIMIT n OFFSET k)``) and
+    the counts and flags are computed on the outer query, so PostgreSQL runs them for the
+    page's rows only. Computed on the filtered query itself, they made the planner (which
+    costs them for every matching row, before the LIMIT) hash the evidence of every claim
+    with a dead, failing or risky link: 80 ms a page on 100,000 claims instead of 2 ms
+    (``benchmarks/pages.py``).
+    """
+    ordering = page.query.order_by or ("-updated_at", "-id")
+    return list(
+        Claim.objects.visible_to(user)
+        .filter(pk__in=page.values("pk"))
+        .select_related("article", "assignee", "rating")
+        # What a row shows (``claims.templatetags.review.queue_rows``), nothing more.
+        .only(
+            *("id", "text", "status", "checkworthiness", "updated_at", "article_id"),
+            *("assignee_id", "rating_id", "article__title", "article__is_demo"),
+            *("assignee__username", "rating__label"),
+        )
+        .annotate(
+            evidence_count=_count_of(Evidence),
+            note_count=_count_of(Note),
+            has_link_trouble=link_trouble_exists(),
+            evidence_at_risk=evidence_at_risk_exists(),
+        )
+        .order_by(*ordering)
+    )
+
+
+class StoredSearchVector(Expression):
+    """``claims_claim.search_vector``: the claim text's tsvector, stored by PostgreSQL
+    (a generated column with a GIN index, migration 0007). Not a model field, so it is never
+    loaded with a claim; this resolves to the column under whatever alias the claims table
+    has in the query (``U0`` inside a sub-select)."""
+
+    def resolve_expression(
+        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
+    ):
+        from django.contrib.postgres.search import SearchVectorField
+
+        field = SearchVectorField()
+        field.set_attributes_from_name("search_vector")
+        field.model = Claim
+        return Col(query.get_initial_alias(), field)
+
+
+def claim_text_search(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
+    """Full-text search on PostgreSQL (the stored vector of migration 0007, GIN-indexed),
+    ``icontains`` elsewhere."""
+    query = (query or "").strip()
+    if not query:
+        return queryset
+    if query.startswith("#") and query[1:].isdigit():
+        return queryset.filter(pk=int(query[1:]))
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery
+
+        return queryset.alias(search_vector=StoredSearchVector()).filter(
+            search_vector=SearchQuery(query, config="english", search_type="websearch")
+        )
+    # Elsewhere (SQLite): every word must occur, in any order.
+    for word in query.split()[:10]:
+        queryset = queryset.filter(text__icontains=word.strip('"'))
+    return queryset
+
+
+# -------------------------------------------------------------------------- claim page
+
+
+def claim_get(*, user, pk: int) -> Claim:
+    """A claim for its reviewer page (raises ``Claim.DoesNotExist``)."""
+    return (
+        Claim.objects.visible_to(user)
+        .select_related("article", "assignee", "rating", "duplicate_of")
+        .defer("article__text", "article__raw_html")
+        .get(pk=pk)
+    )
+
+
+def claim_context(*, user, claim: Claim, around: int = 2) -> tuple[list, list]:
+    """Up to ``around`` sentences before and after the claim (from the article's sentences;
+    the stored prefix/suffix when it has none)."""
+    window = 1500
+    rows = list(
+        ArticleSentence.objects.visible_to(user)
+        .filter(
+            article_id=claim.article_id,
+            start__lt=claim.end + window,
+            end__gt=max(0, claim.start - window),
+        )
+        .order_by("start")
+        .only("start", "end", "text")
+    )
+    before = [s.text for s in rows if s.end <= claim.start][-around:]
+    after = [s.text for s in rows if s.start >= claim.end][:around]
+    if not rows:
+        before = [claim.prefix] if claim.prefix else []
+        after = [claim.suffix] if claim.suffix else []
+    return before, after
+
+
+@dataclass
+class TimelineEntry:
+    event: AuditEvent
+    label: str
+    changes: list[tuple[str, object, object]]
+
+
+def _timeline_changes(changes: dict) -> list[tuple[str, object, object]]:
+    rows = []
+    for name, value in (changes or {}).items():
+        if isinstance(value, list) and len(value) == 2:
+            rows.append((name.replace("_", " "), value[0], value[1]))
+        else:
+            rows.append((name.replace("_", " "), None, value))
+    return rows
+
+
+def claim_history(*, user, claim: Claim, limit: int = 200) -> list[TimelineEntry]:
+    from claims.services.audit import ACTION_LABELS
+
+    events = (
+        AuditEvent.objects.visible_to(user)
+        .filter(claim=claim)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return [
+        TimelineEntry(
+            event=event,
+            label=ACTION_LABELS.get(event.action, event.action),
+            changes=_timeline_changes(event.changes),
+        )
+        for event in events
+    ]
+
+
+def claim_page_context(*, user, claim: Claim) -> dict:
+    """Everything the claim page shows, in a fixed number of queries."""
+    from claims.services import active_levels, reviewers
+
+    before, after = claim_context(user=user, claim=claim)
+    verdicts = list(
+        Verdict.objects.visible_to(user)
+        .filter(claim=claim)
+        .select_related("rating", "author", "approver")
+        .order_by("-number")
+    )
+    open_verdict = next((v for v in verdicts if v.is_open), None)
+    published = next((v for v in verdicts if v.state == Verdict.State.PUBLISHED), None)
+    return {
+        "claim": claim,
+        "article": claim.article,
+        "context_before": before,
+        "context_after": after,
+        "cited_links": list(
+            CitedLink.objects.visible_to(user)
+            .filter(claim=claim)
+            .select_related("link")
+            .order_by("start", "id")
+        ),
+        "evidence_list": list(
+            Evidence.objects.visible_to(user)
+            .filter(claim=claim)
+            .select_related("link", "source", "added_by")
+            .order_by("created_at", "id")
+        ),
+        "notes": list(
+            Note.objects.visible_to(user)
+            .filter(claim=claim)
+            .select_related("author")
+            .order_by("created_at", "id")
+        ),
+        "verdicts": verdicts,
+        "open_verdict": open_verdict,
+        "published_verdict": published,
+        "history": claim_history(user=user, claim=claim),
+        "reviewer_list": list(reviewers()),
+        "rating_levels": list(active_levels()),
+    }
+
+
+# --------------------------------------------------- public page (see claims/public_selectors.py)
+
+
+def rating_levels_all() -> QuerySet[RatingLevel]:
+    return (
+        RatingLevel.objects.visible_to(None)
+        .select_related("scale")
+        .order_by("scale_id", "position")
+    )
+
+
+def merge_candidates(*, user, claim: Claim) -> list[Claim]:
+    """Claims a duplicate may be merged into: the others of its article, not dismissed."""
+    return list(
+        Claim.objects.visible_to(user)
+        .filter(article_id=claim.article_id, is_orphaned=False)
+        .exclude(pk=claim.pk)
+        .exclude(status=Claim.Status.DISMISSED)
+        .only("id", "text", "start")
+        .order_by("start", "id")
+    )

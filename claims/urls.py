@@ -1,13 +1,50 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from claims import views
+from claims import cache, views
+from claims.feeds import CorrectionsFeed, NewFactChecksFeed
+from claims.sitemaps import SITEMAPS
 
+# The reader site: public, cached per published version for anonymous readers.
+_lists = cache.reader_page(lambda request, kwargs: cache.LISTS)
 public_urlpatterns = [
     path("", views.home, name="home"),
     path("articles/<str:key>/", views.article_detail, name="article_detail"),
+    path("claims/<str:key>/", views.claim_page, name="claim_page"),
+    path("corrections/", views.corrections, name="corrections"),
+    path("feeds/fact-checks/", _lists(NewFactChecksFeed()), name="feed_fact_checks"),
+    path("feeds/corrections/", _lists(CorrectionsFeed()), name="feed_corrections"),
+    path("sitemap.xml", _lists(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("ratings.css", views.rating_styles, name="rating_styles"),
 ]
 
 app_name = "review"
 urlpatterns = [
     path("", views.review_home, name="home"),
+    path("help/", views.review_help, name="help"),
+    path("articles/new/", views.article_ingest, name="article_ingest"),
+    path("articles/<int:pk>/", views.review_article_detail, name="article_detail"),
+    path("articles/<int:pk>/claims/", views.claim_create, name="claim_create"),
+    path("sentences/<int:pk>/promote/", views.sentence_promote, name="sentence_promote"),
+    path("ingest-jobs/<int:pk>/", views.ingest_job, name="ingest_job"),
+    path(
+        "articles/<int:pk>/reader-details/",
+        views.article_reader_details,
+        name="article_reader_details",
+    ),
+    # The queue and the claim page.
+    path("claims/", views.claim_queue, name="claim_queue"),
+    path("claims/assign/", views.claim_bulk_assign, name="claim_bulk_assign"),
+    path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
+    path("claims/<int:pk>/assign/", views.claim_assign, name="claim_assign"),
+    path("claims/<int:pk>/evidence/", views.evidence_add, name="evidence_add"),
+    path("claims/<int:pk>/notes/", views.note_add, name="note_add"),
+    path("claims/<int:pk>/verdict/", views.verdict_save, name="verdict_save"),
+    path("claims/<int:pk>/start-review/", views.claim_start_review, name="claim_start_review"),
+    path("claims/<int:pk>/submit/", views.claim_submit, name="claim_submit"),
+    path("claims/<int:pk>/return/", views.claim_return, name="claim_return"),
+    path("claims/<int:pk>/publish/", views.claim_publish, name="claim_publish"),
+    path("claims/<int:pk>/dismiss/", views.claim_dismiss, name="claim_dismiss"),
+    path("claims/<int:pk>/reopen/", views.claim_reopen, name="claim_reopen"),
+    path("claims/<int:pk>/merge/", views.claim_merge, name="claim_merge"),
 ]

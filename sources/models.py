@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Case, F, Q, When
 
 from factcheck.lib.models import TimeStampedModel
 
@@ -31,17 +33,60 @@ class Source(TimeStampedModel):
         return self.name
 
 
-class Link(TimeStampedModel):
-    """One canonical URL, watched by the link checker. It is the outbox of link checks."""
+class CheckOutcome(models.TextChoices):
+    """The outcomes of ``sources.fetching.Outcome``, with labels (a test keeps them equal)."""
 
-    class State(models.TextChoices):
-        UNCHECKED = "unchecked", "Unchecked"
-        ALIVE = "alive", "Alive"
-        REDIRECTED = "redirected", "Redirected"
-        FAILING = "failing", "Failing"
-        DEAD = "dead", "Dead"
-        BLOCKED = "blocked", "Blocked"
-        UNSAFE = "unsafe", "Unsafe"
+    OK = "ok", "OK"
+    NOT_FOUND = "not_found", "Not found (404)"
+    GONE = "gone", "Gone (410)"
+    SERVER_ERROR = "server_error", "Server error"
+    CLIENT_ERROR = "client_error", "Client error"
+    TIMEOUT = "timeout", "Timeout"
+    CONNECTION_ERROR = "connection_error", "Connection error"
+    DNS_ERROR = "dns_error", "DNS error"
+    TLS_ERROR = "tls_error", "TLS error"
+    BLOCKED = "blocked", "Blocked"
+    RATE_LIMITED = "rate_limited", "Rate limited (429)"
+    SOFT_404 = "soft_404", "Soft 404"
+    TOO_MANY_REDIRECTS = "too_many_redirects", "Too many redirects"
+    UNSAFE = "unsafe", "Unsafe address"
+    INVALID_URL = "invalid_url", "Invalid URL"
+    TOO_LARGE = "too_large", "Too large"
+
+
+class LinkState(models.TextChoices):
+    UNCHECKED = "unchecked", "Unchecked"
+    ALIVE = "alive", "Alive"
+    REDIRECTED = "redirected", "Redirected"
+    FAILING = "failing", "Failing"
+    DEAD = "dead", "Dead"
+    BLOCKED = "blocked", "Blocked"
+    UNSAFE = "unsafe", "Unsafe"
+
+
+class LinkQuerySet(models.QuerySet):
+    def visible_to(self, user) -> LinkQuerySet:
+        """Link health is desk material: whoever may view links (reviewers and up)."""
+        if user is not None and user.is_authenticated and user.has_perm("sources.view_link"):
+            return self.all()
+        return self.none()
+
+    def with_effective_state(self) -> LinkQuerySet:
+        """Annotates ``shown_state``: the editor's override if there is one, else ``state``."""
+        return self.annotate(
+            shown_state=Case(When(override_state="", then=F("state")), default=F("override_state"))
+        )
+
+
+class Link(TimeStampedModel):
+    """One canonical URL, watched by the link checker. It is the outbox of link checks.
+
+    ``state`` is what the checker concluded (``sources.policy``); an editor's
+    ``override_state`` wins over it wherever a state is shown, until it is cleared.
+    ``queued_at``/``checking_since`` are the job claims (see ``sources.services``).
+    """
+
+    State = LinkState
 
     url = models.URLField(max_length=2000, unique=True)
     host = models.CharField(max_length=255, db_index=True)
@@ -53,14 +98,128 @@ class Link(TimeStampedModel):
     next_check_at = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveSmallIntegerField(null=True, blank=True)
     final_url = models.URLField(max_length=2000, blank=True)
+    # What the last check found (an ``Outcome`` value); empty before the first check.
+    last_outcome = models.CharField(max_length=20, choices=CheckOutcome, blank=True)
+    # Failing streak since the last success: every hard failure, and the weighted points of
+    # the failures that counted toward death (see sources.policy).
+    consecutive_failures = models.PositiveSmallIntegerField(default=0)
+    failure_points = models.PositiveSmallIntegerField(default=0)
+    first_failure_at = models.DateTimeField(null=True, blank=True)
+    last_counted_failure_at = models.DateTimeField(null=True, blank=True)
+    # Set when the final URL is on another registrable domain than the link (evidence moved).
+    moved_to_host = models.CharField(max_length=255, blank=True)
+    # A web-archive copy, looked up when the link starts failing (FACTCHECK_ARCHIVE_API_URL).
+    archive_url = models.URLField(max_length=2000, blank=True)
+    archive_checked_at = models.DateTimeField(null=True, blank=True)
+    # Job claims: handed to the broker at queued_at; a worker has been checking it since
+    # checking_since. Both expire after FACTCHECK_LINK_LEASE_SECONDS.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    checking_since = models.DateTimeField(null=True, blank=True)
+    # An editor's override: shown instead of ``state`` until cleared.
+    override_state = models.CharField(max_length=20, choices=State, blank=True)
+    override_reason = models.TextField(blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="link_overrides",
+    )
+    override_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["url"]
         permissions = [("override_link", "Can override a link's state and request a check")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=LinkState.values),
+                name="link_state_valid",
+            ),
+            # An override always says why and when; "unchecked" is not something to assert.
+            models.CheckConstraint(
+                condition=Q(override_state="")
+                | (
+                    Q(override_state__in=[v for v in LinkState.values if v != "unchecked"])
+                    & ~Q(override_reason="")
+                    & Q(override_at__isnull=False)
+                ),
+                name="link_override_has_reason",
+            ),
+        ]
         indexes = [
             # The sweeper asks for links whose next check is due.
             models.Index(fields=["next_check_at"], name="link_next_check_idx"),
+            # The per-host summary (counts by state per host) and the list's host filter.
+            models.Index(fields=["host", "state"], name="link_host_state_idx"),
+            # The sweeper skips hosts that already have links queued or being checked.
+            models.Index(
+                fields=["host"],
+                condition=Q(queued_at__isnull=False) | Q(checking_since__isnull=False),
+                name="link_in_flight_host_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def effective_state(self) -> str:
+        return self.override_state or self.state
+
+    def get_effective_state_display(self) -> str:
+        return self.State(self.effective_state).label
+
+    @property
+    def is_overridden(self) -> bool:
+        return bool(self.override_state)
+
+
+class LinkCheckQuerySet(models.QuerySet):
+    def visible_to(self, user) -> LinkCheckQuerySet:
+        return self.filter(link__in=Link.objects.visible_to(user))
+
+
+class LinkCheck(models.Model):
+    """One attempt to check a link: what the fetcher reported and what the policy made of it."""
+
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="checks")
+    checked_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=CheckOutcome)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.CharField(max_length=2000, blank=True)
+    # [[status, location], ...] as sources.fetching.CheckResult.redirects.
+    redirects = models.JSONField(default=list, blank=True)
+    elapsed_ms = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    retry_after = models.FloatField(null=True, blank=True)
+    # The link's state before and after this check, and whether it counted toward death.
+    state_before = models.CharField(max_length=20, choices=Link.State)
+    state_after = models.CharField(max_length=20, choices=Link.State)
+    counted = models.BooleanField(default=False)
+
+    objects = LinkCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        get_latest_by = "checked_at"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=CheckOutcome.values),
+                name="linkcheck_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(retry_after__isnull=True) | Q(retry_after__gte=0),
+                name="linkcheck_retry_after_not_negative",
+            ),
+        ]
+        indexes = [
+            # A link's history on its detail page, newest first.
+            models.Index(fields=["link", "-checked_at"], name="linkcheck_link_checked_idx"),
+            # The beat job that prunes history older than FACTCHECK_LINK_HISTORY_DAYS.
+            models.Index(fields=["checked_at"], name="linkcheck_checked_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.outcome} at {self.checked_at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,8 @@ test client for any of them.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.test import Client
 
@@ -15,6 +17,14 @@ from tests.factories import UserFactory
 
 PERSONAS = ("anonymous", "outsider", "reader", "reviewer", "editor", "admin")
 _ROLE_OF = {"reader": READER, "reviewer": REVIEWER, "editor": EDITOR, "admin": ADMIN}
+
+
+@pytest.fixture(autouse=True)
+def _reader_cache_namespace(monkeypatch):
+    """The reader site caches pages by object id (``claims/cache.py``); ids are reused
+    between tests (SQLite) and between runs (a shared Redis), so each test gets its own
+    cache namespace."""
+    monkeypatch.setattr("claims.cache.NAMESPACE", f"reader-test-{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture

@@ -10,10 +10,18 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from claims.public_selectors import claim_key
 from tests.conftest import PERSONAS
-from tests.factories import ArticleFactory
+from tests.factories import (
+    ArticleFactory,
+    ArticleSentenceFactory,
+    ClaimFactory,
+    IngestJobFactory,
+    LinkFactory,
+    published_claim,
+)
 
-OK, LOGIN, FORBIDDEN, HEALTH = "ok", "login", "forbidden", "health"
+OK, LOGIN, FORBIDDEN, HEALTH, NOT_FOUND = "ok", "login", "forbidden", "health", "not_found"
 
 # name -> (kwargs maker, {persona: expectation}); a missing persona means OK.
 _EVERYONE = dict.fromkeys(PERSONAS, OK)
@@ -27,6 +35,8 @@ _REVIEWERS = {
     "admin": OK,
 }
 
+_EDITORS = {**_REVIEWERS, "reviewer": FORBIDDEN}
+
 MATRIX = {
     "home": (dict, _EVERYONE),
     "article_detail": (lambda: {"key": ArticleFactory().slug}, _EVERYONE),
@@ -34,8 +44,65 @@ MATRIX = {
     "logout": (dict, None),  # POST-only; checked in test_auth.py
     "healthz": (dict, dict.fromkeys(PERSONAS, HEALTH)),
     "review:home": (dict, _REVIEWERS),
+    "review:article_ingest": (dict, _REVIEWERS),
+    "review:article_detail": (lambda: {"pk": ArticleFactory().pk}, _REVIEWERS),
+    "review:ingest_job": (lambda: {"pk": IngestJobFactory().pk}, _REVIEWERS),
+    # POST-only; every persona is checked in tests/claims/test_ingest_views.py.
+    "review:sentence_promote": (lambda: {"pk": ArticleSentenceFactory().pk}, None),
+    "review:claim_create": (lambda: {"pk": ArticleFactory().pk}, None),
+    # The reviewer workbench.
+    "rating_styles": (dict, _EVERYONE),
+    "review:help": (dict, _REVIEWERS),
+    "review:claim_queue": (dict, _REVIEWERS),
+    "review:claim_detail": (lambda: {"pk": ClaimFactory().pk}, _REVIEWERS),
+    # POST-only; every persona is checked in tests/claims/test_review_views.py.
+    "review:claim_bulk_assign": (dict, None),
+    **{
+        f"review:{name}": (lambda: {"pk": ClaimFactory().pk}, None)
+        for name in (
+            "claim_assign",
+            "evidence_add",
+            "note_add",
+            "verdict_save",
+            "claim_start_review",
+            "claim_submit",
+            "claim_return",
+            "claim_publish",
+            "claim_dismiss",
+            "claim_reopen",
+            "claim_merge",
+        )
+    },
+    # Link health.
+    "links:list": (dict, _REVIEWERS),
+    "links:hosts": (dict, _REVIEWERS),
+    "links:detail": (lambda: {"pk": LinkFactory().pk}, _REVIEWERS),
+    "links:at_risk": (dict, _EDITORS),
+    # POST-only (editors); every persona is checked in tests/sources/test_link_views.py.
+    "links:override": (lambda: {"pk": LinkFactory().pk}, None),
+    "links:check_now": (lambda: {"pk": LinkFactory().pk}, None),
     "admin:index": (dict, _STAFF_ONLY),
+    # The reader site: public pages, made with published objects to show.
+    "claim_page": (lambda: {"key": claim_key(published_claim())}, _EVERYONE),
+    "corrections": (lambda: (published_claim(), {})[1], _EVERYONE),
+    "feed_fact_checks": (lambda: (published_claim(), {})[1], _EVERYONE),
+    "feed_corrections": (lambda: (published_claim(), {})[1], _EVERYONE),
+    "sitemap": (lambda: (published_claim(), {})[1], _EVERYONE),
+    # POST-only; every persona is checked in tests/claims/test_reader_site.py.
+    "review:article_reader_details": (lambda: {"pk": ArticleFactory().pk}, None),
 }
+
+# Rows beyond one per name: (name, kwargs maker, {persona: expectation}).
+EXTRA = [
+    # An unpublished claim has no public page, whoever asks: reviewers work on it under
+    # /review/claims/<id>/.
+    ("claim_page", lambda: {"key": str(ClaimFactory().pk)}, dict.fromkeys(PERSONAS, NOT_FOUND)),
+    (
+        "article_detail",
+        lambda: {"key": str(published_claim().article_id)},
+        _EVERYONE,
+    ),
+]
 
 
 def _named_patterns(resolver=None, namespace=""):
@@ -59,17 +126,22 @@ def test_every_named_url_is_in_the_matrix():
 
 
 CASES = [
-    (name, persona)
-    for name, (_, expected) in MATRIX.items()
+    (name, index, persona)
+    for index, (name, _, expected) in enumerate(
+        [(name, make, expected) for name, (make, expected) in MATRIX.items()] + EXTRA
+    )
     if expected is not None
     for persona in PERSONAS
+]
+_ROWS = [(make, expected) for make, expected in MATRIX.values()] + [
+    (make, expected) for _, make, expected in EXTRA
 ]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "persona"), CASES)
-def test_each_persona_gets_the_expected_status(name, persona, client_for):
-    make_kwargs, expected = MATRIX[name]
+@pytest.mark.parametrize(("name", "row", "persona"), CASES)
+def test_each_persona_gets_the_expected_status(name, row, persona, client_for):
+    make_kwargs, expected = _ROWS[row]
     url = reverse(name, kwargs=make_kwargs())
     response = client_for(persona).get(url)
     expectation = expected.get(persona, OK)
@@ -80,6 +152,8 @@ def test_each_persona_gets_the_expected_status(name, persona, client_for):
         assert "login" in response["Location"], (url, persona)
     elif expectation == FORBIDDEN:
         assert response.status_code == 403, (url, persona)
+    elif expectation == NOT_FOUND:
+        assert response.status_code == 404, (url, persona)
     elif expectation == HEALTH:
         # Public and never a redirect; 503 while no worker has answered in tests.
         assert response.status_code in {200, 503}, (url, persona)

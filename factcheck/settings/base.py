@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 from factcheck.lib.env import (
     database_from_env,
+    env_bool,
     env_float,
     env_int,
     env_list,
@@ -38,6 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The reader site's sitemap.xml (claims/sitemaps.py).
+    "django.contrib.sitemaps",
     "django_filters",
     "axes",
     "claims",
@@ -240,6 +244,84 @@ FACTCHECK_CHECKWORTHINESS_THRESHOLD = (
     if env_str("FACTCHECK_CHECKWORTHINESS_THRESHOLD")
     else None
 )
+
+# --- Link health (sources.policy, sources.services; README "Link health") -------------------
+# Death needs repeated failures spread over time: a failure counts only if it comes at least
+# FAILURE_SPACING_HOURS after the previous counted one; 404/410 count NOT_FOUND_POINTS, other
+# hard failures 1 point; DEAD_POINTS make a link dead. One success resets the count.
+FACTCHECK_LINK_DEAD_POINTS = env_int("FACTCHECK_LINK_DEAD_POINTS", 3)
+FACTCHECK_LINK_NOT_FOUND_POINTS = env_int("FACTCHECK_LINK_NOT_FOUND_POINTS", 2)
+FACTCHECK_LINK_FAILURE_SPACING_HOURS = env_float("FACTCHECK_LINK_FAILURE_SPACING_HOURS", 72)
+# When to look again (hours); failing links start at RECHECK_FAILING_HOURS and double.
+FACTCHECK_LINK_RECHECK_ALIVE_HOURS = env_float("FACTCHECK_LINK_RECHECK_ALIVE_HOURS", 168)
+FACTCHECK_LINK_RECHECK_FAILING_HOURS = env_float("FACTCHECK_LINK_RECHECK_FAILING_HOURS", 24)
+FACTCHECK_LINK_RECHECK_FAILING_MAX_HOURS = env_float(
+    "FACTCHECK_LINK_RECHECK_FAILING_MAX_HOURS", 168
+)
+FACTCHECK_LINK_RECHECK_DEAD_HOURS = env_float("FACTCHECK_LINK_RECHECK_DEAD_HOURS", 720)
+FACTCHECK_LINK_RECHECK_BLOCKED_HOURS = env_float("FACTCHECK_LINK_RECHECK_BLOCKED_HOURS", 168)
+FACTCHECK_LINK_RECHECK_UNSAFE_HOURS = env_float("FACTCHECK_LINK_RECHECK_UNSAFE_HOURS", 720)
+# A 429 without Retry-After waits this long; a server's Retry-After is capped at this many hours.
+FACTCHECK_LINK_RATE_LIMITED_DELAY_SECONDS = env_float(
+    "FACTCHECK_LINK_RATE_LIMITED_DELAY_SECONDS", 3600
+)
+FACTCHECK_LINK_RETRY_AFTER_MAX_HOURS = env_float("FACTCHECK_LINK_RETRY_AFTER_MAX_HOURS", 168)
+# Random spread of every recheck delay, as a fraction (0.1 = +/- 10 %).
+FACTCHECK_LINK_JITTER = env_float("FACTCHECK_LINK_JITTER", 0.1)
+# Politeness per host (requests in flight; seconds between request starts) and per batch.
+FACTCHECK_LINK_PER_HOST_CONCURRENCY = env_int("FACTCHECK_LINK_PER_HOST_CONCURRENCY", 2)
+FACTCHECK_LINK_PER_HOST_INTERVAL = env_float("FACTCHECK_LINK_PER_HOST_INTERVAL", 1.0)
+FACTCHECK_LINK_CONCURRENCY = env_int("FACTCHECK_LINK_CONCURRENCY", 50)
+# Batches: at most BATCH_SIZE links per task, at most BATCH_PER_HOST of one host (lowered
+# further so that a batch of hanging checks still ends within the task's soft time limit).
+FACTCHECK_LINK_BATCH_SIZE = env_int("FACTCHECK_LINK_BATCH_SIZE", 100)
+FACTCHECK_LINK_BATCH_PER_HOST = env_int("FACTCHECK_LINK_BATCH_PER_HOST", 10)
+# The sweeper keeps at most this many links queued or being checked (back-pressure).
+FACTCHECK_LINK_MAX_IN_FLIGHT = env_int("FACTCHECK_LINK_MAX_IN_FLIGHT", 1000)
+FACTCHECK_LINK_SWEEP_INTERVAL_SECONDS = env_int("FACTCHECK_LINK_SWEEP_INTERVAL_SECONDS", 60)
+# Queue and check claims expire after this long (a worker died): the sweeper re-enqueues.
+FACTCHECK_LINK_LEASE_SECONDS = env_int("FACTCHECK_LINK_LEASE_SECONDS", 600)
+FACTCHECK_LINK_TASK_SOFT_TIME_LIMIT = env_int("FACTCHECK_LINK_TASK_SOFT_TIME_LIMIT", 240)
+FACTCHECK_LINK_TASK_TIME_LIMIT = env_int("FACTCHECK_LINK_TASK_TIME_LIMIT", 300)
+# New links (cited or given as evidence) are sent to the workers when saved; false leaves
+# them to the sweeper (the test settings do, so a worker never fetches a test's URLs).
+FACTCHECK_LINK_CHECK_NEW_LINKS = env_bool("FACTCHECK_LINK_CHECK_NEW_LINKS", True)
+# Check history older than this is pruned daily.
+FACTCHECK_LINK_HISTORY_DAYS = env_int("FACTCHECK_LINK_HISTORY_DAYS", 180)
+# The "evidence at risk" e-mail digest to editors, daily at this hour (TIME_ZONE).
+FACTCHECK_LINK_DIGEST_HOUR = env_int("FACTCHECK_LINK_DIGEST_HOUR", 7)
+# A Wayback-style availability API (GET ?url=...); empty = no archive look-ups.
+FACTCHECK_ARCHIVE_API_URL = env_str("FACTCHECK_ARCHIVE_API_URL")
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "links-sweep": {
+            "task": "sources.links_sweep",
+            "schedule": timedelta(seconds=FACTCHECK_LINK_SWEEP_INTERVAL_SECONDS),
+            "options": {"expires": max(1, FACTCHECK_LINK_SWEEP_INTERVAL_SECONDS - 5)},
+        },
+        "link-checks-prune": {
+            "task": "sources.link_checks_prune",
+            "schedule": crontab(hour=3, minute=17),
+        },
+        "evidence-at-risk-digest": {
+            "task": "sources.evidence_at_risk_digest",
+            "schedule": crontab(hour=FACTCHECK_LINK_DIGEST_HOUR, minute=0),
+        },
+    }
+)
+
+# Reviewing: publishing needs an editor other than the verdict's author (four-eyes); a
+# one-person desk may relax it. Readers see the reviewers' names only if this is on.
+FACTCHECK_FOUR_EYES = env_bool("FACTCHECK_FOUR_EYES", True)
+FACTCHECK_SHOW_REVIEWER_NAMES = env_bool("FACTCHECK_SHOW_REVIEWER_NAMES", False)
+
+# Reader site: public pages are cached per published version for anonymous readers
+# (claims/cache.py); this bounds how long a change that publishes nothing (a link's health,
+# an admin's edit) takes to show. The site's public address is used where no request gives
+# one (``manage.py export_claimreview``).
+FACTCHECK_READER_CACHE_SECONDS = env_int("FACTCHECK_READER_CACHE_SECONDS", 600)
+FACTCHECK_SITE_URL = env_str("FACTCHECK_SITE_URL") or "http://127.0.0.1:8000"
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,8 @@ Embedded mode by default; with ``DATABASE_URL``/``REDIS_URL`` set the suite runs
 PostgreSQL and Redis (CI runs it both ways).
 """
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -26,6 +28,7 @@ WHITENOISE_AUTOREFRESH = True
 
 # Each test session gets its own scratch area for the file-system broker.
 TEST_VAR_DIR = Path(tempfile.mkdtemp(prefix="factcheck-test-"))
+atexit.register(shutil.rmtree, TEST_VAR_DIR, ignore_errors=True)
 if not REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         **CELERY_BROKER_TRANSPORT_OPTIONS,
@@ -39,3 +42,6 @@ if not REDIS_URL:
 else:
     CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "factcheck-test"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(TEST_VAR_DIR / "beat-schedule")
+# New links are not sent to workers on save: a test's worker must never fetch the example.org
+# links of another test's article (tests of link checking opt in).
+FACTCHECK_LINK_CHECK_NEW_LINKS = False

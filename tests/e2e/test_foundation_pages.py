@@ -7,13 +7,14 @@ import pytest
 from claims.demo import demo_seed
 from factcheck.lib.roles import REVIEWER, role_assign
 from tests.e2e.conftest import DESKTOP, MOBILE, axe_check, log_in, screenshot
-from tests.factories import UserFactory
+from tests.factories import UserFactory, ensure_default_scale
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize(("label", "viewport"), [("desktop", DESKTOP), ("mobile", MOBILE)])
 def test_a_reader_opens_the_demo_article_from_the_home_page(label, viewport, live_server, new_page):
+    ensure_default_scale()  # the home page lists the demo's published fact-checks
     demo_seed()
     page = new_page(viewport)
     page.goto(live_server.url + "/")

@@ -22,3 +22,8 @@ class Command(BaseCommand):
         for slug, created in report.articles:
             state = "loaded" if created else "already present"
             self.stdout.write(f"Demo article {state}: /articles/{slug}/")
+        if report.reviewed:
+            self.stdout.write(
+                f"Demo reviews: {report.reviewed} claims of the demo article taken through the "
+                "workflow (evidence, notes, verdicts; published ones approved by another editor)."
+            )

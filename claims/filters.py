@@ -1,0 +1,151 @@
+"""The reviewer queue's filters (django-filter). Every filter is a GET parameter, so any
+view of the queue is a bookmarkable URL."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import django_filters
+from django import forms
+from django.utils import timezone
+
+from claims import selectors
+from claims.forms import QueueFilterForm
+from claims.models import Claim
+
+ORDERING = (
+    ("updated_at", "updated"),
+    ("created_at", "created"),
+    ("checkworthiness", "score"),
+    ("status", "status"),
+    ("article__title", "article"),
+    ("assignee__username", "assignee"),
+    ("id", "number"),
+)
+DEFAULT_ORDERING = ["-updated_at", "-id"]
+MINE, UNASSIGNED, UNRATED = "mine", "unassigned", "unrated"
+
+
+class _Ordering(django_filters.OrderingFilter):
+    """Orders with a tie-breaker, so pagination is stable."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs.order_by(*DEFAULT_ORDERING)
+        ordering = [self.get_ordering_value(param) for param in value if param]
+        return qs.order_by(*ordering, "-id")
+
+
+def _day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _day_end(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ClaimQueueFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search claims",
+        method="filter_text",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "words, or #number"}),
+    )
+    status = django_filters.ChoiceFilter(choices=Claim.Status.choices, empty_label="Any status")
+    assignee = django_filters.ChoiceFilter(
+        label="Assignee", method="filter_assignee", empty_label="Anyone"
+    )
+    article = django_filters.NumberFilter(
+        field_name="article_id", label="Article number", widget=forms.NumberInput(attrs={"min": 1})
+    )
+    score_min = django_filters.NumberFilter(
+        field_name="checkworthiness",
+        lookup_expr="gte",
+        label="Check-worthiness from",
+        widget=forms.NumberInput(attrs={"min": 0, "max": 1, "step": "0.05"}),
+    )
+    score_max = django_filters.NumberFilter(
+        field_name="checkworthiness",
+        lookup_expr="lte",
+        label="Check-worthiness to",
+        widget=forms.NumberInput(attrs={"min": 0, "max": 1, "step": "0.05"}),
+    )
+    rating = django_filters.ChoiceFilter(label="Rating", method="filter_rating", empty_label="Any")
+    link_health = django_filters.ChoiceFilter(
+        label="Link health",
+        method="filter_link_health",
+        empty_label="Any",
+        choices=[("trouble", "Has dead or failing evidence")],
+    )
+    at_risk = django_filters.ChoiceFilter(
+        label="Evidence at risk",
+        method="filter_at_risk",
+        empty_label="Any",
+        choices=[("yes", "Published with a dead evidence link")],
+    )
+    created_from = django_filters.DateFilter(
+        label="Created from", method="filter_created_from", widget=_DATE
+    )
+    created_to = django_filters.DateFilter(
+        label="Created to", method="filter_created_to", widget=_DATE
+    )
+    updated_from = django_filters.DateFilter(
+        label="Updated from", method="filter_updated_from", widget=_DATE
+    )
+    updated_to = django_filters.DateFilter(
+        label="Updated to", method="filter_updated_to", widget=_DATE
+    )
+    o = _Ordering(fields=ORDERING, label="Sort by")
+
+    class Meta:
+        model = Claim
+        fields = []
+        form = QueueFilterForm
+
+    def __init__(self, *args, user, reviewers, levels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.filters["assignee"].extra["choices"] = [
+            (MINE, "Assigned to me"),
+            (UNASSIGNED, "Unassigned"),
+            *((str(u.pk), u.get_username()) for u in reviewers),
+        ]
+        self.filters["rating"].extra["choices"] = [
+            (UNRATED, "No rating yet"),
+            *((str(level.pk), level.label) for level in levels),
+        ]
+
+    def filter_text(self, queryset, name, value):
+        return selectors.claim_text_search(queryset, value)
+
+    def filter_assignee(self, queryset, name, value):
+        if value == MINE:
+            return queryset.filter(assignee=self.user)
+        if value == UNASSIGNED:
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee_id=int(value))
+
+    def filter_rating(self, queryset, name, value):
+        if value == UNRATED:
+            return queryset.filter(rating__isnull=True)
+        return queryset.filter(rating_id=int(value))
+
+    def filter_link_health(self, queryset, name, value):
+        return queryset.filter(selectors.link_trouble_exists()) if value else queryset
+
+    def filter_at_risk(self, queryset, name, value):
+        return queryset.filter(selectors.evidence_at_risk_exists()) if value else queryset
+
+    def filter_created_from(self, queryset, name, value):
+        return queryset.filter(created_at__gte=_day_start(value))
+
+    def filter_created_to(self, queryset, name, value):
+        return queryset.filter(created_at__lte=_day_end(value))
+
+    def filter_updated_from(self, queryset, name, value):
+        return queryset.filter(updated_at__gte=_day_start(value))
+
+    def filter_updated_to(self, queryset, name, value):
+        return queryset.filter(updated_at__lte=_day_end(value))

@@ -1,0 +1,310 @@
+"""Forms of the claims app: they parse input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from claims.models import Article, Claim, Evidence, Note, RatingLevel, Topic
+from claims.services import human_size, max_ingest_bytes, reviewers
+from sources.models import Source
+
+
+class ArticleIngestForm(forms.Form):
+    PASTE, UPLOAD, FETCH = "paste", "upload", "fetch"
+    # Which field an ingest error from the service belongs to, per mode.
+    ERROR_FIELD = {PASTE: "text", UPLOAD: "file", FETCH: "url"}
+
+    mode = forms.ChoiceField(
+        label="How the article comes in",
+        choices=[
+            (PASTE, "Paste the text (or HTML)"),
+            (UPLOAD, "Upload a file (.txt, .md, .html)"),
+            (FETCH, "Fetch it from its web address"),
+        ],
+        initial=PASTE,
+        widget=forms.RadioSelect,
+    )
+    title = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="Leave empty to use the page's title or the first line of the text.",
+    )
+    author = forms.CharField(max_length=300, required=False)
+    url = forms.CharField(
+        label="Web address",
+        max_length=2000,
+        required=False,
+        help_text="Required to fetch. When pasting or uploading, the article's original "
+        "address: relative links are resolved against it and a changed text becomes a new "
+        "revision of the same article.",
+        widget=forms.URLInput,
+    )
+    text = forms.CharField(
+        label="Article text",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+    )
+    text_format = forms.ChoiceField(
+        label="The pasted text is",
+        choices=Article.Format.choices,
+        initial=Article.Format.TEXT,
+        required=False,
+    )
+    file = forms.FileField(label="File", required=False)
+
+    def clean(self):
+        data = super().clean()
+        data["text_format"] = data.get("text_format") or Article.Format.TEXT
+        mode = data.get("mode")
+        if mode == self.PASTE and not (data.get("text") or "").strip():
+            self.add_error("text", "The article is empty: paste some text.")
+        elif mode == self.UPLOAD:
+            upload = data.get("file")
+            if upload is None:
+                self.add_error("file", "Choose a file to upload.")
+            elif upload.size > max_ingest_bytes():
+                self.add_error(
+                    "file",
+                    f"The file is {human_size(upload.size)}; the limit is "
+                    f"{human_size(max_ingest_bytes())}.",
+                )
+        elif mode == self.FETCH and not (data.get("url") or "").strip():
+            self.add_error("url", "Give the article's web address to fetch it.")
+        return data
+
+
+class ClaimSelectionForm(forms.Form):
+    """A passage chosen by a reviewer: offsets from the page (script) or the quoted text."""
+
+    text = forms.CharField(
+        label="Passage",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Select words in the article (they are copied here), or paste a passage "
+        "that occurs exactly once in the text.",
+    )
+    start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+
+# ------------------------------------------------------------------------- the queue
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filter form (django-filter builds its fields): ranges must be in order."""
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("score_min"), data.get("score_max")
+        for name in ("score_min", "score_max"):
+            value = data.get(name)
+            if value is not None and not 0 <= value <= 1:
+                self.add_error(name, "Check-worthiness runs from 0 to 1.")
+        if low is not None and high is not None and low > high:
+            self.add_error("score_max", "The upper bound is below the lower one.")
+        for start, end in (("created_from", "created_to"), ("updated_from", "updated_to")):
+            if data.get(start) and data.get(end) and data[start] > data[end]:
+                self.add_error(end, "This date is before the start date.")
+        return data
+
+
+class BulkAssignForm(forms.Form):
+    claims = forms.ModelMultipleChoiceField(
+        queryset=Claim.objects.none(),
+        error_messages={
+            "required": "Select at least one claim.",
+            "invalid_choice": "Some selected claims do not exist or you may not see them.",
+            "invalid_pk_value": "Some selected claims do not exist or you may not see them.",
+        },
+    )
+    assignee = forms.ModelChoiceField(
+        label="Assign the selected claims to",
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="Nobody (unassign)",
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["claims"].queryset = Claim.objects.visible_to(user)
+        self.fields["assignee"].queryset = reviewers()
+
+
+# ------------------------------------------------------------------------- claim page
+
+
+class VersionForm(forms.Form):
+    """A state change of a claim, made from a page built on ``version`` of it."""
+
+    # Each form of the claim page gets its own id prefix: ids stay unique on the page.
+    id_prefix = "status"
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class AssignForm(VersionForm):
+    id_prefix = "assign"
+    assignee = forms.ModelChoiceField(
+        label="Assigned to",
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="Nobody",
+    )
+
+    def __init__(self, *args, reviewer_list=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = reviewers()
+        if reviewer_list is not None:
+            # Rendering uses the list the page already loaded (no extra query).
+            self.fields["assignee"].choices = [("", "Nobody")] + [
+                (u.pk, u.get_username()) for u in reviewer_list
+            ]
+
+
+class DismissForm(VersionForm):
+    id_prefix = "dismiss"
+    reason = forms.CharField(
+        label="Why dismiss it?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the claim is dismissed."},
+    )
+
+
+class ReturnForm(VersionForm):
+    id_prefix = "return"
+    reason = forms.CharField(
+        label="What needs changing? (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MergeForm(forms.Form):
+    keep = forms.TypedChoiceField(label="Keep claim", coerce=int)
+    reason = forms.CharField(
+        label="Why are they duplicates?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why these claims are duplicates."},
+    )
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].choices = [
+            (c.pk, f"#{c.pk}: {c.text[:70]}{'…' if len(c.text) > 70 else ''}") for c in candidates
+        ]
+
+
+class EvidenceForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "evidence_%s")
+        super().__init__(*args, **kwargs)
+
+    url = forms.CharField(
+        label="Web address",
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
+        error_messages={"required": "Give the evidence's web address."},
+    )
+    stance = forms.ChoiceField(
+        label="Stance",
+        choices=Evidence.Stance.choices,
+        error_messages={"required": "Choose whether it supports, refutes or gives context."},
+    )
+    quote = forms.CharField(
+        label="Quoted passage",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The words in the source that matter, copied exactly.",
+    )
+    note = forms.CharField(
+        label="Note", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class NoteForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "note_%s")
+        super().__init__(*args, **kwargs)
+
+    body = forms.CharField(
+        label="Note",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Mention a reviewer with @username.",
+        error_messages={"required": "The note is empty."},
+    )
+    format = forms.ChoiceField(
+        label="Format",
+        choices=Note.Format.choices,
+        initial=Note.Format.PLAIN,
+        widget=forms.RadioSelect,
+    )
+
+
+class VerdictForm(VersionForm):
+    id_prefix = "verdict"
+    rating = forms.ModelChoiceField(
+        label="Rating",
+        queryset=RatingLevel.objects.none(),
+        empty_label="Choose a rating",
+        error_messages={
+            "required": "Choose a rating.",
+            "invalid_choice": "This rating is not on the active rating scale.",
+        },
+    )
+    summary = forms.CharField(
+        label="Summary (one line)",
+        max_length=280,
+        error_messages={"required": "Write a one-line summary."},
+    )
+    rationale = forms.CharField(
+        label="Rationale",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Explain the rating: the rationale is required."},
+    )
+    correction_note = forms.CharField(
+        label="Correction note (public)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when a published verdict is corrected: what changed and why.",
+    )
+
+    def __init__(self, *args, levels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["rating"]
+        field.queryset = RatingLevel.objects.filter(scale__is_active=True)
+        if levels is not None:
+            field.choices = [("", "Choose a rating")] + [(lv.pk, lv.label) for lv in levels]
+
+
+class ArticleReaderDetailsForm(forms.Form):
+    """Topics and publisher of an article: what readers filter the fact-checks by."""
+
+    topics = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    new_topic = forms.CharField(
+        label="Add a topic",
+        max_length=100,
+        required=False,
+        help_text="A new topic by name; it is created if it does not exist yet.",
+    )
+    publisher = forms.ModelChoiceField(
+        queryset=Source.objects.order_by("name"),
+        required=False,
+        empty_label="Not known",
+        help_text="The publisher or organisation the article comes from (from the sources "
+        "registry).",
+    )

@@ -1,0 +1,53 @@
+"""Write every published fact-check as schema.org ClaimReview JSON-LD, one object per claim,
+for fact-check aggregators: ``manage.py export_claimreview [--output PATH] [--base-url URL]``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.management.base import BaseCommand
+
+from claims import public_selectors as public
+from claims.claimreview import claim_review
+
+
+class Command(BaseCommand):
+    help = "Write all published reviews as ClaimReview JSON-LD (a JSON array, one per claim)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", "-o", help="File to write (default: standard output).")
+        parser.add_argument(
+            "--base-url",
+            default=None,
+            help="The reader site's public address (default: FACTCHECK_SITE_URL).",
+        )
+
+    def handle(self, *args, output=None, base_url=None, **options):
+        base = (base_url or settings.FACTCHECK_SITE_URL).rstrip("/")
+        user = AnonymousUser()
+        bounds = public.scale_bounds(user=user)
+        reviews = []
+        for claim in public.claim_review_rows(user=user):
+            versions = claim.public_versions
+            current = next((v for v in versions if v.state == "published"), None)
+            if current is None:
+                continue
+            reviews.append(
+                claim_review(
+                    claim=claim,
+                    verdict=current,
+                    first_published=min(v.published_at for v in versions),
+                    claim_url=f"{base}{public.claim_path(claim)}",
+                    site_url=f"{base}/",
+                    bounds=bounds.get(current.rating.scale_id),
+                )
+            )
+        text = json.dumps(reviews, ensure_ascii=False, indent=2) + "\n"
+        if output and output != "-":
+            Path(output).write_text(text, encoding="utf-8")
+            self.stderr.write(f"{len(reviews)} ClaimReview objects written to {output}.")
+        else:
+            self.stdout.write(text, ending="")

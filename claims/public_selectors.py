@@ -1,0 +1,392 @@
+"""Reads of the reader site (``claims/views/public.py``, feeds, sitemap, ClaimReview export).
+
+Every selector starts from ``visible_to(user)`` and then keeps what is *published*, whoever
+asks: the reader site shows the desk's work in progress to nobody, reviewers included (they
+have the workbench under ``/review/``). Each page is built in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.text import slugify
+
+from claims.models import (
+    Article,
+    AuditEvent,
+    Claim,
+    Evidence,
+    RatingLevel,
+    Topic,
+    Verdict,
+)
+from claims.selectors import article_segments, claim_text_search, text_blocks
+from sources.models import Source
+
+PUBLIC_VERDICT_STATES = (Verdict.State.PUBLISHED, Verdict.State.SUPERSEDED)
+_KEY_RE = re.compile(r"^(\d+)(?:-.*)?$")
+
+
+# ------------------------------------------------------------------------------ addresses
+
+
+def claim_key(claim: Claim) -> str:
+    """``12-the-city-spent-4-2-million``: the claim's number, then words of its text."""
+    slug = slugify(claim.text)[:60].rstrip("-")
+    if "-" in slug and len(slugify(claim.text)) > 60:
+        slug = slug.rsplit("-", 1)[0]
+    return f"{claim.pk}-{slug}" if slug else str(claim.pk)
+
+
+def claim_pk_from_key(key: str) -> int | None:
+    """The claim number a ``/claims/<key>/`` address names (``12`` or ``12-any-words``)."""
+    match = _KEY_RE.match(key or "")
+    return int(match.group(1)) if match else None
+
+
+def claim_path(claim: Claim) -> str:
+    return reverse("claim_page", kwargs={"key": claim_key(claim)})
+
+
+def article_path(article: Article) -> str:
+    return reverse("article_detail", kwargs={"key": article.slug})
+
+
+# ------------------------------------------------------------------------------- querysets
+
+
+def published_claims(*, user) -> QuerySet[Claim]:
+    return Claim.objects.visible_to(user).filter(status=Claim.Status.PUBLISHED)
+
+
+def public_verdicts(*, user) -> QuerySet[Verdict]:
+    """Every version readers may see (published and superseded ones of published claims)."""
+    return Verdict.objects.visible_to(user).filter(
+        state__in=PUBLIC_VERDICT_STATES,
+        published_at__isnull=False,
+        claim__status=Claim.Status.PUBLISHED,
+    )
+
+
+def fact_check_list(*, user) -> QuerySet[Verdict]:
+    """The latest fact-checks: one row per published claim (its published version),
+    newest first, with what a card shows (index ``verdict_public_latest_idx``)."""
+    return (
+        public_verdicts(user=user)
+        .filter(state=Verdict.State.PUBLISHED)
+        .select_related("claim", "claim__article", "claim__article__publisher", "rating")
+        .defer(
+            "rationale",
+            "claim__prefix",
+            "claim__suffix",
+            "claim__article__text",
+            "claim__article__raw_html",
+        )
+        .order_by("-published_at", "-id")
+    )
+
+
+def fact_check_search(queryset: QuerySet[Verdict], query: str) -> QuerySet[Verdict]:
+    """Words of the claim (the reviewer queue's search: a GIN full-text index on
+    PostgreSQL, word matching elsewhere) or of the verdict's summary."""
+    query = (query or "").strip()[:200]
+    if not query:
+        return queryset
+    matching = claim_text_search(Claim.objects.all(), query).values("pk")
+    by_summary = Q()
+    for word in query.split()[:10]:
+        by_summary &= Q(summary__icontains=word.strip('"'))
+    return queryset.filter(Q(claim_id__in=matching) | by_summary)
+
+
+def filter_choices(*, user) -> dict:
+    """What the home page's filters offer: ratings of the active scale (and any other
+    rating a published verdict has), publishers and topics of articles with fact-checks."""
+    published = published_claims(user=user)
+    levels = list(
+        RatingLevel.objects.visible_to(user)
+        .filter(Q(scale__is_active=True) | Q(pk__in=published.values("rating_id")))
+        .order_by("-scale__is_active", "scale_id", "position", "id")
+    )
+    seen, unique_levels = set(), []
+    for level in levels:  # one entry per slug: the filter works by slug, across scales
+        if level.slug not in seen:
+            seen.add(level.slug)
+            unique_levels.append(level)
+    with_fact_checks = Article.objects.visible_to(user).filter(claims__in=published)
+    publishers = list(
+        Source.objects.filter(articles__in=with_fact_checks).distinct().order_by("name")
+    )
+    topics = list(
+        Topic.objects.visible_to(user)
+        .filter(articles__in=with_fact_checks)
+        .distinct()
+        .order_by("name")
+    )
+    return {"levels": unique_levels, "publishers": publishers, "topics": topics}
+
+
+# ---------------------------------------------------------------------------- article page
+
+
+@dataclass
+class RatingCount:
+    level: RatingLevel
+    count: int
+
+
+def article_page_context(*, user, article: Article) -> dict:
+    """The article with its published claims highlighted (nothing unpublished is loaded)."""
+    current = Prefetch(
+        "verdicts",
+        queryset=public_verdicts(user=user)
+        .filter(state=Verdict.State.PUBLISHED)
+        .select_related("rating", "author", "approver"),
+        to_attr="published_verdicts",
+    )
+    claims = [
+        claim
+        for claim in published_claims(user=user)
+        .filter(article=article, is_orphaned=False)
+        .prefetch_related(current)
+        .order_by("start", "end", "id")
+        if claim.published_verdicts
+    ]
+    for claim in claims:
+        claim.verdict = claim.published_verdicts[0]
+    counts: dict[int, RatingCount] = {}
+    for claim in claims:
+        level = claim.verdict.rating
+        counts.setdefault(level.pk, RatingCount(level=level, count=0)).count += 1
+    strip = sorted(counts.values(), key=lambda c: (c.level.scale_id, c.level.position))
+    return {
+        "article": article,
+        "topics": list(article.topics.all()),
+        "blocks": article_segments(article.text, claims),
+        "published_claims": claims,
+        "rating_counts": strip,
+        "show_reviewer_names": settings.FACTCHECK_SHOW_REVIEWER_NAMES,
+    }
+
+
+# ------------------------------------------------------------------------------ claim page
+
+
+def claim_public_get(*, user, pk: int) -> Claim:
+    """A published claim with its article (raises ``Claim.DoesNotExist``)."""
+    return (
+        published_claims(user=user)
+        .select_related("article", "article__publisher", "rating", "rating__scale")
+        .defer("article__raw_html")
+        .get(pk=pk)
+    )
+
+
+def quote_context(text: str, start: int, end: int, *, width: int = 280) -> tuple[str, str]:
+    """The words before and after ``text[start:end]`` in its paragraph, at most ``width``
+    characters each way, cut at a space (an ellipsis says where)."""
+    block_start, block_end = 0, len(text)
+    for b_start, b_end in text_blocks(text):
+        if b_start <= start < b_end:
+            block_start, block_end = b_start, max(b_end, end)
+            break
+    before, after = text[block_start:start], text[end:block_end]
+    if len(before) > width:
+        cut = before[-width:]
+        before = "… " + cut.split(" ", 1)[-1] if " " in cut else "… " + cut
+    if len(after) > width:
+        cut = after[:width]
+        after = (cut.rsplit(" ", 1)[0] if " " in cut else cut) + " …"
+    return before, after
+
+
+@dataclass
+class Step:
+    """One line of "how we checked this"."""
+
+    when: datetime
+    text: str
+    detail: str = ""
+
+
+@dataclass
+class Workflow:
+    steps: list[Step] = field(default_factory=list)
+
+
+def _name(user, show: bool) -> str:
+    if not show or user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def workflow_steps(
+    *, claim: Claim, events: list[AuditEvent], verdicts: list[Verdict], evidence: list, show: bool
+) -> list[Step]:
+    """The recorded workflow of a published claim, told as a reader needs it: when the
+    claim was picked, the evidence gathered, drafting, the second editor's approval and any
+    correction. Built from audit events only (dates, counts and, if the desk allows it, names)."""
+    steps: list[Step] = []
+    by_number = {v.number: v for v in verdicts}
+    created = next((e for e in events if e.action == "claims.claim.created"), None)
+    steps.append(
+        Step(
+            when=created.created_at if created else claim.created_at,
+            text="The claim was picked for checking: " + claim.get_origin_display().lower() + ".",
+        )
+    )
+    started = next((e for e in events if e.action == "claims.claim.review_started"), None)
+    if started is not None:
+        who = _name(started.actor, show)
+        steps.append(
+            Step(
+                when=started.created_at,
+                text=f"A reviewer{f' ({who})' if who else ''} started checking it.",
+            )
+        )
+    added = [e for e in events if e.action in {"claims.evidence.added", "claims.evidence.moved"}]
+    if evidence:
+        stances = dict.fromkeys(Evidence.Stance.values, 0)
+        for item in evidence:
+            stances[item.stance] += 1
+        parts = [
+            f"{stances['supports']} supporting",
+            f"{stances['refutes']} refuting",
+            f"{stances['context']} giving context",
+        ]
+        publishers = len({item.source_id for item in evidence})
+        steps.append(
+            Step(
+                when=added[0].created_at if added else claim.created_at,
+                text=f"{len(evidence)} source{'s' if len(evidence) != 1 else ''} from "
+                f"{publishers} publisher{'s' if publishers != 1 else ''} consulted: "
+                + ", ".join(parts)
+                + ".",
+            )
+        )
+    for event in events:
+        number = (event.changes or {}).get("number")
+        verdict = by_number.get(number) if isinstance(number, int) else None
+        if event.action == "claims.verdict.drafted" and verdict is not None:
+            who = _name(event.actor, show)
+            label = "A correction was drafted" if verdict.supersedes_id else "A verdict was drafted"
+            steps.append(Step(when=event.created_at, text=f"{label}{f' by {who}' if who else ''}."))
+        elif event.action == "claims.verdict.submitted":
+            steps.append(Step(when=event.created_at, text="It was submitted for approval."))
+        elif event.action == "claims.verdict.returned":
+            steps.append(Step(when=event.created_at, text="An editor sent it back for changes."))
+        elif event.action == "claims.verdict.published" and verdict is not None:
+            approver, author = verdict.approver, verdict.author
+            second = approver is not None and author is not None and approver.pk != author.pk
+            who = _name(approver, show)
+            text = (
+                f"A second editor{f' ({who})' if who else ''} approved it and it was published"
+                if second
+                else f"It was approved{f' by {who}' if who else ''} and published"
+            )
+            if verdict.supersedes_id:
+                text = text.replace("approved it", "approved the correction") + (
+                    f" as version {verdict.number}"
+                )
+            steps.append(
+                Step(when=event.created_at, text=f"{text}.", detail=verdict.correction_note)
+            )
+    steps.sort(key=lambda step: step.when)
+    return steps
+
+
+def claim_page_context(*, user, claim: Claim) -> dict:
+    """Everything the public claim page shows, in a fixed number of queries."""
+    show = bool(settings.FACTCHECK_SHOW_REVIEWER_NAMES)
+    verdicts = list(
+        public_verdicts(user=user)
+        .filter(claim=claim)
+        .select_related("rating", "author", "approver")
+        .order_by("-number")
+    )
+    current = next((v for v in verdicts if v.state == Verdict.State.PUBLISHED), None)
+    evidence = list(
+        Evidence.objects.visible_to(user)
+        .filter(claim=claim)
+        .select_related("link", "source")
+        .order_by("created_at", "id")
+    )
+    events = list(
+        AuditEvent.objects.public_workflow()
+        .filter(claim=claim)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    before, after = quote_context(claim.article.text, claim.start, claim.end)
+    first = min((v.published_at for v in verdicts), default=None)
+    levels = list(
+        RatingLevel.objects.visible_to(user)
+        .filter(scale_id=claim.rating.scale_id if claim.rating_id else None)
+        .order_by("position", "id")
+    )
+    return {
+        "claim": claim,
+        "article": claim.article,
+        "topics": list(claim.article.topics.all()),
+        "verdict": current,
+        "verdicts": verdicts,
+        "corrections": [v for v in verdicts if v.supersedes_id],
+        "first_published": first,
+        "context_before": before,
+        "context_after": after,
+        "evidence_list": evidence,
+        "steps": workflow_steps(
+            claim=claim, events=events, verdicts=verdicts, evidence=evidence, show=show
+        ),
+        "scale_levels": levels,
+        "show_reviewer_names": show,
+    }
+
+
+# ----------------------------------------------------------------------------- corrections
+
+
+def corrections_list(*, user) -> QuerySet[Verdict]:
+    """Every published correction, newest first, with the version it replaced
+    (index ``verdict_corrections_idx``)."""
+    return (
+        public_verdicts(user=user)
+        .filter(supersedes__isnull=False)
+        .select_related("claim", "claim__article", "rating", "supersedes", "supersedes__rating")
+        .defer("claim__article__text", "claim__article__raw_html", "rationale")
+        .order_by("-published_at", "-id")
+    )
+
+
+# ---------------------------------------------------------------------- ClaimReview export
+
+
+def claim_review_rows(*, user) -> QuerySet[Claim]:
+    """Published claims with their public versions, for ClaimReview JSON-LD (feeds to
+    fact-check aggregators): two queries however many claims."""
+    versions = Prefetch(
+        "verdicts",
+        queryset=public_verdicts(user=user).select_related("rating").order_by("-number"),
+        to_attr="public_versions",
+    )
+    return (
+        published_claims(user=user)
+        .select_related("article", "article__publisher")
+        .defer("article__text", "article__raw_html")
+        .prefetch_related(versions)
+        .order_by("pk")
+    )
+
+
+def scale_bounds(*, user) -> dict[int, tuple[int, int]]:
+    """``{scale_id: (best value, worst value)}`` of every rating scale."""
+    bounds: dict[int, list] = {}
+    for level in RatingLevel.objects.visible_to(user).filter(Q(is_best=True) | Q(is_worst=True)):
+        pair = bounds.setdefault(level.scale_id, [None, None])
+        pair[0 if level.is_best else 1] = level.value
+    return {k: (v[0], v[1]) for k, v in bounds.items() if None not in v}

@@ -1,0 +1,110 @@
+"""Writes for the claims app. Views, commands and tasks call these; nothing else saves.
+
+Split by sub-domain; import from here (``from claims.services import claim_publish``):
+
+- ``ingest``: articles in (text, HTML, files), sentences and automatic claims; ``fetch``:
+  articles by web address (directly or by a background job);
+- ``creation``: claims made by reviewers (a selection, a promoted sentence);
+- ``assignment``, ``review``: assigning claims, and the status workflow with its rules;
+- ``common``: permissions, the locked claim row with its optimistic-lock check;
+- ``evidence``, ``verdicts``, ``notes``: what reviewers attach to a claim;
+- ``audit``: the events every change writes; ``errors``: the conflict error;
+- ``reader``: topics and publisher of articles, and fresh reader pages after a publication.
+"""
+
+from claims.services.assignment import claim_assign, claim_bulk_assign
+from claims.services.audit import ACTION_LABELS, audit_record
+from claims.services.common import (
+    PUBLISH_PERMISSION,
+    REVIEW_PERMISSION,
+    four_eyes_required,
+    reviewers,
+)
+from claims.services.creation import claim_create_from_selection, claim_promote
+from claims.services.errors import Change, ConflictError
+from claims.services.evidence import evidence_add, link_for_evidence
+from claims.services.fetch import (
+    INGEST_JOB_STALE_AFTER,
+    article_fetch,
+    article_ingest_url,
+    ingest_job_run,
+)
+from claims.services.ingest import (
+    AnalysedSentence,
+    ArticleURLError,
+    IngestError,
+    IngestResult,
+    PreparedText,
+    article_ingest,
+    canonical_text,
+    checkworthiness_threshold,
+    content_hash,
+    human_size,
+    max_ingest_bytes,
+    text_analyse,
+    text_prepare,
+)
+from claims.services.notes import mentioned_usernames, note_add
+from claims.services.reader import (
+    article_reader_details_update,
+    reader_pages_changed,
+    topic_get_or_create,
+)
+from claims.services.review import (
+    claim_dismiss,
+    claim_merge,
+    claim_publish,
+    claim_reopen,
+    claim_return_to_review,
+    claim_start_review,
+    claim_submit_for_approval,
+)
+from claims.services.verdicts import active_levels, verdict_save
+
+__all__ = [
+    "ACTION_LABELS",
+    "INGEST_JOB_STALE_AFTER",
+    "PUBLISH_PERMISSION",
+    "REVIEW_PERMISSION",
+    "AnalysedSentence",
+    "ArticleURLError",
+    "Change",
+    "ConflictError",
+    "IngestError",
+    "IngestResult",
+    "PreparedText",
+    "active_levels",
+    "article_fetch",
+    "article_ingest",
+    "article_ingest_url",
+    "article_reader_details_update",
+    "audit_record",
+    "canonical_text",
+    "checkworthiness_threshold",
+    "claim_assign",
+    "claim_bulk_assign",
+    "claim_create_from_selection",
+    "claim_dismiss",
+    "claim_merge",
+    "claim_promote",
+    "claim_publish",
+    "claim_reopen",
+    "claim_return_to_review",
+    "claim_start_review",
+    "claim_submit_for_approval",
+    "content_hash",
+    "evidence_add",
+    "four_eyes_required",
+    "human_size",
+    "ingest_job_run",
+    "link_for_evidence",
+    "max_ingest_bytes",
+    "mentioned_usernames",
+    "note_add",
+    "reader_pages_changed",
+    "reviewers",
+    "text_analyse",
+    "text_prepare",
+    "topic_get_or_create",
+    "verdict_save",
+]

@@ -1,0 +1,113 @@
+"""What the reviewer services share: permissions, the locked claim row with its
+optimistic-lock check, and saving a claim with its audit event.
+
+Every service locks the claim row, checks the caller's optimistic-lock ``version`` when one is
+given, applies its rule, bumps the version and writes an audit event, in one transaction.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import timezone
+
+from claims.models import AuditEvent, Claim
+from claims.services.audit import ACTION_LABELS, audit_record, diff
+from claims.services.errors import ConflictError
+
+__all__ = ["PUBLISH_PERMISSION", "REVIEW_PERMISSION", "four_eyes_required", "reviewers"]
+
+REVIEW_PERMISSION = "claims.review_claim"
+PUBLISH_PERMISSION = "claims.publish_claim"
+Status = Claim.Status
+
+
+def four_eyes_required() -> bool:
+    """Publishing needs an editor other than the verdict's author (unless relaxed)."""
+    return bool(getattr(settings, "FACTCHECK_FOUR_EYES", True))
+
+
+def reviewers():
+    """Users who may be assigned claims (reviewers, editors, admins), by username."""
+    app_label, codename = REVIEW_PERMISSION.split(".", 1)
+    by_group = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    )
+    direct = Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    )
+    ids = get_user_model().objects.filter(Q(is_superuser=True) | by_group | direct).values("pk")
+    return get_user_model().objects.filter(is_active=True, pk__in=ids).order_by("username")
+
+
+def require(user, perm: str, what: str) -> None:
+    if user is None or not user.is_authenticated or not user.has_perm(perm):
+        raise PermissionDenied(f"You may not {what}.")
+
+
+def who(user) -> str:
+    return user.get_username() if user is not None else "someone"
+
+
+def locked_claim(user, claim: Claim, version: int | None) -> Claim:
+    """The claim row, locked for this transaction, if ``user`` may see it; a stale
+    ``version`` (the one the user's page was built from) raises :class:`ConflictError`."""
+    try:
+        locked = (
+            Claim.objects.visible_to(user)
+            .select_for_update(of=("self",))
+            .select_related("article")
+            .get(pk=claim.pk)
+        )
+    except Claim.DoesNotExist:
+        raise PermissionDenied("You may not act on this claim.") from None
+    if version is not None and int(version) != locked.version:
+        last = (
+            AuditEvent.objects.filter(claim=locked)
+            .select_related("actor")
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        what = ""
+        if last is not None:
+            when = timezone.localtime(last.created_at)
+            what = f": {who(last.actor)} {describe(last)} at {when:%H:%M:%S}"
+        raise ConflictError(
+            message=f"Claim #{locked.pk} changed since you opened it{what}. Nothing was saved; "
+            "check the page and try again.",
+            current=locked,
+            by=who(last.actor) if last is not None else "",
+            at=last.created_at if last is not None else None,
+        )
+    return locked
+
+
+def describe(event: AuditEvent) -> str:
+    return ACTION_LABELS.get(event.action, event.action)
+
+
+def claim_save(
+    claim: Claim, before: dict, *, user, action: str, message: str = "", **extra
+) -> Claim:
+    """Bump the version, validate, save, and record what changed."""
+    after = {name: getattr(claim, name) for name in before}
+    claim.version += 1
+    claim.full_clean()
+    claim.save()
+    audit_record(
+        actor=user,
+        action=action,
+        claim=claim,
+        target=claim,
+        changes={**diff(before, after), **extra},
+        message=message,
+    )
+    return claim
+
+
+def snapshot(claim: Claim, *names: str) -> dict:
+    return {name: getattr(claim, name) for name in names}

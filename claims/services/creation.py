@@ -1,0 +1,124 @@
+"""Claims made by reviewers: a scored sentence promoted, or a passage selected in the text
+(its offsets checked against the article)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from claims.models import Article, ArticleSentence, CitedLink, Claim
+from claims.nlp.matching import context_around
+from claims.services.audit import audit_record
+
+__all__ = ["claim_create_from_selection", "claim_promote"]
+
+
+# ---------------------------------------------------------------- claims by reviewers
+
+
+def _attach_links(claim: Claim) -> None:
+    CitedLink.objects.filter(
+        article=claim.article, claim__isnull=True, start__gte=claim.start, start__lt=claim.end
+    ).update(claim=claim)
+
+
+@transaction.atomic
+def claim_promote(*, sentence: ArticleSentence, user) -> Claim:
+    """Make a scored sentence a claim (reviewer's choice, below the threshold or not)."""
+    sentence = (
+        ArticleSentence.objects.select_for_update().select_related("article").get(pk=sentence.pk)
+    )
+    article = sentence.article
+    if article.next_revisions.exists():
+        raise ValidationError(
+            "A newer revision of this article exists: promote the sentence there instead."
+        )
+    if sentence.claim_id is not None:
+        raise ValidationError(f"This sentence is already claim #{sentence.claim_id}.")
+    duplicate = Claim.objects.filter(article=article, start=sentence.start, end=sentence.end)
+    if duplicate.exists():
+        raise ValidationError(f"This sentence is already claim #{duplicate.first().pk}.")
+    prefix, suffix = context_around(article.text, sentence.start, sentence.end)
+    claim = Claim(
+        article=article,
+        start=sentence.start,
+        end=sentence.end,
+        text=sentence.text,
+        prefix=prefix,
+        suffix=suffix,
+        checkworthiness=sentence.score,
+        origin=Claim.Origin.PROMOTED,
+    )
+    claim.full_clean()
+    claim.save()
+    sentence.claim = claim
+    sentence.save(update_fields=["claim"])
+    _attach_links(claim)
+    audit_record(
+        actor=user,
+        action="claims.claim.created",
+        claim=claim,
+        target=claim,
+        changes={"origin": claim.origin, "start": claim.start, "end": claim.end},
+        message="Promoted from a scored sentence.",
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_create_from_selection(
+    *, article: Article, start: int, end: int, text: str, user
+) -> Claim:
+    """A claim from a passage a reviewer selected: the offsets are checked against the text."""
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    try:
+        start, end = int(start), int(end)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            "The selection's position is missing; select the passage again."
+        ) from None
+    if not 0 <= start < end <= len(article.text):
+        raise ValidationError("The selection is outside the article's text; select it again.")
+    if article.text[start:end] != text:
+        raise ValidationError(
+            "The selected text does not match the article at that position; reload the page "
+            "and select the passage again."
+        )
+    while start < end and article.text[start].isspace():
+        start += 1
+    while end > start and article.text[end - 1].isspace():
+        end -= 1
+    if end <= start:
+        raise ValidationError("The selection is empty: select some words of the article.")
+    if article.next_revisions.exists():
+        raise ValidationError("A newer revision of this article exists: select the passage there.")
+    duplicate = Claim.objects.filter(article=article, start=start, end=end).first()
+    if duplicate is not None:
+        raise ValidationError(
+            f"This passage is already claim #{duplicate.pk} ({duplicate.get_status_display()})."
+        )
+    prefix, suffix = context_around(article.text, start, end)
+    claim = Claim(
+        article=article,
+        start=start,
+        end=end,
+        text=article.text[start:end],
+        prefix=prefix,
+        suffix=suffix,
+        origin=Claim.Origin.SELECTED,
+    )
+    claim.full_clean()
+    claim.save()
+    ArticleSentence.objects.filter(
+        article=article, claim__isnull=True, start__gte=start, end__lte=end
+    ).update(claim=claim)
+    _attach_links(claim)
+    audit_record(
+        actor=user,
+        action="claims.claim.created",
+        claim=claim,
+        target=claim,
+        changes={"origin": claim.origin, "start": claim.start, "end": claim.end},
+        message="Selected in the article's text.",
+    )
+    return claim

@@ -1,0 +1,110 @@
+"""Evidence: a URL (normalised into a watched ``Link``, its ``Source`` found by domain) with a
+stance, a quoted passage and a note."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from claims.models import Claim, Evidence
+from claims.services.audit import audit_record
+from claims.services.common import REVIEW_PERMISSION, locked_claim, require, who
+from sources.models import Link
+
+__all__ = ["evidence_add", "link_for_evidence"]
+
+
+def link_for_evidence(url: str) -> Link:
+    """The ``Link`` row for a URL given as evidence (created if new, so the link checker
+    watches it). Raises ``ValidationError`` on the ``url`` field for an unusable address."""
+    from sources.fetching import InvalidURL, normalize_url
+
+    url = (url or "").strip()
+    if not url:
+        raise ValidationError({"url": "Give the evidence's web address."})
+    try:
+        normalized = normalize_url(url)
+    except InvalidURL:
+        raise ValidationError(
+            {"url": f"“{url[:200]}” is not a web address: use a full http:// or https:// URL."}
+        ) from None
+    if len(normalized) > Link._meta.get_field("url").max_length:
+        raise ValidationError({"url": "This web address is too long."})
+    link = Link.objects.filter(url=normalized).first()
+    if link is not None:
+        return link
+    link = Link(url=normalized, host=(urlsplit(normalized).hostname or "")[:255])
+    try:
+        link.full_clean()
+    except ValidationError as exc:
+        raise ValidationError({"url": " ".join(exc.messages)}) from None
+    try:
+        with transaction.atomic():
+            link.save()
+    except IntegrityError:  # added meanwhile by someone else
+        return Link.objects.get(url=normalized)
+    # A new link gets its first check soon after the evidence commits (sources.services).
+    from sources.services import links_enqueue_on_commit
+
+    links_enqueue_on_commit(link_ids=[link.pk])
+    return link
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    claim: Claim,
+    user,
+    url: str,
+    stance: str,
+    quote: str = "",
+    note: str = "",
+) -> Evidence:
+    """Attach evidence to a claim. The same link twice on one claim is refused."""
+    from sources.registry import source_for_url
+
+    require(user, REVIEW_PERMISSION, "add evidence")
+    claim = locked_claim(user, claim, None)
+    if claim.status == Claim.Status.DISMISSED:
+        raise ValidationError("The claim is dismissed: reopen it to add evidence.")
+    if stance not in Evidence.Stance.values:
+        raise ValidationError(
+            {"stance": "Choose whether the evidence supports, refutes or gives context."}
+        )
+    link = link_for_evidence(url)
+    existing = Evidence.objects.filter(claim=claim, link=link).select_related("added_by").first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "url": f"This link is already evidence for this claim (added by "
+                f"{who(existing.added_by)} on "
+                f"{timezone.localtime(existing.created_at):%d %b %Y}): {link.url}"
+            }
+        )
+    source = source_for_url(link.url)
+    if link.source_id is None:
+        Link.objects.filter(pk=link.pk, source__isnull=True).update(source=source)
+    evidence = Evidence(
+        claim=claim,
+        link=link,
+        source=source,
+        stance=stance,
+        quote=(quote or "").strip(),
+        note=(note or "").strip(),
+        added_by=user,
+    )
+    evidence.full_clean()
+    evidence.save()
+    audit_record(
+        actor=user,
+        action="claims.evidence.added",
+        claim=claim,
+        target=evidence,
+        changes={"url": link.url, "stance": stance, "source": source.name},
+    )
+    claim.version += 1
+    claim.save(update_fields=["version", "updated_at"])
+    return evidence

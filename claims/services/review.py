@@ -1,0 +1,318 @@
+"""The claim workflow ``new -> in_review -> awaiting_approval -> published`` (plus
+``dismissed``), and merging duplicates. Each transition is a service with its rules."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from claims.models import Claim, Evidence, Verdict
+from claims.services.audit import audit_record
+from claims.services.common import (
+    PUBLISH_PERMISSION,
+    REVIEW_PERMISSION,
+    claim_save,
+    four_eyes_required,
+    locked_claim,
+    require,
+    snapshot,
+)
+from claims.services.reader import reader_pages_changed
+
+__all__ = [
+    "claim_dismiss",
+    "claim_merge",
+    "claim_publish",
+    "claim_reopen",
+    "claim_return_to_review",
+    "claim_start_review",
+    "claim_submit_for_approval",
+]
+
+Status = Claim.Status
+
+
+# --------------------------------------------------------------------------- workflow
+
+
+def _open_verdict(claim: Claim) -> Verdict | None:
+    return (
+        claim.verdicts.select_for_update(of=("self",))
+        .filter(state__in=Verdict.OPEN_STATES)
+        .select_related("rating", "author")
+        .first()
+    )
+
+
+@transaction.atomic
+def claim_start_review(*, claim: Claim, user, version: int | None = None) -> Claim:
+    """``new -> in_review``; the claim is assigned to the user if it had nobody."""
+    require(user, REVIEW_PERMISSION, "review claims")
+    claim = locked_claim(user, claim, version)
+    if claim.status != Status.NEW:
+        raise ValidationError(
+            f"Only a new claim can be taken into review; this one is {claim.get_status_display()}."
+        )
+    before = snapshot(claim, "status", "assignee")
+    claim.status = Status.IN_REVIEW
+    if claim.assignee_id is None:
+        claim.assignee = user
+    return claim_save(claim, before, user=user, action="claims.claim.review_started")
+
+
+@transaction.atomic
+def claim_submit_for_approval(*, claim: Claim, user, version: int | None = None) -> Claim:
+    """``in_review -> awaiting_approval``: needs a drafted verdict, which goes with it.
+
+    On a published claim the draft is a correction: it awaits approval while the published
+    verdict stays public.
+    """
+    require(user, REVIEW_PERMISSION, "submit verdicts")
+    claim = locked_claim(user, claim, version)
+    if claim.status not in {Status.IN_REVIEW, Status.PUBLISHED}:
+        raise ValidationError(
+            f"A claim that is {claim.get_status_display()} cannot be submitted for approval"
+            + (": take it into review first." if claim.status == Status.NEW else ".")
+        )
+    verdict = _open_verdict(claim)
+    if verdict is None or verdict.state != Verdict.State.DRAFT:
+        raise ValidationError(
+            "Draft a verdict first: a claim goes to approval with its rating, summary and "
+            "rationale."
+            if verdict is None
+            else "The verdict is already awaiting approval."
+        )
+    verdict.state = Verdict.State.AWAITING_APPROVAL
+    verdict.submitted_at = timezone.now()
+    verdict.version += 1
+    verdict.full_clean()
+    verdict.save()
+    audit_record(
+        actor=user,
+        action="claims.verdict.submitted",
+        claim=claim,
+        target=verdict,
+        changes={"state": [Verdict.State.DRAFT, verdict.state], "number": verdict.number},
+    )
+    if claim.status == Status.PUBLISHED:
+        claim.version += 1
+        claim.save(update_fields=["version", "updated_at"])
+        return claim
+    before = snapshot(claim, "status")
+    claim.status = Status.AWAITING_APPROVAL
+    return claim_save(claim, before, user=user, action="claims.claim.submitted")
+
+
+@transaction.atomic
+def claim_return_to_review(
+    *, claim: Claim, user, reason: str = "", version: int | None = None
+) -> Claim:
+    """``awaiting_approval -> in_review``: the verdict goes back to draft for changes."""
+    require(user, REVIEW_PERMISSION, "return verdicts to review")
+    claim = locked_claim(user, claim, version)
+    verdict = _open_verdict(claim)
+    if verdict is None or verdict.state != Verdict.State.AWAITING_APPROVAL:
+        raise ValidationError("No verdict of this claim is awaiting approval.")
+    verdict.state = Verdict.State.DRAFT
+    verdict.submitted_at = None
+    verdict.version += 1
+    verdict.full_clean()
+    verdict.save()
+    reason = (reason or "").strip()
+    audit_record(
+        actor=user,
+        action="claims.verdict.returned",
+        claim=claim,
+        target=verdict,
+        changes={"state": [Verdict.State.AWAITING_APPROVAL, Verdict.State.DRAFT]},
+        message=reason,
+    )
+    if claim.status == Status.PUBLISHED:
+        claim.version += 1
+        claim.save(update_fields=["version", "updated_at"])
+        return claim
+    before = snapshot(claim, "status")
+    claim.status = Status.IN_REVIEW
+    return claim_save(claim, before, user=user, action="claims.claim.returned", message=reason)
+
+
+@transaction.atomic
+def claim_publish(*, claim: Claim, user, version: int | None = None) -> Verdict:
+    """Approve the verdict awaiting approval and publish it (``-> published``).
+
+    Only editors may; with four-eyes on (the default) the approver must not be the
+    verdict's author. A previously published verdict becomes ``superseded``: the new version
+    is a correction and carries its public correction note.
+    """
+    require(user, PUBLISH_PERMISSION, "approve and publish verdicts")
+    claim = locked_claim(user, claim, version)
+    verdict = _open_verdict(claim)
+    if verdict is None or verdict.state != Verdict.State.AWAITING_APPROVAL:
+        raise ValidationError("No verdict of this claim is awaiting approval.")
+    if claim.status not in {Status.AWAITING_APPROVAL, Status.PUBLISHED}:
+        raise ValidationError(f"A claim that is {claim.get_status_display()} cannot be published.")
+    if four_eyes_required() and verdict.author_id == user.pk:
+        raise ValidationError(
+            "You drafted this verdict: another editor must approve it (four-eyes rule)."
+        )
+    if not verdict.rating.scale.is_active:
+        raise ValidationError(
+            {"rating": "The verdict's rating is not on the active scale: edit the draft."}
+        )
+    now = timezone.now()
+    previous = (
+        claim.verdicts.select_for_update(of=("self",)).filter(state=Verdict.State.PUBLISHED).first()
+    )
+    if previous is not None:
+        previous.state = Verdict.State.SUPERSEDED
+        previous.version += 1
+        previous.full_clean()
+        previous.save()
+        audit_record(
+            actor=user,
+            action="claims.verdict.superseded",
+            claim=claim,
+            target=previous,
+            changes={
+                "state": [Verdict.State.PUBLISHED, Verdict.State.SUPERSEDED],
+                "superseded_by": verdict.number,
+            },
+        )
+    verdict.state = Verdict.State.PUBLISHED
+    verdict.approver = user
+    verdict.published_at = now
+    verdict.version += 1
+    verdict.full_clean()
+    verdict.save()
+    audit_record(
+        actor=user,
+        action="claims.verdict.published",
+        claim=claim,
+        target=verdict,
+        changes={
+            "state": [Verdict.State.AWAITING_APPROVAL, Verdict.State.PUBLISHED],
+            "approver": [None, user.get_username()],
+            "author": verdict.author.get_username() if verdict.author else None,
+            "number": verdict.number,
+            "rating": verdict.rating.label,
+        },
+        message=verdict.correction_note,
+    )
+    before = snapshot(claim, "status", "rating")
+    claim.status = Status.PUBLISHED
+    claim.rating = verdict.rating
+    claim_save(claim, before, user=user, action="claims.claim.published")
+    # A first publication or a correction: readers get fresh pages once this commits.
+    reader_pages_changed(claim=claim)
+    return verdict
+
+
+@transaction.atomic
+def claim_dismiss(*, claim: Claim, user, reason: str, version: int | None = None) -> Claim:
+    """``new | in_review | awaiting_approval -> dismissed``, with a reason.
+
+    A published claim is never dismissed: correct its verdict instead.
+    """
+    require(user, REVIEW_PERMISSION, "dismiss claims")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the claim is dismissed."})
+    claim = locked_claim(user, claim, version)
+    if claim.status in {Status.PUBLISHED, Status.DISMISSED}:
+        raise ValidationError(
+            "A published claim cannot be dismissed: publish a correction instead."
+            if claim.status == Status.PUBLISHED
+            else "The claim is already dismissed."
+        )
+    verdict = _open_verdict(claim)
+    if verdict is not None and verdict.state == Verdict.State.AWAITING_APPROVAL:
+        verdict.state = Verdict.State.DRAFT
+        verdict.submitted_at = None
+        verdict.version += 1
+        verdict.save()
+    before = snapshot(claim, "status", "dismissed_reason")
+    claim.status = Status.DISMISSED
+    claim.dismissed_reason = reason[:2000]
+    return claim_save(claim, before, user=user, action="claims.claim.dismissed", message=reason)
+
+
+@transaction.atomic
+def claim_reopen(*, claim: Claim, user, version: int | None = None) -> Claim:
+    """``dismissed -> in_review``."""
+    require(user, REVIEW_PERMISSION, "reopen claims")
+    claim = locked_claim(user, claim, version)
+    if claim.status != Status.DISMISSED:
+        raise ValidationError("Only a dismissed claim can be reopened.")
+    before = snapshot(claim, "status", "dismissed_reason", "duplicate_of")
+    claim.status = Status.IN_REVIEW
+    claim.dismissed_reason = ""
+    claim.duplicate_of = None
+    return claim_save(claim, before, user=user, action="claims.claim.reopened")
+
+
+@transaction.atomic
+def claim_merge(*, duplicate: Claim, keep: Claim, user, reason: str) -> Claim:
+    """Merge ``duplicate`` into ``keep``: its evidence (unless ``keep`` already cites the
+    same link) and notes move over, and it is dismissed as a duplicate with the reason."""
+    require(user, REVIEW_PERMISSION, "merge claims")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why these claims are duplicates."})
+    if duplicate.pk == keep.pk:
+        raise ValidationError({"keep": "A claim cannot be merged into itself."})
+    # Lock both rows in id order so two opposite merges cannot deadlock.
+    first, second = sorted([duplicate, keep], key=lambda c: c.pk)
+    locked = {c.pk: locked_claim(user, c, None) for c in (first, second)}
+    duplicate, keep = locked[duplicate.pk], locked[keep.pk]
+    if duplicate.status == Status.PUBLISHED:
+        raise ValidationError("A published claim cannot be merged away: keep it instead.")
+    if keep.status == Status.DISMISSED:
+        raise ValidationError({"keep": "The claim to keep is dismissed: reopen it first."})
+    if keep.duplicate_of_id == duplicate.pk:
+        raise ValidationError({"keep": "That claim was itself merged into this one."})
+    taken = set(keep.evidence.values_list("link_id", flat=True))
+    movable = list(duplicate.evidence.exclude(link_id__in=taken).values_list("pk", flat=True))
+    moved_evidence = Evidence.objects.filter(pk__in=movable).update(
+        claim=keep, updated_at=timezone.now()
+    )
+    moved_notes = duplicate.notes.update(claim=keep)
+    if moved_evidence:
+        audit_record(
+            actor=user,
+            action="claims.evidence.moved",
+            claim=keep,
+            changes={"from_claim": duplicate.pk, "evidence": movable},
+        )
+    if moved_notes:
+        audit_record(
+            actor=user,
+            action="claims.note.moved",
+            claim=keep,
+            changes={"from_claim": duplicate.pk, "count": moved_notes},
+        )
+    verdict = _open_verdict(duplicate)
+    if verdict is not None and verdict.state == Verdict.State.AWAITING_APPROVAL:
+        verdict.state = Verdict.State.DRAFT
+        verdict.version += 1
+        verdict.save()
+    before = snapshot(duplicate, "status", "dismissed_reason", "duplicate_of")
+    duplicate.status = Status.DISMISSED
+    duplicate.dismissed_reason = f"Duplicate of claim #{keep.pk}: {reason}"[:2000]
+    duplicate.duplicate_of = keep
+    claim_save(duplicate, before, user=user, action="claims.claim.merged_into", message=reason)
+    keep.version += 1
+    keep.save(update_fields=["version", "updated_at"])
+    audit_record(
+        actor=user,
+        action="claims.claim.merged",
+        claim=keep,
+        target=keep,
+        changes={
+            "duplicate": duplicate.pk,
+            "evidence_moved": moved_evidence,
+            "notes_moved": moved_notes,
+        },
+        message=reason,
+    )
+    return keep

@@ -1,0 +1,193 @@
+"""Verdicts: drafted on the active rating scale, edited under optimistic locking, and
+published by ``claim_publish`` (in ``review.py``) after four-eyes approval."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from claims.models import AuditEvent, Claim, RatingLevel, Verdict
+from claims.services.audit import audit_record, diff
+from claims.services.common import (
+    REVIEW_PERMISSION,
+    claim_save,
+    locked_claim,
+    require,
+    snapshot,
+    who,
+)
+from claims.services.errors import Change, ConflictError
+
+__all__ = ["active_levels", "verdict_save"]
+
+_FIELDS = ("rating", "summary", "rationale", "correction_note")
+_LABELS = {
+    "rating": "Rating",
+    "summary": "Summary",
+    "rationale": "Rationale",
+    "correction_note": "Correction note",
+}
+
+
+def active_levels():
+    return RatingLevel.objects.filter(scale__is_active=True).order_by("position", "id")
+
+
+def _shown(name: str, value) -> str:
+    if name == "rating":
+        return value.label if value is not None else "(none)"
+    return str(value or "")
+
+
+def _verdict_conflict(current: Verdict, submitted: dict) -> ConflictError:
+    last = (
+        AuditEvent.objects.filter(target_id=current.pk, action__startswith="claims.verdict.")
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    changes = [
+        Change(
+            name, _LABELS[name], _shown(name, submitted[name]), _shown(name, getattr(current, name))
+        )
+        for name in _FIELDS
+        if _shown(name, submitted[name]) != _shown(name, getattr(current, name))
+    ]
+    author = who(last.actor) if last is not None else "Someone"
+    when = timezone.localtime(last.created_at) if last is not None else None
+    return ConflictError(
+        message=(
+            f"{author} saved this verdict"
+            + (f" at {when:%H:%M:%S}" if when else "")
+            + " after you opened it, so your changes were not saved. Your text is kept in the "
+            "form below; compare it with the saved version, then save again to replace it."
+        ),
+        current=current,
+        changes=changes,
+        by=author,
+        at=when,
+    )
+
+
+@transaction.atomic
+def verdict_save(
+    *,
+    claim: Claim,
+    user,
+    rating: RatingLevel | None,
+    summary: str,
+    rationale: str,
+    correction_note: str = "",
+    version: int | None = None,
+) -> Verdict:
+    """Create the claim's draft verdict, or edit it.
+
+    ``version`` is the draft's lock version the user's form was built from (``None`` for a
+    new draft): if someone saved in between, :class:`ConflictError` says what changed and
+    nothing is written. A draft on a claim with a published verdict is a correction: it gets
+    the next version number and needs a public correction note. A verdict awaiting approval is
+    not edited: it is returned to review first.
+    """
+    require(user, REVIEW_PERMISSION, "draft verdicts")
+    claim = locked_claim(user, claim, None)
+    if claim.status == Claim.Status.DISMISSED:
+        raise ValidationError("The claim is dismissed: reopen it to draft a verdict.")
+    summary, rationale = (summary or "").strip(), (rationale or "").strip()
+    correction_note = (correction_note or "").strip()
+    errors = {}
+    if rating is None:
+        errors["rating"] = "Choose a rating."
+    elif not RatingLevel.objects.filter(pk=rating.pk, scale__is_active=True).exists():
+        errors["rating"] = "This rating is not on the active rating scale."
+    if errors:
+        raise ValidationError(errors)
+    submitted = {
+        "rating": rating,
+        "summary": summary,
+        "rationale": rationale,
+        "correction_note": correction_note,
+    }
+    verdict = (
+        claim.verdicts.select_for_update(of=("self",))
+        .filter(state__in=Verdict.OPEN_STATES)
+        .select_related("rating")
+        .first()
+    )
+    if verdict is not None:
+        if version is None or int(version) != verdict.version:
+            raise _verdict_conflict(verdict, submitted)
+        if verdict.state == Verdict.State.AWAITING_APPROVAL:
+            raise ValidationError(
+                "This verdict is awaiting approval and cannot be edited: return it to review first."
+            )
+        before = snapshot(verdict, *_FIELDS)
+        for name, value in submitted.items():
+            setattr(verdict, name, value)
+        if verdict.supersedes_id is not None and not correction_note:
+            raise ValidationError({"correction_note": "Say publicly what this correction changes."})
+        changes = diff(before, submitted)
+        if not changes:
+            return verdict
+        verdict.version += 1
+        verdict.full_clean()
+        verdict.save()
+        audit_record(
+            actor=user,
+            action="claims.verdict.edited",
+            claim=claim,
+            target=verdict,
+            changes={**changes, "version": [verdict.version - 1, verdict.version]},
+        )
+    else:
+        if version is not None:
+            latest = claim.verdicts.select_related("rating").order_by("-number").first()
+            raise _verdict_conflict(latest, submitted)
+        published = claim.verdicts.filter(state=Verdict.State.PUBLISHED).first()
+        if published is not None and not correction_note:
+            raise ValidationError(
+                {
+                    "correction_note": "This claim has a published verdict: a new version is a "
+                    "correction, and readers are told what it changes."
+                }
+            )
+        if published is None:
+            correction_note = ""
+        number = (claim.verdicts.aggregate(n=Max("number"))["n"] or 0) + 1
+        verdict = Verdict(
+            claim=claim,
+            number=number,
+            author=user,
+            supersedes=published,
+            state=Verdict.State.DRAFT,
+            **{**submitted, "correction_note": correction_note},
+        )
+        verdict.full_clean()
+        verdict.save()
+        audit_record(
+            actor=user,
+            action="claims.verdict.drafted",
+            claim=claim,
+            target=verdict,
+            changes={
+                **diff({}, {k: getattr(verdict, k) for k in _FIELDS if getattr(verdict, k)}),
+                "number": number,
+            },
+        )
+    if claim.status != Claim.Status.PUBLISHED:
+        before = snapshot(claim, "status", "rating")
+        if claim.status == Claim.Status.NEW:
+            claim.status = Claim.Status.IN_REVIEW
+            if claim.assignee_id is None:
+                claim.assignee = user
+                before["assignee"] = None
+        claim.rating = verdict.rating
+        if diff(before, snapshot(claim, *before)):
+            action = (
+                "claims.claim.review_started"
+                if before["status"] != claim.status
+                else "claims.claim.rated"
+            )
+            claim_save(claim, before, user=user, action=action)
+    return verdict

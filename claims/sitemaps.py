@@ -1,0 +1,68 @@
+"""The reader site's sitemap (``django.contrib.sitemaps``): published fact-checks, the
+articles that have one, and the list pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
+from django.urls import reverse
+
+from claims import public_selectors as public
+from claims.models import Article, Claim
+
+
+class FactCheckSitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.8
+    limit = 5000
+
+    def items(self):
+        return (
+            public.published_claims(user=AnonymousUser())
+            .annotate(last_published=Max("verdicts__published_at"))
+            .only("id", "text")
+            .order_by("pk")
+        )
+
+    def location(self, item: Claim) -> str:
+        return public.claim_path(item)
+
+    def lastmod(self, item: Claim):
+        return item.last_published
+
+
+class ArticleSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.5
+    limit = 5000
+
+    def items(self):
+        published = public.published_claims(user=AnonymousUser())
+        return (
+            Article.objects.visible_to(None)
+            .filter(claims__in=published)
+            .annotate(last_published=Max("claims__verdicts__published_at"))
+            .only("id", "slug")
+            .order_by("pk")
+        )
+
+    def location(self, item: Article) -> str:
+        return public.article_path(item)
+
+    def lastmod(self, item: Article):
+        return item.last_published
+
+
+class PagesSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 0.6
+
+    def items(self):
+        return ["home", "corrections"]
+
+    def location(self, item: str) -> str:
+        return reverse(item)
+
+
+SITEMAPS = {"fact-checks": FactCheckSitemap, "articles": ArticleSitemap, "pages": PagesSitemap}

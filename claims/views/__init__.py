@@ -1,0 +1,57 @@
+"""Pages of the claims app, split by area; ``claims/urls.py`` names them all from here."""
+
+from claims.views.articles import (
+    article_ingest,
+    claim_create,
+    ingest_job,
+    review_article_detail,
+    review_home,
+    sentence_promote,
+)
+from claims.views.claim import (
+    claim_assign,
+    claim_detail,
+    claim_dismiss,
+    claim_merge,
+    claim_publish,
+    claim_reopen,
+    claim_return,
+    claim_start_review,
+    claim_submit,
+    evidence_add,
+    note_add,
+    verdict_save,
+)
+from claims.views.public import article_detail, claim_page, corrections, home, rating_styles
+from claims.views.queue import claim_bulk_assign, claim_queue, review_help
+from claims.views.topics import article_reader_details
+
+__all__ = [
+    "article_detail",
+    "article_ingest",
+    "article_reader_details",
+    "claim_assign",
+    "claim_bulk_assign",
+    "claim_create",
+    "claim_detail",
+    "claim_dismiss",
+    "claim_merge",
+    "claim_page",
+    "claim_publish",
+    "claim_queue",
+    "claim_reopen",
+    "claim_return",
+    "claim_start_review",
+    "claim_submit",
+    "corrections",
+    "evidence_add",
+    "home",
+    "ingest_job",
+    "note_add",
+    "rating_styles",
+    "review_article_detail",
+    "review_help",
+    "review_home",
+    "sentence_promote",
+    "verdict_save",
+]

@@ -1,0 +1,295 @@
+"""The claim page and its actions. Each action is a POST that works without script (redirect
+back to the page) and with htmx (the page's workspace fragment is returned and swapped in)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from claims import selectors, services
+from claims.forms import (
+    AssignForm,
+    DismissForm,
+    EvidenceForm,
+    MergeForm,
+    NoteForm,
+    ReturnForm,
+    VerdictForm,
+    VersionForm,
+)
+from claims.models import Claim
+from claims.views.common import add_service_errors, is_htmx, safe_next
+from factcheck.lib.auth import permission_required
+
+REVIEW, PUBLISH = services.REVIEW_PERMISSION, services.PUBLISH_PERMISSION
+
+
+def claim_url(claim: Claim, anchor: str = "") -> str:
+    url = reverse("review:claim_detail", kwargs={"pk": claim.pk})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _claim_or_404(request, pk: int) -> Claim:
+    try:
+        return selectors.claim_get(user=request.user, pk=pk)
+    except Claim.DoesNotExist:
+        raise Http404("No such claim.") from None
+
+
+def _verdict_initial(verdict) -> dict:
+    if verdict is None:
+        return {}
+    return {
+        "rating": verdict.rating_id,
+        "summary": verdict.summary,
+        "rationale": verdict.rationale,
+        "correction_note": verdict.correction_note,
+        "version": verdict.version,
+    }
+
+
+def render_claim(request, claim: Claim, *, status: int = 200, conflict=None, **forms):
+    """The claim page (or its workspace fragment for htmx), with any bound forms given."""
+    context = selectors.claim_page_context(user=request.user, claim=claim)
+    levels, reviewer_list = context["rating_levels"], context["reviewer_list"]
+    open_verdict = context["open_verdict"]
+    version = {"version": claim.version}
+    defaults = {
+        "evidence_form": lambda: EvidenceForm(),
+        "note_form": lambda: NoteForm(),
+        "verdict_form": lambda: VerdictForm(initial=_verdict_initial(open_verdict), levels=levels),
+        "assign_form": lambda: AssignForm(
+            initial={**version, "assignee": claim.assignee_id}, reviewer_list=reviewer_list
+        ),
+        "dismiss_form": lambda: DismissForm(initial=version),
+        "return_form": lambda: ReturnForm(initial=version),
+        "version_form": lambda: VersionForm(initial=version),
+    }
+    for name, make in defaults.items():
+        context[name] = forms.get(name) or make()
+    user = request.user
+    context.update(
+        conflict=conflict,
+        is_htmx=is_htmx(request),
+        can_publish=user.has_perm(PUBLISH),
+        four_eyes_blocks=bool(
+            open_verdict and services.four_eyes_required() and open_verdict.author_id == user.pk
+        ),
+        # The link checker's badge when it is installed, else a plain state label.
+        link_badge_templates=["includes/link_badge.html", "claims/_link_state.html"],
+    )
+    template = "claims/claim_detail.html"
+    if context["is_htmx"]:
+        template += "#workspace"
+    return render(request, template, context, status=status)
+
+
+def _after_action(request, claim: Claim, message: str, anchor: str):
+    messages.success(request, message)
+    if is_htmx(request):
+        return render_claim(request, selectors.claim_get(user=request.user, pk=claim.pk))
+    return redirect(safe_next(request, claim_url(claim, anchor)))
+
+
+def _refused(request, claim: Claim, anchor: str, *, status=400, conflict=None, **forms):
+    """Invalid input: the page again with the form's errors (the user's input kept)."""
+    if is_htmx(request):
+        status = 200  # htmx swaps only successful responses
+    if forms or conflict:
+        return render_claim(request, claim, status=status, conflict=conflict, **forms)
+    return redirect(safe_next(request, claim_url(claim, anchor)))
+
+
+@permission_required(REVIEW)
+def claim_detail(request, pk: int):
+    return render_claim(request, _claim_or_404(request, pk))
+
+
+# --------------------------------------------------------------------- attached things
+
+
+@permission_required(REVIEW)
+@require_POST
+def evidence_add(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    form = EvidenceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.evidence_add(claim=claim, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _after_action(request, claim, "Evidence added.", "evidence")
+    return _refused(request, claim, "evidence", evidence_form=form)
+
+
+@permission_required(REVIEW)
+@require_POST
+def note_add(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            note = services.note_add(claim=claim, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            mentioned = [u.get_username() for u in note.mentions.all()]
+            extra = f" Mentioned: {', '.join(mentioned)}." if mentioned else ""
+            return _after_action(request, claim, f"Note added.{extra}", "notes")
+    return _refused(request, claim, "notes", note_form=form)
+
+
+@permission_required(REVIEW)
+@require_POST
+def verdict_save(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    form = VerdictForm(request.POST, levels=None)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            verdict = services.verdict_save(claim=claim, user=request.user, **data)
+        except services.ConflictError as exc:
+            messages.error(request, str(exc))
+            # The user's input stays in the form; the version becomes the stored one, so
+            # saving again (after comparing) replaces it knowingly.
+            values = request.POST.copy()
+            values["version"] = str(getattr(exc.current, "version", "") or "")
+            kept = VerdictForm(values)
+            kept.is_valid()
+            return _refused(request, claim, "verdict", status=409, conflict=exc, verdict_form=kept)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _after_action(
+                request, claim, f"Verdict version {verdict.number} saved as a draft.", "verdict"
+            )
+    return _refused(request, claim, "verdict", verdict_form=form)
+
+
+# ------------------------------------------------------------------ assignment, workflow
+
+
+def _transition(request, claim, form, call, message: str, anchor: str, form_name: str):
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except services.ConflictError as exc:
+            messages.error(request, str(exc))
+            return _refused(request, claim, anchor, status=409, conflict=exc)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and set(exc.message_dict) & set(form.fields):
+                add_service_errors(form, exc)
+                return _refused(request, claim, anchor, **{form_name: form})
+            messages.error(request, " ".join(exc.messages))
+            if is_htmx(request):
+                return render_claim(request, selectors.claim_get(user=request.user, pk=claim.pk))
+            return redirect(safe_next(request, claim_url(claim, anchor)))
+        return _after_action(request, claim, message, anchor)
+    return _refused(request, claim, anchor, **{form_name: form})
+
+
+@permission_required(REVIEW)
+@require_POST
+def claim_assign(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    form = AssignForm(request.POST)
+
+    def call(data):
+        services.claim_assign(
+            claim=claim, assignee=data["assignee"], user=request.user, version=data["version"]
+        )
+
+    return _transition(request, claim, form, call, "Assignment saved.", "status", "assign_form")
+
+
+def _simple(service, message: str):
+    @permission_required(REVIEW)
+    @require_POST
+    def view(request, pk: int):
+        claim = _claim_or_404(request, pk)
+        form = VersionForm(request.POST)
+
+        def call(data):
+            service(claim=claim, user=request.user, version=data["version"])
+
+        return _transition(request, claim, form, call, message, "status", "version_form")
+
+    return view
+
+
+claim_start_review = _simple(services.claim_start_review, "The claim is now in review.")
+claim_submit = _simple(services.claim_submit_for_approval, "Submitted for approval.")
+claim_reopen = _simple(services.claim_reopen, "The claim is open again, in review.")
+
+
+@permission_required(REVIEW)
+@require_POST
+def claim_return(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    form = ReturnForm(request.POST)
+
+    def call(data):
+        services.claim_return_to_review(
+            claim=claim, user=request.user, reason=data["reason"], version=data["version"]
+        )
+
+    return _transition(request, claim, form, call, "Returned to review.", "status", "return_form")
+
+
+@permission_required(REVIEW)
+@require_POST
+def claim_dismiss(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    form = DismissForm(request.POST)
+
+    def call(data):
+        services.claim_dismiss(
+            claim=claim, user=request.user, reason=data["reason"], version=data["version"]
+        )
+
+    return _transition(request, claim, form, call, "Claim dismissed.", "status", "dismiss_form")
+
+
+@permission_required(PUBLISH)
+@require_POST
+def claim_publish(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    form = VersionForm(request.POST)
+
+    def call(data):
+        services.claim_publish(claim=claim, user=request.user, version=data["version"])
+
+    return _transition(
+        request, claim, form, call, "Approved and published.", "status", "version_form"
+    )
+
+
+@permission_required(REVIEW)
+@require_POST
+def claim_merge(request, pk: int):
+    """Merge this claim (a duplicate) into another; used from the article page."""
+    claim = _claim_or_404(request, pk)
+    candidates = selectors.merge_candidates(user=request.user, claim=claim)
+    form = MergeForm(request.POST, candidates=candidates)
+    back = safe_next(
+        request, reverse("review:article_detail", kwargs={"pk": claim.article_id}) + "#claims"
+    )
+    if form.is_valid():
+        keep = next(c for c in candidates if c.pk == form.cleaned_data["keep"])
+        try:
+            services.claim_merge(
+                duplicate=claim, keep=keep, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Claim #{claim.pk} merged into #{keep.pk}.")
+        return redirect(back)
+    for errors in form.errors.values():
+        messages.error(request, " ".join(errors))
+    return redirect(back)

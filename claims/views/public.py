@@ -1,0 +1,131 @@
+"""The reader site: the latest fact-checks, an article with its published claims
+highlighted, a claim's fact-check page (with ClaimReview JSON-LD), the corrections log and
+the ratings style sheet. Public, cached per published version for anonymous readers
+(``claims.cache``), and built from ``claims.public_selectors`` only."""
+
+from __future__ import annotations
+
+from django.core.cache import cache as django_cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from claims import cache, selectors
+from claims import public_selectors as public
+from claims.claimreview import claim_review, json_ld
+from claims.models import Article, Claim
+from claims.public_filters import FactCheckFilter
+
+PAGE_SIZE = 20
+
+
+def _lists(request, kwargs) -> str:
+    return cache.LISTS
+
+
+def _article_slug_key(slug: str) -> str:
+    return f"{cache.NAMESPACE}:article-slug:{slug}"
+
+
+def _article_scope(request, kwargs) -> str | None:
+    key = kwargs.get("key", "")
+    if key.isdigit():
+        return cache.article_scope(int(key))
+    pk = django_cache.get(_article_slug_key(key))  # learnt when the page was first built
+    return cache.article_scope(pk) if pk else None
+
+
+def _claim_scope(request, kwargs) -> str | None:
+    pk = public.claim_pk_from_key(kwargs.get("key", ""))
+    return cache.claim_scope(pk) if pk else None
+
+
+@require_safe
+@cache.reader_page(_lists)
+def home(request):
+    """The latest fact-checks, with filters (rating, publisher, topic, dates) and search."""
+    filterset = FactCheckFilter(
+        request.GET or None,
+        queryset=public.fact_check_list(user=request.user),
+        choices=public.filter_choices(user=request.user),
+    )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reader/home.html",
+        {"filter": filterset, "page": page, "filtered": filterset.is_active()},
+    )
+
+
+@require_safe
+@cache.reader_page(_article_scope)
+def article_detail(request, key: str):
+    """The article's text with every published claim highlighted; nothing unpublished is
+    loaded, so nothing unpublished can reach the HTML."""
+    try:
+        article = selectors.article_get(user=request.user, key=key)
+    except Article.DoesNotExist:
+        raise Http404("No such article.") from None
+    django_cache.set(_article_slug_key(article.slug), article.pk, timeout=None)
+    context = public.article_page_context(user=request.user, article=article)
+    return render(request, "reader/article.html", context)
+
+
+@require_safe
+@cache.reader_page(_claim_scope)
+def claim_page(request, key: str):
+    """A published claim's fact-check; 404 for any other claim, whoever asks (the desk
+    works on claims under ``/review/claims/<id>/``)."""
+    pk = public.claim_pk_from_key(key)
+    try:
+        if pk is None:
+            raise Claim.DoesNotExist
+        claim = public.claim_public_get(user=request.user, pk=pk)
+    except Claim.DoesNotExist:
+        raise Http404("No such fact-check.") from None
+    context = public.claim_page_context(user=request.user, claim=claim)
+    if context["verdict"] is None:
+        raise Http404("No such fact-check.")
+    claim_url = request.build_absolute_uri(public.claim_path(claim))
+    bounds = public.scale_bounds(user=request.user).get(context["verdict"].rating.scale_id)
+    context["canonical_url"] = claim_url
+    context["claim_review_json"] = json_ld(
+        claim_review(
+            claim=claim,
+            verdict=context["verdict"],
+            first_published=context["first_published"],
+            claim_url=claim_url,
+            site_url=request.build_absolute_uri("/"),
+            bounds=bounds,
+        )
+    )
+    return render(request, "reader/claim.html", context)
+
+
+@require_safe
+@cache.reader_page(_lists)
+def corrections(request):
+    """Every change to a published verdict, newest first: what changed and why."""
+    page = Paginator(public.corrections_list(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "reader/corrections.html", {"page": page})
+
+
+@require_safe
+@cache.reader_page(_lists)
+def rating_styles(request):
+    """The rating levels' colours as a style sheet (no inline styles anywhere: CSP)."""
+    rules = []
+    for level in selectors.rating_levels_all():
+        # Both colours are validated as #rrggbb on the model, so they are safe in CSS.
+        rules.append(
+            f".rating-{level.pk} {{ background: {level.colour}; color: {level.text_colour}; "
+            f"border-color: {level.colour}; }}\n"
+            f"mark.claim.rating-mark-{level.pk} {{ border-bottom-color: {level.colour}; }}\n"
+            # The reader site's highlights: a light tint of the colour (dark text on it).
+            f"mark.claim.tint-{level.pk} {{ background: color-mix(in srgb, {level.colour} 22%, "
+            "#fff); }"
+        )
+    return HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")

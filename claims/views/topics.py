@@ -1,0 +1,39 @@
+"""Reviewers set an article's topics and publisher (what readers filter fact-checks by)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from claims import services
+from claims.forms import ArticleReaderDetailsForm
+from claims.models import Article
+from factcheck.lib.auth import permission_required
+
+
+@permission_required(services.REVIEW_PERMISSION)
+@require_POST
+def article_reader_details(request, pk: int):
+    article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
+    form = ArticleReaderDetailsForm(request.POST)
+    back = reverse("review:article_detail", kwargs={"pk": article.pk}) + "#reader-details"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(back)
+    try:
+        services.article_reader_details_update(
+            article=article,
+            user=request.user,
+            topics=list(form.cleaned_data["topics"]),
+            new_topic=form.cleaned_data["new_topic"],
+            publisher=form.cleaned_data["publisher"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    messages.success(request, "Topics and publisher saved; readers see them now.")
+    return redirect(back)
