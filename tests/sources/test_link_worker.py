@@ -285,9 +285,11 @@ def test_a_worker_killed_mid_batch_leaves_no_link_unchecked(scratch, tmp_path):
     with contextlib.ExitStack() as stack:
         servers = [stack.enter_context(LocalHTTPServer(f"127.0.0.{n}")) for n in (1, 2, 3)]
         urls = []
-        for server in servers:
+        # Results are recorded host by host: one quick host finishes (and is recorded) long
+        # before the two slow ones, so the kill always lands in the middle of the batch.
+        for server, delay in zip(servers, (0.2, 3.0, 3.0), strict=True):
             for n in range(4):
-                server.route(f"/slow/{n}", respond(200, "late", content_type=TEXT, delay=1.0))
+                server.route(f"/slow/{n}", respond(200, "late", content_type=TEXT, delay=delay))
                 urls.append(server.url(f"/slow/{n}"))
         queue = f"linkcheck-test-{uuid.uuid4().hex[:8]}"
         env = _env(
@@ -316,7 +318,7 @@ def test_a_worker_killed_mid_batch_leaves_no_link_unchecked(scratch, tmp_path):
         first = _start_worker(env, queue, log)
         stack.callback(_kill, first)
         assert "Enqueued 12 links" in _manage(env, "check_links", "--due")
-        # Each host answers one request a second: kill the worker after the first results.
+        # Kill the worker as soon as the quick host's results are in.
         _wait(
             lambda: scratch.query("SELECT COUNT(*) FROM sources_linkcheck")[0][0] >= 1,
             90,
