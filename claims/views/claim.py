@@ -227,32 +227,29 @@ claim_submit = _simple(services.claim_submit_for_approval, "Submitted for approv
 claim_reopen = _simple(services.claim_reopen, "The claim is open again, in review.")
 
 
-@permission_required(REVIEW)
-@require_POST
-def claim_return(request, pk: int):
-    claim = _claim_or_404(request, pk)
-    form = ReturnForm(request.POST)
+def _with_reason(service, form_class, message: str, form_name: str):
+    """A status change that needs a written reason (returning, dismissing)."""
 
-    def call(data):
-        services.claim_return_to_review(
-            claim=claim, user=request.user, reason=data["reason"], version=data["version"]
-        )
+    @permission_required(REVIEW)
+    @require_POST
+    def view(request, pk: int):
+        claim = _claim_or_404(request, pk)
+        form = form_class(request.POST)
 
-    return _transition(request, claim, form, call, "Returned to review.", "status", "return_form")
+        def call(data):
+            service(claim=claim, user=request.user, reason=data["reason"], version=data["version"])
+
+        return _transition(request, claim, form, call, message, "status", form_name)
+
+    return view
 
 
-@permission_required(REVIEW)
-@require_POST
-def claim_dismiss(request, pk: int):
-    claim = _claim_or_404(request, pk)
-    form = DismissForm(request.POST)
-
-    def call(data):
-        services.claim_dismiss(
-            claim=claim, user=request.user, reason=data["reason"], version=data["version"]
-        )
-
-    return _transition(request, claim, form, call, "Claim dismissed.", "status", "dismiss_form")
+claim_return = _with_reason(
+    services.claim_return_to_review, ReturnForm, "Returned to review.", "return_form"
+)
+claim_dismiss = _with_reason(
+    services.claim_dismiss, DismissForm, "Claim dismissed.", "dismiss_form"
+)
 
 
 @permission_required(PUBLISH)
