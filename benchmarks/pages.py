@@ -3,7 +3,7 @@
 Run from the repository root (PostgreSQL on 127.0.0.1:5432 with trust auth for ``postgres``,
 Redis on 127.0.0.1:6379)::
 
-    .venv/bin/python benchmarks/pages.py                  # about 6 minutes with seeding
+    .venv/bin/python benchmarks/pages.py                  # about 5 minutes with seeding
     .venv/bin/python benchmarks/pages.py --reuse-db --keep-db   # seed once, rerun quickly
 
 What it does:
@@ -18,7 +18,8 @@ What it does:
   claims published with a verdict (a few corrected), some awaiting approval, some in review
   with a draft, some dismissed, the rest new; 0-4 evidence per claim on 40,000 watched links
   of 500 sources (most alive, some failing, dead, blocked or moved); notes and the audit
-  events the services would have written; then ``VACUUM ANALYZE``;
+  events the services would have written; the reader site's topics and publishers when the
+  models have them; then ``VACUUM ANALYZE``;
 * serves the project with gunicorn on 127.0.0.1 (sync workers, ``--workers``, default
   2 x CPUs + 1; docker-compose.yml runs 3) under ``pagebench.settings``
   (``benchmarks/pagebench/settings.py``):
@@ -32,8 +33,10 @@ What it does:
   has a 10 s deadline;
 * prints per scenario the count, achieved rate, p50/p95/p99, errors (anything but a 200),
   the generator's CPU, the CPU that gunicorn's workers and the benchmark database's
-  PostgreSQL backends spent per request, and the machine's load; plus the machine, Python,
-  PostgreSQL and gunicorn versions and the exact command.
+  PostgreSQL backends spent per request (parallel query workers are not counted), how busy
+  the machine was and its load average, and for reader pages the cache hits and misses
+  (``X-Reader-Cache``); plus the machine, Python, PostgreSQL and gunicorn versions and the
+  exact command. Popularity is Zipf-like (about 1/rank): a few pages get most requests.
 
 Scenarios and targets (p95 at the given arrival rate):
 
@@ -44,8 +47,8 @@ queue, unfiltered          30/s   150 ms    /review/claims/ (pages 1-20, some so
 queue, filtered            30/s   150 ms    status + assignee + check-worthiness range
 queue, text search          5/s   300 ms    ?q= one or two words of the claims' vocabulary
 claim page (workbench)     20/s    50 ms    /review/claims/<id>/ of random claims
-public claim page         200/s    25 ms    /claims/<id>/, anonymous, popular claims
-public home with filters   30/s   100 ms    /?<filters>, anonymous
+public claim page         200/s    25 ms    /claims/<number>-<words>/, anonymous
+public home with filters   30/s   100 ms    /?rating=&topic=&publisher=&q=&page=, anonymous
 =========================  =====  ========  ==============================================
 
 A public page that does not exist yet is reported as "not measured" (the exit status does
@@ -1038,9 +1041,10 @@ def login(port: int, password: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-async def http_get(port: int, path: str, cookie: str | None) -> tuple[int, int]:
+async def http_get(port: int, path: str, cookie: str | None) -> tuple[int, int, str]:
     """One GET on a fresh connection (gunicorn's sync workers close it after each response,
-    as they would behind a proxy); returns (status, bytes)."""
+    as they would behind a proxy); returns (status, bytes, the reader cache's verdict: "hit",
+    "miss" or "" from its ``X-Reader-Cache`` header)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n"
@@ -1051,8 +1055,11 @@ async def http_get(port: int, path: str, cookie: str | None) -> tuple[int, int]:
     finally:
         writer.close()
     if not data.startswith(b"HTTP/1."):
-        return 0, len(data)
-    return int(data[9:12]), len(data)
+        return 0, len(data), ""
+    head_end = data.find(b"\r\n\r\n")
+    at = data.find(b"\r\nX-Reader-Cache: ", 0, head_end)
+    cached = data[at + 18 : data.find(b"\r\n", at + 2)].decode() if at != -1 else ""
+    return int(data[9:12]), len(data), cached
 
 
 @dataclass
@@ -1062,6 +1069,7 @@ class Result:
     first_start: float = 0.0
     last_end: float = 0.0
     bytes: int = 0
+    reader_cache: dict[str, int] = field(default_factory=dict)  # "hit"/"miss" -> responses
 
 
 async def drive(
@@ -1076,10 +1084,12 @@ async def drive(
 
     async def one(i: int, scheduled: float) -> None:
         try:
-            status, size = await asyncio.wait_for(
+            status, size, cached = await asyncio.wait_for(
                 http_get(port, paths(i), cookie), timeout=REQUEST_TIMEOUT
             )
             key = None if status == 200 else f"HTTP {status}"
+            if cached:
+                result.reader_cache[cached] = result.reader_cache.get(cached, 0) + 1
         except TimeoutError:
             key = "timeout"
         except OSError as exc:
@@ -1140,7 +1150,7 @@ def scenarios(data: Seeded, rng: random.Random) -> list[Scenario]:
 
     def filtered(i: int) -> str:
         lo = rng.choice([0.3, 0.4, 0.5, 0.6, 0.7])
-        hi = round(lo + rng.choice([0.2, 0.3, 0.5]), 2)
+        hi = min(1.0, round(lo + rng.choice([0.2, 0.3, 0.5]), 2))
         who = rng.choice(["mine", "unassigned", str(rng.choice(data.reviewer_ids))])
         return f"{queue}?status={rng.choice(statuses)}&assignee={who}&score_min={lo}&score_max={hi}"
 
@@ -1180,7 +1190,7 @@ def scenarios(data: Seeded, rng: random.Random) -> list[Scenario]:
         Scenario("filtered", "queue, filtered", 30, 150, filtered,
                  describe="status + assignee (mine/unassigned/a reviewer) + score range"),
         Scenario("search", "queue, text search", 5, 300, search,
-                 describe="?q= one word (70 %) or two, Zipf over the 1,500 commonest lexemes"),
+                 describe="?q= one word (70 %) or two, Zipf over the 1,500 commonest words"),
         Scenario("claim", "claim page (workbench)", 20, 50, claim_page,
                  describe="/review/claims/<id>/, uniform over all claims"),
         Scenario("public_claim", "public claim page", 200, 25, public_claim, anonymous=True,
@@ -1199,7 +1209,7 @@ def probe_public(scenario: Scenario, port: int) -> str:
         resolve(path)
     except Resolver404:
         return f"{path} has no URL route yet (public pages are being built)"
-    status, _ = asyncio.run(http_get(port, path, None))
+    status, _, _ = asyncio.run(http_get(port, path, None))
     if status != 200:
         return f"{path} answers {status} to an anonymous reader"
     return ""
@@ -1292,7 +1302,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(
         f"Load    : open loop from 127.0.0.1, one asyncio process, {args.warmup:g} s warm-up"
-        f" + {args.duration:g} s per scenario, {REQUEST_TIMEOUT:g} s deadline per request"
+        f" + {args.duration:g} s per scenario, {REQUEST_TIMEOUT:g} s deadline per request;"
+        f" load average at start {' '.join(f'{v:.2f}' for v in os.getloadavg())}"
     )
     print()
 
@@ -1399,6 +1410,12 @@ def run_scenario(scenario: Scenario, port: int, cookie: str | None, master: int,
         f"max {max(ms):.1f} ms | errors {errors}"
         + (f" {result.errors}" if errors else "")
         + f" | {result.bytes / max(1, n - errors) / 1024:.0f} KB/response"
+        + (
+            f" | reader cache: {result.reader_cache.get('hit', 0)} hits, "
+            f"{result.reader_cache.get('miss', 0)} misses"
+            if result.reader_cache
+            else ""
+        )
     )
     print(
         f"  CPU: generator {100 * own / wall:.0f} % of a core; gunicorn + its PostgreSQL "

@@ -12,6 +12,7 @@ from django.utils import timezone
 from claims import selectors
 from claims.forms import QueueFilterForm
 from claims.models import Claim
+from factcheck.lib.widgets import PythonSelect
 
 ORDERING = (
     ("updated_at", "updated"),
@@ -53,9 +54,11 @@ class ClaimQueueFilter(django_filters.FilterSet):
         method="filter_text",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "words, or #number"}),
     )
-    status = django_filters.ChoiceFilter(choices=Claim.Status.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(
+        choices=Claim.Status.choices, empty_label="Any status", widget=PythonSelect
+    )
     assignee = django_filters.ChoiceFilter(
-        label="Assignee", method="filter_assignee", empty_label="Anyone"
+        label="Assignee", method="filter_assignee", empty_label="Anyone", widget=PythonSelect
     )
     article = django_filters.NumberFilter(
         field_name="article_id", label="Article number", widget=forms.NumberInput(attrs={"min": 1})
@@ -72,18 +75,22 @@ class ClaimQueueFilter(django_filters.FilterSet):
         label="Check-worthiness to",
         widget=forms.NumberInput(attrs={"min": 0, "max": 1, "step": "0.05"}),
     )
-    rating = django_filters.ChoiceFilter(label="Rating", method="filter_rating", empty_label="Any")
+    rating = django_filters.ChoiceFilter(
+        label="Rating", method="filter_rating", empty_label="Any", widget=PythonSelect
+    )
     link_health = django_filters.ChoiceFilter(
         label="Link health",
         method="filter_link_health",
         empty_label="Any",
         choices=[("trouble", "Has dead or failing evidence")],
+        widget=PythonSelect,
     )
     at_risk = django_filters.ChoiceFilter(
         label="Evidence at risk",
         method="filter_at_risk",
         empty_label="Any",
         choices=[("yes", "Published with a dead evidence link")],
+        widget=PythonSelect,
     )
     created_from = django_filters.DateFilter(
         label="Created from", method="filter_created_from", widget=_DATE

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from claims.models import Article, Claim, Evidence, Note, RatingLevel, Topic
 from claims.services import human_size, max_ingest_bytes, reviewers
+from factcheck.lib.widgets import PythonSelect
 from sources.models import Source
 
 
@@ -155,6 +156,7 @@ class AssignForm(VersionForm):
         queryset=get_user_model().objects.none(),
         required=False,
         empty_label="Nobody",
+        widget=PythonSelect,
     )
 
     def __init__(self, *args, reviewer_list=None, **kwargs):
@@ -217,6 +219,7 @@ class EvidenceForm(forms.Form):
     stance = forms.ChoiceField(
         label="Stance",
         choices=Evidence.Stance.choices,
+        widget=PythonSelect,
         error_messages={"required": "Choose whether it supports, refutes or gives context."},
     )
     quote = forms.CharField(
@@ -257,6 +260,7 @@ class VerdictForm(VersionForm):
         label="Rating",
         queryset=RatingLevel.objects.none(),
         empty_label="Choose a rating",
+        widget=PythonSelect,
         error_messages={
             "required": "Choose a rating.",
             "invalid_choice": "This rating is not on the active rating scale.",

@@ -124,6 +124,8 @@ class Claim(TimeStampedModel):
     # Invariant: article.text[start:end] == text.
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
+    # On PostgreSQL the column ``search_vector`` (not a field) is generated from it
+    # (migration 0007): changing this column's type means dropping that one first.
     text = models.TextField()
     # Context around the quote, to re-find it in a later revision of the article.
     prefix = models.CharField(max_length=64, blank=True)
@@ -185,14 +187,23 @@ class Claim(TimeStampedModel):
             models.Index(fields=["status", "-updated_at"], name="claim_status_updated_idx"),
             # The queue's default order with no filter: most recently changed first.
             models.Index(fields=["-updated_at", "-id"], name="claim_updated_idx"),
-            # "Mine" and per-reviewer queue filters: a reviewer's claims, by status.
-            models.Index(fields=["assignee", "status"], name="claim_assignee_status_idx"),
+            # "Mine", "unassigned" and per-reviewer queue filters: a reviewer's claims of a
+            # status, most recently changed first, the score last for the score range (a key
+            # column: SQLite has no INCLUDE), so a page and its capped count come from the
+            # index alone. It replaced (assignee, status), with which PostgreSQL walked every
+            # claim of the status (docs/benchmarks.md, "Pages"). Migration 0008 also gives
+            # PostgreSQL statistics on (status, assignee) together.
+            models.Index(
+                fields=["assignee", "status", "-updated_at", "-id", "checkworthiness"],
+                name="claim_assignee_queue_idx",
+            ),
             # The queue sorted by check-worthiness (highest first).
             models.Index(fields=["-checkworthiness", "-id"], name="claim_checkworthiness_idx"),
             # The queue filtered by rating.
             models.Index(fields=["rating", "-updated_at"], name="claim_rating_updated_idx"),
-            # On PostgreSQL the text search uses a GIN full-text index created by migration
-            # 0005 (vendor-guarded RunPython): to_tsvector('english', text).
+            # On PostgreSQL the text search reads a stored tsvector column with a GIN index,
+            # created by migration 0007 (vendor-guarded RunPython; it replaced 0005's index
+            # on the expression to_tsvector('english', text)).
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ help page."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -69,6 +70,7 @@ def claim_queue(request):
             "reviewer_list": reviewer_list,
             "saved_filters": SAVED_FILTERS,
             "current_query": request.GET.urlencode(),
+            "notice_cache_seconds": settings.FACTCHECK_QUEUE_NOTICE_CACHE_SECONDS,
         },
     )
 

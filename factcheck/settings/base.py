@@ -315,6 +315,11 @@ CELERY_BEAT_SCHEDULE.update(
 # one-person desk may relax it. Readers see the reviewers' names only if this is on.
 FACTCHECK_FOUR_EYES = env_bool("FACTCHECK_FOUR_EYES", True)
 FACTCHECK_SHOW_REVIEWER_NAMES = env_bool("FACTCHECK_SHOW_REVIEWER_NAMES", False)
+# The reviewer queue's "evidence at risk" notice is the same for the whole desk and costs
+# ~30 ms of PostgreSQL on 100,000 claims (it looks at every evidence link): the queue caches
+# it this many seconds (0: never). Link states change on the link checker's schedule, hours
+# or days apart, so a minute's delay hides nothing (docs/benchmarks.md, "Pages").
+FACTCHECK_QUEUE_NOTICE_CACHE_SECONDS = env_int("FACTCHECK_QUEUE_NOTICE_CACHE_SECONDS", 60)
 
 # Reader site: public pages are cached per published version for anonymous readers
 # (claims/cache.py); this bounds how long a change that publishes nothing (a link's health,

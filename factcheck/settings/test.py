@@ -42,6 +42,9 @@ if not REDIS_URL:
 else:
     CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "factcheck-test"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(TEST_VAR_DIR / "beat-schedule")
+# Pages show what the test just did: the queue's evidence-at-risk notice is not cached
+# (tests/claims/test_queue_scale.py turns it on).
+FACTCHECK_QUEUE_NOTICE_CACHE_SECONDS = 0
 # New links are not sent to workers on save: a test's worker must never fetch the example.org
 # links of another test's article (tests of link checking opt in).
 FACTCHECK_LINK_CHECK_NEW_LINKS = False

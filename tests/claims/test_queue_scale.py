@@ -8,6 +8,8 @@ import zoneinfo
 from datetime import UTC, datetime
 
 import pytest
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.db import connection
 from django.db.models import F, Value
 from django.db.models.functions import Concat
@@ -17,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims import selectors, services
-from claims.models import Claim
+from claims.models import Claim, Verdict
 from claims.views import queue as queue_views
 from sources.models import Link
 from tests.factories import (
@@ -26,6 +28,7 @@ from tests.factories import (
     EvidenceFactory,
     LinkFactory,
     NoteFactory,
+    VerdictFactory,
     rating_level,
 )
 
@@ -179,3 +182,39 @@ def test_a_search_inside_a_page_sub_select_still_finds_the_claim(client_for):
         ClaimFactory()
     html = client.get(f"{QUEUE}?q=unemployment&per_page=25").content.decode()
     assert re.findall(r'name="claims" value="(\d+)"', html) == [str(wanted.pk)]
+
+
+def _published_on_a_dead_link(text: str):
+    claim = ClaimFactory(article=ArticleFactory(text=text), status=Claim.Status.PUBLISHED)
+    VerdictFactory(claim=claim, state=Verdict.State.PUBLISHED, published_at=timezone.now())
+    EvidenceFactory(claim=claim, link=LinkFactory(state=Link.State.DEAD))
+    return claim
+
+
+def _notice(page: str) -> str:
+    match = re.search(r'<div class="card notice-at-risk".*?</div>', page, re.S)
+    return match.group(0) if match else ""
+
+
+def test_the_evidence_at_risk_notice_is_cached_for_the_desk(client_for, settings):
+    settings.FACTCHECK_QUEUE_NOTICE_CACHE_SECONDS = 60
+    key = make_template_fragment_key("queue_at_risk_notice", [True, False])  # a reviewer's
+    cache.delete(key)
+    client = client_for("reviewer")
+    first = _published_on_a_dead_link("The bridge cost 9 million.")
+    try:
+        with CaptureQueriesContext(connection) as fresh:
+            notice = _notice(client.get(QUEUE).content.decode())
+        assert "1 published verdict rests" in notice and first.text[:20] in notice
+        second = _published_on_a_dead_link("The tunnel cost 4 million.")
+        with CaptureQueriesContext(connection) as cached:
+            page = client.get(QUEUE).content.decode()
+        # The notice's count and list are not run again; it says what it said.
+        assert len(cached.captured_queries) == len(fresh.captured_queries) - 2
+        assert _notice(page) == notice
+        assert second.text[:20] in page  # the rows are never cached
+        cache.delete(key)
+        notice = _notice(client.get(QUEUE).content.decode())
+        assert "2 published verdicts rest" in notice and second.text[:20] in notice
+    finally:
+        cache.delete(key)
