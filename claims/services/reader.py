@@ -3,6 +3,10 @@ the reader page cache that published pages changed (``claims.cache``)."""
 
 from __future__ import annotations
 
+import logging
+from functools import partial
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -12,7 +16,32 @@ from claims.models import Article, Claim, Topic
 from claims.services.audit import audit_record
 from claims.services.common import REVIEW_PERMISSION, require
 
-__all__ = ["article_reader_details_update", "reader_pages_changed", "topic_get_or_create"]
+__all__ = [
+    "article_reader_details_update",
+    "reader_pages_changed",
+    "reader_pages_changed_for_links",
+    "reader_site_changed",
+    "topic_get_or_create",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def _prerender_quietly(claim_pks: list[int], article_pks: list[int]) -> None:
+    """Ask a worker to render the new pages ahead of readers. Without a broker the pages
+    are rendered by the first reader instead: nothing is lost, so nothing is raised."""
+    from claims.tasks import reader_pages_prerender
+
+    if not getattr(settings, "FACTCHECK_READER_PRERENDER", True):
+        return
+    try:
+        reader_pages_prerender.apply_async(
+            args=[claim_pks, article_pks],
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_step": 0.2},
+        )
+    except Exception as exc:
+        logger.warning("could not enqueue the prerendering of reader pages: %s", exc)
 
 
 def reader_pages_changed(*, claim: Claim | None = None, article: Article | None = None) -> None:
@@ -20,18 +49,53 @@ def reader_pages_changed(*, claim: Claim | None = None, article: Article | None 
     and the lists (home, corrections, feeds, sitemap). Called by every service that changes
     what readers see (publishing, correcting, an article's topics)."""
     scopes = [cache.LISTS]
+    claim_pks, article_pks = [], []
     if claim is not None:
         scopes += [cache.claim_scope(claim.pk), cache.article_scope(claim.article_id)]
+        claim_pks.append(claim.pk)
+        article_pks.append(claim.article_id)
     if article is not None:
         scopes.append(cache.article_scope(article.pk))
+        article_pks.append(article.pk)
         # The article's claim pages name its title and topics.
-        scopes += [
-            cache.claim_scope(pk)
-            for pk in Claim.objects.filter(
-                article=article, status=Claim.Status.PUBLISHED
-            ).values_list("pk", flat=True)
-        ]
+        published = list(
+            Claim.objects.filter(article=article, status=Claim.Status.PUBLISHED).values_list(
+                "pk", flat=True
+            )
+        )
+        scopes += [cache.claim_scope(pk) for pk in published]
+        claim_pks += published
     transaction.on_commit(lambda: cache.bump(*scopes))
+    # After the stamps are new (callbacks run in order), render the new pages ahead of readers.
+    transaction.on_commit(
+        partial(_prerender_quietly, sorted(set(claim_pks)), sorted(set(article_pks))),
+        robust=True,
+    )
+
+
+def reader_pages_changed_for_links(*, link_ids) -> None:
+    """Once the transaction commits, readers get fresh pages of the published claims whose
+    evidence uses one of these links (their health or archived copy changed)."""
+    from claims.models import Evidence
+
+    rows = list(
+        Evidence.objects.filter(link_id__in=list(link_ids), claim__status=Claim.Status.PUBLISHED)
+        .values_list("claim_id", "claim__article_id")
+        .distinct()
+    )
+    if not rows:
+        return
+    scopes = {cache.claim_scope(claim_pk) for claim_pk, _ in rows}
+    transaction.on_commit(lambda: cache.bump(*scopes))
+    transaction.on_commit(
+        partial(_prerender_quietly, sorted({c for c, _ in rows}), []), robust=True
+    )
+
+
+def reader_site_changed() -> None:
+    """Once the transaction commits, every reader page renders afresh: something every page
+    may show changed (a rating level's label or colour, a publisher's name, a topic)."""
+    transaction.on_commit(lambda: cache.bump(cache.SITE))
 
 
 def topic_get_or_create(*, name: str) -> Topic:

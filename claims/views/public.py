@@ -9,6 +9,7 @@ from django.core.cache import cache as django_cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
 from claims import cache, selectors
@@ -41,16 +42,49 @@ def _claim_scope(request, kwargs) -> str | None:
     return cache.claim_scope(pk) if pk else None
 
 
+class ListPaginator(Paginator):
+    """A paginator whose count (a ``COUNT(*)`` over every matching fact-check, the dearest
+    query of a list page) is kept per stamp of the lists for anonymous readers: the pages
+    of one filter share it, and it is counted again only after a publication."""
+
+    def __init__(self, object_list, per_page, *, count_name: str | None = None):
+        super().__init__(object_list, per_page)
+        self.count_name = count_name
+
+    @cached_property
+    def count(self) -> int:
+        if self.count_name is None:
+            return self.object_list.count()
+        return cache.memo(cache.LISTS, self.count_name, self.object_list.count)
+
+
+def _filters_without_page(request) -> str:
+    return "&".join(
+        f"{name}={value}"
+        for name, values in sorted(request.GET.lists())
+        if name != "page"
+        for value in values
+    )
+
+
 @require_safe
 @cache.reader_page(_lists)
 def home(request):
     """The latest fact-checks, with filters (rating, publisher, topic, dates) and search."""
+    anonymous = not request.user.is_authenticated
+    if anonymous:  # what the filters offer changes only when something is published
+        choices = cache.memo(
+            cache.LISTS, "home:choices", lambda: public.filter_choices(user=request.user)
+        )
+    else:
+        choices = public.filter_choices(user=request.user)
     filterset = FactCheckFilter(
-        request.GET or None,
-        queryset=public.fact_check_list(user=request.user),
-        choices=public.filter_choices(user=request.user),
+        request.GET or None, queryset=public.fact_check_list(user=request.user), choices=choices
     )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    count_name = f"home:count:{_filters_without_page(request)}" if anonymous else None
+    page = ListPaginator(filterset.qs, PAGE_SIZE, count_name=count_name).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "reader/home.html",

@@ -48,3 +48,6 @@ FACTCHECK_QUEUE_NOTICE_CACHE_SECONDS = 0
 # New links are not sent to workers on save: a test's worker must never fetch the example.org
 # links of another test's article (tests of link checking opt in).
 FACTCHECK_LINK_CHECK_NEW_LINKS = False
+# Publishing does not send prerender jobs to the broker: no test's worker should pick up pages
+# of another test (tests/claims/test_reader_prerender.py opts in).
+FACTCHECK_READER_PRERENDER = False

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from claims import cache as reader_cache
 from claims import services
 from claims.demo import DEMO_PUBLISHER, demo_seed
 from claims.models import Article, AuditEvent, Claim, Verdict
@@ -171,9 +172,26 @@ def test_the_home_page_needs_the_same_queries_whatever_the_number_of_cards(
         client.get("/?page=1")
     for _ in range(15):
         published_claim(rating="true").article.topics.add(TopicFactory())
+    reader_cache.bump(reader_cache.LISTS)  # what publishing through the services does
     with django_assert_num_queries(len(small.captured_queries)):
         html = client.get("/?page=1&q=").content.decode()
     assert html.count('class="card fact-check-card"') == 18
+
+
+def test_pages_of_one_filter_share_its_count_and_choices_until_the_next_publication(
+    client, django_assert_num_queries, reviewer, editor, django_capture_on_commit_callbacks
+):
+    for _ in range(25):
+        published_claim()
+    first = client.get("/")
+    assert "25 fact-checks" in first.content.decode()
+    with django_assert_num_queries(1):  # the page's cards only: count and choices are kept
+        second = client.get("/?page=2")
+    assert "25 fact-checks" in second.content.decode()
+    assert second.content.decode().count('class="card fact-check-card"') == 5
+    with django_capture_on_commit_callbacks(execute=True):
+        _publish(ClaimFactory(), reviewer, editor)
+    assert "26 fact-checks" in client.get("/?page=2").content.decode()
 
 
 # ---------------------------------------------------------------------------- article page
