@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.urls import reverse
 
 from claims.models import Claim, Note
 from claims.services.audit import audit_record
 from claims.services.common import REVIEW_PERMISSION, locked_claim, require, reviewers
 
-__all__ = ["MENTION_RE", "mentioned_usernames", "note_add"]
+__all__ = ["MENTION_RE", "mentioned_usernames", "note_add", "note_mentions_notify"]
+
+logger = logging.getLogger(__name__)
 
 # "@alice", "@demo-editor2", "@j.doe": not inside a word or an e-mail address.
 MENTION_RE = re.compile(r"(?<![\w@.])@([\w][\w.+-]*[\w]|[\w])")
@@ -53,4 +60,50 @@ def note_add(*, claim: Claim, user, body: str, format: str = Note.Format.PLAIN) 
         target=note,
         changes={"mentions": [u.get_username() for u in mentioned], "format": format},
     )
+    if any(u.pk != user.pk for u in mentioned):
+        transaction.on_commit(partial(_notify_quietly, note.pk), robust=True)
     return note
+
+
+def _notify_quietly(note_pk: int) -> None:
+    """Ask a worker to e-mail the people a note mentions; a broker outage costs the e-mail,
+    never the note (the mention still lists the note on their review home page)."""
+    from claims.tasks import note_mentions_notify as task
+
+    try:
+        task.apply_async(args=[note_pk], retry=True, retry_policy={"max_retries": 1})
+    except Exception as exc:
+        logger.warning("could not enqueue the mention e-mails of note %s: %s", note_pk, exc)
+
+
+def note_mentions_notify(*, note_id: int) -> int:
+    """E-mail each reviewer a note mentions (not its author, not those without an address or
+    no longer active): who wrote it, on which claim, the note and a link. Returns how many
+    e-mails were sent."""
+    note = Note.objects.select_related("claim", "author").filter(pk=note_id).first()
+    if note is None:
+        return 0
+    if note.author is not None:
+        author = note.author.get_full_name() or note.author.get_username()
+    else:
+        author = "A reviewer"
+    claim = note.claim
+    url = settings.FACTCHECK_SITE_URL.rstrip("/") + reverse(
+        "review:claim_detail", kwargs={"pk": claim.pk}
+    )
+    author = " ".join(author.split())  # one line: it goes in the subject
+    subject = f"{author} mentioned you on claim #{claim.pk}"
+    body = (
+        f"{author} mentioned you in a note on claim #{claim.pk}:\n\n"
+        f"  \u201c{claim.text[:300]}\u201d\n\n"
+        f"{note.body}\n\n"
+        f"Open the claim: {url}#note-{note.pk}\n"
+    )
+    recipients = note.mentions.filter(is_active=True).exclude(email="")
+    if note.author_id:
+        recipients = recipients.exclude(pk=note.author_id)
+    messages = [
+        (subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])
+        for person in recipients.order_by("pk")
+    ]
+    return send_mass_mail(messages, fail_silently=False) if messages else 0

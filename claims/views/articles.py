@@ -19,7 +19,8 @@ def review_home(request):
     page = Paginator(selectors.article_list(user=request.user), 50).get_page(
         request.GET.get("page")
     )
-    return render(request, "claims/review_home.html", {"page": page})
+    mentions = selectors.notes_mentioning(user=request.user)
+    return render(request, "claims/review_home.html", {"page": page, "mentions": mentions})
 
 
 def _reviewer_article_url(article: Article, anchor: str = "") -> str:
