@@ -259,7 +259,8 @@ def workflow_steps(
             f"{stances['refutes']} refuting",
             f"{stances['context']} giving context",
         ]
-        publishers = len({item.source_id for item in evidence})
+        # An unregistered domain counts as a publisher of its own.
+        publishers = len({item.source_id or item.link.host for item in evidence})
         steps.append(
             Step(
                 when=added[0].created_at if added else claim.created_at,

@@ -1,13 +1,196 @@
-from django.contrib import admin
+"""Django admin for the sources app. Changes to sources go through the registry services
+(``sources.services.registry``), so admin edits are validated, audited and attach links."""
 
-from sources.models import Link, LinkCheck, Source
+import io
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import HttpResponse
+from django.utils import timezone
+
+from sources import csv_format, locales, services
+from sources.models import Link, LinkCheck, Source, SourceDomain, SourceRating
+from sources.registry import normalize_domain
+
+
+class SourceDomainForm(forms.ModelForm):
+    class Meta:
+        model = SourceDomain
+        fields = ["domain"]
+
+    def clean_domain(self):
+        domain = normalize_domain(self.cleaned_data.get("domain", ""))
+        owner = SourceDomain.objects.filter(domain=domain).select_related("source").first()
+        if owner is not None and owner.source_id != getattr(self.instance, "source_id", None):
+            raise ValidationError(f"{domain} already belongs to {owner.source.name}.")
+        return domain
+
+
+class SourceDomainInline(admin.TabularInline):
+    model = SourceDomain
+    form = SourceDomainForm
+    extra = 1
+    fields = ["domain", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+class SourceRatingInline(admin.TabularInline):
+    """The rating history, read only (a change of rating in the form above adds a row)."""
+
+    model = SourceRating
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "rating", "rating_rationale", "rated_by"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+    verbose_name = "rating in the history"
+    verbose_name_plural = "rating history"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SourceAdminForm(forms.ModelForm):
+    country = forms.ChoiceField(
+        choices=lambda: [("", "Not set"), *locales.countries().items()], required=False
+    )
+    language = forms.ChoiceField(
+        choices=lambda: [("", "Not set"), *locales.languages().items()], required=False
+    )
+
+    class Meta:
+        model = Source
+        fields = [
+            "name",
+            "kind",
+            "home_url",
+            "country",
+            "language",
+            "rating",
+            "rating_rationale",
+            "notes",
+        ]
+
+
+class HasDomainsFilter(admin.SimpleListFilter):
+    title = "domains"
+    parameter_name = "has_domains"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Owns domains"), ("no", "No domain")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(domains__isnull=False).distinct()
+        if self.value() == "no":
+            return queryset.filter(domains__isnull=True)
+        return queryset
 
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "home_url")
-    list_filter = ("kind",)
-    search_fields = ("name", "home_url")
+    form = SourceAdminForm
+    list_display = ("name", "kind", "rating", "country", "language", "domain_list", "link_count")
+    list_filter = ("kind", "rating", "country", HasDomainsFilter, "updated_at")
+    search_fields = ("name", "domains__domain", "home_url", "notes")
+    search_help_text = "Name, domain, home page or notes."
+    inlines = [SourceDomainInline, SourceRatingInline]
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "home_url", "country", "language"]}),
+        (
+            "Reliability",
+            {
+                "fields": ["rating", "rating_rationale"],
+                "description": "A change of rating or rationale is added to the history "
+                "below, with your name.",
+            },
+        ),
+        (None, {"fields": ["notes", "created_at", "updated_at"]}),
+    ]
+    actions = ["export_csv", "reattach_links"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("domains")
+            .annotate(link_total=Count("links", distinct=True))
+        )
+
+    @admin.display(description="domains")
+    def domain_list(self, obj):
+        return " ".join(d.domain for d in obj.domains.all()) or "—"
+
+    @admin.display(description="links", ordering="link_total")
+    def link_count(self, obj):
+        return obj.link_total
+
+    # Writes go through the registry services: validated, audited, links attached.
+
+    def _fields(self, form) -> dict:
+        return {name: form.cleaned_data[name] for name in SourceAdminForm.Meta.fields}
+
+    def save_model(self, request, obj, form, change):
+        fields = self._fields(form)
+        if change:
+            saved = services.source_update(source=obj, user=request.user, **fields)
+        else:
+            saved = services.source_create(user=request.user, **fields)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not SourceDomain:
+            return super().save_formset(request, form, formset, change)
+        keep = [
+            f.cleaned_data["domain"]
+            for f in formset.forms
+            if f.cleaned_data.get("domain") and not f.cleaned_data.get("DELETE")
+        ]
+        services.source_domains_set(source=form.instance, user=request.user, domains=keep)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def save_related(self, request, form, formsets, change):
+        form.save_m2m()
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        services.source_delete(source=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for source in queryset:
+            services.source_delete(source=source, user=request.user)
+
+    @admin.action(description="Export the selected sources as CSV")
+    def export_csv(self, request, queryset):
+        stream = io.StringIO()
+        csv_format.write(
+            (csv_format.source_row(s) for s in queryset.order_by("name")), stream, bom=True
+        )
+        response = HttpResponse(stream.getvalue(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="sources-{stamp}.csv"'
+        return response
+
+    @admin.action(
+        description="Attach the links of the selected sources' domains again",
+        permissions=["change"],
+    )
+    def reattach_links(self, request, queryset):
+        report = services.source_links_reattach(sources=list(queryset), user=request.user)
+        self.message_user(
+            request,
+            f"{report.links} link{'s' if report.links != 1 else ''} and {report.evidence} "
+            "piece(s) of evidence attached again.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Link)

@@ -1,11 +1,20 @@
-"""Filters of the link health list (django-filter)."""
+"""Filters of the link health list and the sources page (django-filter)."""
 
 from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db.models import Exists, OuterRef, Q
 
-from sources.models import CheckOutcome, LinkState
+from sources.models import (
+    CheckOutcome,
+    Link,
+    LinkState,
+    Reliability,
+    Source,
+    SourceDomain,
+    SourceKind,
+)
 
 _YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
@@ -46,3 +55,59 @@ class LinkFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.exclude(override_state="") if value else queryset.filter(override_state="")
+
+
+# ----------------------------------------------------------------------- sources registry
+
+
+def _countries_in_use():
+    from sources.locales import country_name
+
+    codes = Source.objects.exclude(country="").order_by("country").values_list("country", flat=True)
+    return [(code, country_name(code)) for code in codes.distinct()]
+
+
+class SourceFilter(django_filters.FilterSet):
+    """Expects ``sources.selectors.source_list``."""
+
+    HEALTH_CHOICES = [
+        ("dead", "Has dead links"),
+        ("failing", "Has failing links"),
+        ("trouble", "Has failing or dead links"),
+        ("healthy", "Checked, none failing or dead"),
+        ("no_links", "No links yet"),
+    ]
+
+    q = django_filters.CharFilter(method="filter_search", label="Name or domain")
+    kind = django_filters.ChoiceFilter(choices=SourceKind.choices, empty_label="Any")
+    rating = django_filters.ChoiceFilter(
+        choices=Reliability.choices, label="Reliability", empty_label="Any"
+    )
+    country = django_filters.ChoiceFilter(choices=_countries_in_use, empty_label="Any")
+    health = django_filters.ChoiceFilter(
+        method="filter_health", choices=HEALTH_CHOICES, label="Link health", empty_label="Any"
+    )
+
+    def filter_search(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        domains = SourceDomain.objects.filter(source=OuterRef("pk"), domain__icontains=value)
+        return queryset.filter(Q(name__icontains=value) | Exists(domains))
+
+    def filter_health(self, queryset, name, value):
+        links = Link.objects.with_effective_state().filter(source=OuterRef("pk"))
+        dead = Exists(links.filter(shown_state=LinkState.DEAD))
+        failing = Exists(links.filter(shown_state=LinkState.FAILING))
+        if value == "dead":
+            return queryset.filter(dead)
+        if value == "failing":
+            return queryset.filter(failing)
+        if value == "trouble":
+            return queryset.filter(dead | failing)
+        if value == "healthy":
+            checked = Exists(links.exclude(shown_state=LinkState.UNCHECKED))
+            return queryset.filter(checked).exclude(dead | failing)
+        if value == "no_links":
+            return queryset.exclude(Exists(links))
+        return queryset

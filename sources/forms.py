@@ -1,10 +1,11 @@
-"""Forms of the link health pages."""
+"""Forms of the link health and sources pages."""
 
 from __future__ import annotations
 
 from django import forms
 
-from sources.models import LinkState
+from sources.locales import countries, languages
+from sources.models import LinkState, Reliability, SourceKind
 from sources.services import OVERRIDE_STATES
 
 
@@ -32,3 +33,92 @@ class LinkOverrideForm(forms.Form):
             if not (data.get("reason") or "").strip():
                 self.add_error("reason", "Say why: the reason is recorded with the override.")
         return data
+
+
+# ----------------------------------------------------------------------- sources registry
+
+
+def _country_choices():
+    return [("", "Not set"), *((code, f"{name} ({code})") for code, name in countries().items())]
+
+
+def _language_choices():
+    return [("", "Not set"), *((code, f"{name} ({code})") for code, name in languages().items())]
+
+
+class SourceForm(forms.Form):
+    """A source as admins edit it (``sources.services.source_create`` / ``source_update``
+    validate and store it)."""
+
+    name = forms.CharField(max_length=300)
+    kind = forms.ChoiceField(choices=SourceKind.choices, initial=SourceKind.OTHER)
+    home_url = forms.URLField(
+        label="Home page", max_length=2000, required=False, assume_scheme="https"
+    )
+    domains = forms.CharField(
+        label="Domains",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text="The domains the source owns, separated by spaces or new lines "
+        "(example.org covers www.example.org and news.example.org unless those are "
+        "registered separately).",
+    )
+    country = forms.ChoiceField(choices=_country_choices, required=False)
+    language = forms.ChoiceField(choices=_language_choices, required=False)
+    rating = forms.ChoiceField(
+        label="Reliability", choices=Reliability.choices, initial=Reliability.UNRATED
+    )
+    rating_rationale = forms.CharField(
+        label="Why this rating",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required with a rating; a change of rating or rationale is kept in the "
+        "source's rating history with your name.",
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    @classmethod
+    def initial_for(cls, source) -> dict:
+        return {
+            "name": source.name,
+            "kind": source.kind,
+            "home_url": source.home_url,
+            "domains": "\n".join(d.domain for d in source.domains.all()),
+            "country": source.country,
+            "language": source.language,
+            "rating": source.rating,
+            "rating_rationale": source.rating_rationale,
+            "notes": source.notes,
+        }
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("rating", Reliability.UNRATED) != Reliability.UNRATED
+            and not (data.get("rating_rationale") or "").strip()
+        ):
+            self.add_error("rating_rationale", "Say why: a rating is recorded with its rationale.")
+        return data
+
+
+class RegisterDomainForm(forms.Form):
+    """One row of the unregistered domains list: create a source for it in one step."""
+
+    domain = forms.CharField(max_length=253, widget=forms.HiddenInput)
+    name = forms.CharField(max_length=300, required=False)
+    kind = forms.ChoiceField(choices=SourceKind.choices, initial=SourceKind.OTHER)
+
+
+class SourceImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 (with or without a byte-order mark), a header row first. Columns: "
+        "name (required), kind, home_url, domains, country, language, rating, "
+        "rating_rationale, notes.",
+    )
+
+
+class SourceImportConfirmForm(forms.Form):
+    """Carries the previewed file, signed and compressed, to its confirmation."""
+
+    payload = forms.CharField(widget=forms.HiddenInput)

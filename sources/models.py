@@ -5,32 +5,158 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, When
+from django.db.models.functions import Lower
 
 from factcheck.lib.models import TimeStampedModel
+from sources import locales
+
+
+class Reliability(models.TextChoices):
+    """A source's reliability, on a deliberately small scale (best first)."""
+
+    HIGH = "high", "High"
+    MIXED = "mixed", "Mixed"
+    LOW = "low", "Low"
+    UNRATED = "unrated", "Not rated"
+
+
+class SourceKind(models.TextChoices):
+    NEWS = "news", "News outlet"
+    GOVERNMENT = "government", "Government"
+    ACADEMIC = "academic", "Academic"
+    NGO = "ngo", "NGO"
+    COMPANY = "company", "Company"
+    SOCIAL = "social", "Social media"
+    BLOG = "blog", "Blog"
+    WIRE = "wire", "Wire service"
+    OTHER = "other", "Other"
+
+
+class SourceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> SourceQuerySet:
+        """The registry is desk material: whoever may view sources (reviewers and up)."""
+        if user is not None and user.is_authenticated and user.has_perm("sources.view_source"):
+            return self.all()
+        return self.none()
+
+
+def _rated_with_rationale(prefix: str = "") -> Q:
+    """A rating other than "not rated" always says why."""
+    return Q(**{f"{prefix}rating": Reliability.UNRATED}) | ~Q(**{f"{prefix}rating_rationale": ""})
 
 
 class Source(TimeStampedModel):
-    class Kind(models.TextChoices):
-        NEWS = "news", "News outlet"
-        GOVERNMENT = "government", "Government"
-        ACADEMIC = "academic", "Academic"
-        NGO = "ngo", "NGO"
-        COMPANY = "company", "Company"
-        SOCIAL = "social", "Social media"
-        BLOG = "blog", "Blog"
-        WIRE = "wire", "Wire service"
-        OTHER = "other", "Other"
+    """A publisher or organisation. It owns domains (``SourceDomain``): links, cited links
+    and evidence on them are attached to it (``sources.registry``). ``rating`` and
+    ``rating_rationale`` are the current reliability rating; every change is a
+    ``SourceRating`` row (written by ``sources.services.source_rate`` only)."""
+
+    Kind = SourceKind
+    Rating = Reliability
 
     name = models.CharField(max_length=300, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
+    kind = models.CharField(max_length=20, choices=SourceKind, default=SourceKind.OTHER)
     home_url = models.URLField(max_length=2000, blank=True)
+    # ISO 3166-1 alpha-2 ("GB"), and a language code ("en", "pt-BR"); see sources.locales.
+    country = models.CharField(
+        max_length=2, blank=True, validators=[locales.validate_country], db_index=True
+    )
+    language = models.CharField(max_length=20, blank=True, validators=[locales.validate_language])
+    rating = models.CharField(
+        "reliability", max_length=10, choices=Reliability, default=Reliability.UNRATED
+    )
+    rating_rationale = models.TextField("why this rating", blank=True)
     notes = models.TextField(blank=True)
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SourceKind.values), name="source_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__in=Reliability.values), name="source_rating_valid"
+            ),
+            models.CheckConstraint(
+                condition=_rated_with_rationale(), name="source_rating_has_rationale"
+            ),
+        ]
+        indexes = [
+            # The sources page's rating filter (kind, country: their own small indexes).
+            models.Index(fields=["rating", "name"], name="source_rating_name_idx"),
+            models.Index(fields=["kind", "name"], name="source_kind_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class SourceDomain(TimeStampedModel):
+    """A domain a source owns. Stored normalised (``sources.registry.normalize_domain``):
+    lower case, IDNA (``xn--``) form, no trailing dot, no leading ``www.`` label (unless it
+    is part of the registrable domain, as in ``www.gov.uk``). A domain belongs to one source;
+    its subdomains resolve to it unless they are registered themselves."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="domains")
+    # unique: also the index of the registry's look-up (``domain IN (<the host's suffixes>)``).
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        error_messages={"unique": "This domain already belongs to another source."},
+    )
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(domain=Lower("domain")) & ~Q(domain="") & ~Q(domain__endswith="."),
+                name="sourcedomain_normalised",
+            ),
+        ]
+        # source_id gets Django's FK index: "the domains of a source".
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class SourceRating(TimeStampedModel):
+    """One reliability rating of a source, as it was set (never edited): the history.
+
+    The newest row of a source is its current rating (``Source.rating`` repeats it for
+    filtering). ``claims.Evidence.source_rating`` points at the row current when the
+    evidence was added."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="ratings")
+    rating = models.CharField("reliability", max_length=10, choices=Reliability)
+    rating_rationale = models.TextField("why this rating", blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="source_ratings",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__in=Reliability.values), name="sourcerating_rating_valid"
+            ),
+            models.CheckConstraint(
+                condition=_rated_with_rationale(), name="sourcerating_has_rationale"
+            ),
+        ]
+        indexes = [
+            # A source's history, newest first, and its current row (adding evidence).
+            models.Index(fields=["source", "-created_at", "-id"], name="sourcerating_history_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}: {self.get_rating_display()} ({self.created_at:%Y-%m-%d})"
 
 
 class CheckOutcome(models.TextChoices):

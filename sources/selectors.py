@@ -1,14 +1,16 @@
-"""Reads for link health. Every selector for people starts from ``visible_to(user)``."""
+"""Reads for link health and the sources registry. Every selector for people starts from
+``visible_to(user)``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
-from sources.models import Link, LinkCheck, LinkState
+from sources.models import Link, LinkCheck, LinkState, Source, SourceRating
 
 # ----------------------------------------------------------------------- the sweeper
 
@@ -195,3 +197,203 @@ def host_summary(*, user) -> QuerySet:
         .annotate(trouble=F("failing") + F("dead"))
         .order_by("-trouble", "-total", "host")
     )
+
+
+# ----------------------------------------------------------------------- sources registry
+
+
+def source_list(*, user) -> QuerySet[Source]:
+    """Sources for the sources page (filters apply to this queryset; statistics of a page's
+    rows come from :func:`source_stats`)."""
+    return Source.objects.visible_to(user).order_by("name", "pk")
+
+
+def source_get(*, user, pk: int) -> Source:
+    """Raises ``Source.DoesNotExist``."""
+    return Source.objects.visible_to(user).prefetch_related("domains").get(pk=pk)
+
+
+@dataclass
+class SourceStats:
+    """What the desk's work rests on, per source: its links and their health, how often
+    articles cite them, evidence from it and the published verdicts relying on that."""
+
+    links: int = 0
+    checked: int = 0
+    dead: int = 0
+    failing: int = 0
+    citations: int = 0
+    evidence: int = 0
+    verdicts: int = 0
+
+    @property
+    def share_dead(self) -> float | None:
+        """Dead links among the checked ones (as shown: an editor's override decides)."""
+        return self.dead / self.checked if self.checked else None
+
+
+def source_stats(*, user, source_ids: Iterable[int]) -> dict[int, SourceStats]:
+    """Statistics of these sources (every id gets an entry), in four queries whatever their
+    number: links by state, citations, evidence, published verdicts relying on evidence."""
+    from claims.models import CitedLink, Evidence, Verdict
+
+    ids = list(source_ids)
+    stats = {pk: SourceStats() for pk in ids}
+    if not ids:
+        return stats
+    links = (
+        Link.objects.visible_to(user)
+        .filter(source_id__in=ids)
+        .with_effective_state()
+        .values("source_id")
+        .annotate(
+            total=Count("pk"),
+            checked=Count("pk", filter=~Q(shown_state=LinkState.UNCHECKED)),
+            dead=Count("pk", filter=Q(shown_state=LinkState.DEAD)),
+            failing=Count("pk", filter=Q(shown_state=LinkState.FAILING)),
+        )
+        .order_by()
+    )
+    for row in links:
+        entry = stats[row["source_id"]]
+        entry.links, entry.checked = row["total"], row["checked"]
+        entry.dead, entry.failing = row["dead"], row["failing"]
+    cited = (
+        CitedLink.objects.visible_to(user)
+        .filter(link__source_id__in=ids)
+        .values("link__source_id")
+        .annotate(total=Count("pk"))
+        .order_by()
+    )
+    for row in cited:
+        stats[row["link__source_id"]].citations = row["total"]
+    evidence = (
+        Evidence.objects.visible_to(user)
+        .filter(source_id__in=ids)
+        .values("source_id")
+        .annotate(total=Count("pk"))
+        .order_by()
+    )
+    for row in evidence:
+        stats[row["source_id"]].evidence = row["total"]
+    verdicts = (
+        Verdict.objects.visible_to(user)
+        .filter(state=Verdict.State.PUBLISHED, claim__evidence__source_id__in=ids)
+        .values("claim__evidence__source_id")
+        .annotate(total=Count("pk", distinct=True))
+        .order_by()
+    )
+    for row in verdicts:
+        stats[row["claim__evidence__source_id"]].verdicts = row["total"]
+    return stats
+
+
+def source_ratings(*, source: Source) -> QuerySet[SourceRating]:
+    """A source's rating history, newest first."""
+    return source.ratings.select_related("rated_by").order_by("-created_at", "-pk")
+
+
+def source_history(*, user, source: Source, limit: int = 50) -> list:
+    """The audit events about a source, newest first, each with its ``label``."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from claims.models import AuditEvent
+    from claims.services.audit import ACTION_LABELS
+
+    events = list(
+        AuditEvent.objects.visible_to(user)
+        .filter(target_type=ContentType.objects.get_for_model(Source), target_id=source.pk)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    for event in events:
+        event.label = ACTION_LABELS.get(event.action, event.action)
+    return events
+
+
+def source_evidence(*, user, source: Source, limit: int = 20) -> list:
+    """The latest evidence from a source, with the rating it was added under and whether its
+    claim's verdict is published."""
+    from claims.models import Evidence
+
+    return list(
+        Evidence.objects.visible_to(user)
+        .filter(source=source)
+        .select_related("claim", "link", "source_rating")
+        .annotate(published=Exists(_published_verdicts().filter(claim=OuterRef("claim"))))
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def source_countries(*, user) -> list[str]:
+    """Country codes in use by sources (for the country filter)."""
+    return list(
+        Source.objects.visible_to(user)
+        .exclude(country="")
+        .order_by("country")
+        .values_list("country", flat=True)
+        .distinct()
+    )
+
+
+def sources_for_export(*, queryset: QuerySet[Source]) -> QuerySet[Source]:
+    """The rows of a CSV export (from a queryset already limited to what the user sees)."""
+    return queryset.prefetch_related("domains").order_by("name", "pk")
+
+
+@dataclass
+class UnregisteredDomain:
+    """A domain (registrable) that links point to but that no source owns."""
+
+    domain: str
+    hosts: list[str]
+    links: int = 0
+    citations: int = 0
+    evidence: int = 0
+
+    @property
+    def display(self) -> str:
+        from sources.registry import display_domain
+
+        return display_domain(self.domain)
+
+
+def unregistered_domains(*, user, search: str = "") -> list[UnregisteredDomain]:
+    """Domains of links no source owns, with how many links, citations and evidence rest on
+    each, most used first. Three grouped queries (per host), folded into registrable domains
+    here (the public suffix list is not in the database)."""
+    from claims.models import CitedLink, Evidence
+    from sources.registry import unregistered_key
+
+    found: dict[str, UnregisteredDomain] = {}
+
+    def entry(host: str) -> UnregisteredDomain:
+        key = unregistered_key(host)
+        item = found.setdefault(key, UnregisteredDomain(domain=key, hosts=[]))
+        if host not in item.hosts:
+            item.hosts.append(host)
+        return item
+
+    unowned = Link.objects.visible_to(user).filter(source__isnull=True).exclude(host="")
+    for row in unowned.values("host").annotate(total=Count("pk")).order_by():
+        entry(row["host"]).links += row["total"]
+    for model, attribute in ((CitedLink, "citations"), (Evidence, "evidence")):
+        rows = (
+            model.objects.visible_to(user)
+            .filter(link__source__isnull=True)
+            .exclude(link__host="")
+            .values("link__host")
+            .annotate(total=Count("pk"))
+            .order_by()
+        )
+        for row in rows:
+            item = entry(row["link__host"])
+            setattr(item, attribute, getattr(item, attribute) + row["total"])
+    items = list(found.values())
+    needle = search.strip().lower()
+    if needle:
+        items = [item for item in items if any(needle in host for host in item.hosts)]
+    for item in items:
+        item.hosts.sort()
+    items.sort(key=lambda item: (-(item.evidence + item.citations), -item.links, item.domain))
+    return items

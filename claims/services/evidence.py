@@ -1,5 +1,10 @@
-"""Evidence: a URL (normalised into a watched ``Link``, its ``Source`` found by domain) with a
-stance, a quoted passage and a note."""
+"""Evidence: a URL (normalised into a watched ``Link``, its ``Source`` found by domain in the
+sources registry) with a stance, a quoted passage and a note.
+
+Evidence on a domain no source owns has no source: the domain is listed among the
+unregistered domains (``/review/sources/unregistered/``) until an admin registers it, which
+attaches the evidence. Evidence records the source's rating current when it was added
+(``source_rating``)."""
 
 from __future__ import annotations
 
@@ -36,7 +41,10 @@ def link_for_evidence(url: str) -> Link:
     link = Link.objects.filter(url=normalized).first()
     if link is not None:
         return link
-    link = Link(url=normalized, host=(urlsplit(normalized).hostname or "")[:255])
+    from sources.registry import source_for_host
+
+    host = (urlsplit(normalized).hostname or "")[:255]
+    link = Link(url=normalized, host=host, source=source_for_host(host))
     try:
         link.full_clean()
     except ValidationError as exc:
@@ -84,13 +92,17 @@ def evidence_add(
                 f"{timezone.localtime(existing.created_at):%d %b %Y}): {link.url}"
             }
         )
+    # The registry is the truth (the link's own source is kept equal to it by the registry
+    # services; this also mends a link made before its domain was registered).
     source = source_for_url(link.url)
-    if link.source_id is None:
-        Link.objects.filter(pk=link.pk, source__isnull=True).update(source=source)
+    if link.source_id != (source.pk if source else None):
+        Link.objects.filter(pk=link.pk).update(source=source, updated_at=timezone.now())
+    rating = source.ratings.order_by("-created_at", "-pk").first() if source else None
     evidence = Evidence(
         claim=claim,
         link=link,
         source=source,
+        source_rating=rating,
         stance=stance,
         quote=(quote or "").strip(),
         note=(note or "").strip(),
@@ -103,7 +115,12 @@ def evidence_add(
         action="claims.evidence.added",
         claim=claim,
         target=evidence,
-        changes={"url": link.url, "stance": stance, "source": source.name},
+        changes={
+            "url": link.url,
+            "stance": stance,
+            "source": source.name if source else None,
+            "source_rating": rating.rating if rating else None,
+        },
     )
     claim.version += 1
     claim.save(update_fields=["version", "updated_at"])

@@ -470,7 +470,8 @@ def _store_cited_links(
 
 
 def _link_for(url: str) -> Link | None:
-    """The watched ``Link`` for a cited URL (created if new); ``None`` if it is unusable."""
+    """The watched ``Link`` for a cited URL (created if new, attached to the source owning its
+    domain); ``None`` if it is unusable."""
     from sources.fetching import InvalidURL, normalize_url
 
     try:
@@ -482,7 +483,11 @@ def _link_for(url: str) -> Link | None:
     link = Link.objects.filter(url=normalized).first()
     if link is not None:
         return link
-    link = Link(url=normalized, host=(urlsplit(normalized).hostname or "")[:255])
+    from sources.registry import source_for_host
+
+    host = (urlsplit(normalized).hostname or "")[:255]
+    # Attached to the source owning its domain (sources registry), or unregistered.
+    link = Link(url=normalized, host=host, source=source_for_host(host))
     try:
         link.full_clean()
     except ValidationError:

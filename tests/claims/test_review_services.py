@@ -88,7 +88,7 @@ def test_only_one_scale_can_be_active():
 # ---------------------------------------------------------------------------- evidence
 
 
-def test_evidence_by_url_becomes_a_watched_link_with_an_unrated_source(reviewer):
+def test_evidence_by_url_becomes_a_watched_link_without_a_source_while_unregistered(reviewer):
     claim = ClaimFactory()
     evidence = services.evidence_add(
         claim=claim,
@@ -100,23 +100,25 @@ def test_evidence_by_url_becomes_a_watched_link_with_an_unrated_source(reviewer)
     )
     assert evidence.link.url == "https://www.example.org/budget?year=2023"
     assert Link.objects.filter(url=evidence.link.url).count() == 1
-    assert evidence.source.name == "example.org"
-    assert "not rated" in evidence.source.notes
+    # No source owns example.org: the evidence waits in the unregistered domains list.
+    assert evidence.source is None and evidence.source_rating is None
+    assert Source.objects.count() == 0
     assert evidence.quote == "3.1 million"
     assert evidence.added_by == reviewer
     event = AuditEvent.objects.get(action="claims.evidence.added")
     assert event.actor == reviewer and event.claim == claim
     assert event.changes["url"] == evidence.link.url
+    assert event.changes["source"] is None
 
 
 def test_evidence_finds_the_registered_source_by_domain(reviewer):
-    bbc = SourceFactory(name="BBC", home_url="https://www.bbc.co.uk/")
+    bbc = SourceFactory(name="BBC", home_url="https://www.bbc.co.uk/", domains=["bbc.co.uk"])
     evidence = services.evidence_add(
         claim=ClaimFactory(), user=reviewer, url="https://news.bbc.co.uk/x", stance="context"
     )
-    assert evidence.source == bbc
+    assert evidence.source == bbc and evidence.link.source == bbc
     assert registrable_domain("https://a.b.bbc.co.uk/") == "bbc.co.uk"
-    assert source_for_url("http://127.0.0.1:8000/x").name == "127.0.0.1"
+    assert source_for_url("http://127.0.0.1:8000/x") is None
 
 
 def test_the_same_url_twice_on_one_claim_is_refused_with_a_clear_message(reviewer):
@@ -417,6 +419,7 @@ def test_publishing_an_unpublished_verdict_needs_one_awaiting_approval(editor, r
 
 
 def test_source_lookup_ignores_a_host_that_only_contains_the_domain():
-    SourceFactory(name="Not it", home_url="https://notexample.org/")
-    assert source_for_url("https://example.org/").name == "example.org"
-    assert Source.objects.count() == 2
+    SourceFactory(name="Not it", home_url="https://notexample.org/", domains=["notexample.org"])
+    assert source_for_url("https://example.org/") is None
+    assert source_for_url("https://www.notexample.org/").name == "Not it"
+    assert Source.objects.count() == 1

@@ -76,7 +76,8 @@ __all__ = [
     "links_sweep_soon",
 ]
 
-logger = logging.getLogger(__name__)
+# The log name predates the package (operators filter on it).
+logger = logging.getLogger("sources.services")
 
 OVERRIDE_PERMISSION = "sources.override_link"
 # States an editor may assert; "unchecked" is the absence of a check, not a judgement.
@@ -583,6 +584,7 @@ def link_check_record(
     with transaction.atomic():
         link = Link.objects.select_for_update().get(pk=link.pk)
         before_state, was_at_risk = link.state, _at_risk(link)
+        before_moved = link.moved_to_host
         decision = link_policy.decide(
             link_policy.Health.of(link), result, now=now, policy=policy, rng=rng
         )
@@ -658,7 +660,16 @@ def link_check_record(
                 _enqueue_on_commit("link_archive_lookup", link.pk)
         if _at_risk(link) != was_at_risk:
             _evidence_risk_changed(link, at_risk=not was_at_risk)
+        if (before_state, before_moved) != (link.state, link.moved_to_host):
+            _reader_pages_changed(link)
     return check
+
+
+def _reader_pages_changed(link: Link) -> None:
+    """Published fact-checks show their evidence links' health: refresh their pages."""
+    from claims.services import reader_pages_changed_for_links
+
+    reader_pages_changed_for_links(link_ids=[link.pk])
 
 
 def _send_task_quietly(name: str, *args) -> None:
@@ -763,6 +774,7 @@ def link_override_set(*, link: Link, user, state: str, reason: str) -> Link:
         )
         if _at_risk(link) != was_at_risk:
             _evidence_risk_changed(link, at_risk=not was_at_risk)
+        _reader_pages_changed(link)
     return link
 
 
@@ -797,6 +809,7 @@ def link_override_clear(*, link: Link, user, reason: str = "") -> Link:
         )
         if _at_risk(link) != was_at_risk:
             _evidence_risk_changed(link, at_risk=not was_at_risk)
+        _reader_pages_changed(link)
     return link
 
 
@@ -861,6 +874,7 @@ def link_archive_lookup(*, link_id: int, config: FetchConfig | None = None) -> s
                 actor=None,
                 changes={"archive_url": snapshot},
             )
+            _reader_pages_changed(link)
     return snapshot
 
 
