@@ -1,5 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
 
+from claims import services
+from claims.admin_reader import RefreshesReaderPages
 from claims.models import (
     Article,
     ArticleSentence,
@@ -43,7 +48,7 @@ class ClaimInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(RefreshesReaderPages, admin.ModelAdmin):
     list_display = ("title", "url", "source_format", "is_demo", "created_at")
     list_filter = ("source_format", "is_demo", "created_at")
     search_fields = ("title", "url", "author")
@@ -111,8 +116,29 @@ class IngestJobAdmin(admin.ModelAdmin):
 # --------------------------------------------------------------------- review workbench
 
 
+class RatingLevelFormSet(BaseInlineFormSet):
+    """Levels deleted from a scale's page go through ``rating_level_delete``'s rules: a level
+    that verdicts use is refused with the reason (deactivate it instead)."""
+
+    def clean(self):
+        # Before Django's own check (in super().clean()), whose message only lists the
+        # protected rows.
+        refusals = [
+            refusal
+            for form in self.forms
+            if self.can_delete
+            and self._should_delete_form(form)
+            and form.instance.pk
+            and (refusal := services.level_deletion_refusal(form.instance))
+        ]
+        if refusals:
+            raise ValidationError(refusals)
+        super().clean()
+
+
 class RatingLevelInline(admin.TabularInline):
     model = RatingLevel
+    formset = RatingLevelFormSet
     fields = (
         "position",
         "label",
@@ -123,14 +149,127 @@ class RatingLevelInline(admin.TabularInline):
         "colour",
         "text_colour",
         "definition",
+        "is_active",
     )
+    # Deactivating a level is an audited action (the "Rating levels" list, or the desk's
+    # scales page), so the checkbox is shown, not edited, here.
+    readonly_fields = ("is_active",)
     extra = 0
 
 
+def _refuse(modeladmin, request, exc: ValidationError) -> None:
+    modeladmin.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+
+class _GuardedDelete:
+    """Deletion through a service whose refusal (``refusal(obj)``) blocks the admin's delete
+    page and the "delete selected" action with the reason, as protected objects do."""
+
+    refusal = None
+    delete_service = None
+    delete_kwarg = ""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        reasons = [reason for obj in objs if (reason := type(self).refusal(obj))]
+        if reasons:
+            # Refused anyway: show the reasons (Django's page shows missing permissions,
+            # such as those of the read-only verdicts, instead of protected objects).
+            return deleted, counts, set(), [*reasons, *protected]
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        type(self).delete_service(actor=request.user, **{self.delete_kwarg: obj})
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 @admin.register(RatingScale)
-class RatingScaleAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_active", "updated_at")
+class RatingScaleAdmin(RefreshesReaderPages, _GuardedDelete, admin.ModelAdmin):
+    """Scales are data: admins edit them here. One is active (new verdicts are drafted on
+    it): use the "Make active" action, which deactivates the other in one transaction."""
+
+    list_display = ("name", "is_active", "level_count", "updated_at")
+    readonly_fields = ("is_active",)
     inlines = [RatingLevelInline]
+    actions = ["make_active"]
+    refusal = staticmethod(services.scale_deletion_refusal)
+    delete_service = staticmethod(services.rating_scale_delete)
+    delete_kwarg = "scale"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(levels_count=Count("levels"))
+
+    @admin.display(description="levels", ordering="levels_count")
+    def level_count(self, scale):
+        return scale.levels_count
+
+    def save_formset(self, request, form, formset, change):
+        """Levels removed on this page are deleted by ``rating_level_delete`` (audited;
+        the formset's ``clean`` has already refused those in use)."""
+        instances = formset.save(commit=False)
+        for level in formset.deleted_objects:
+            services.rating_level_delete(actor=request.user, level=level)
+        for instance in instances:
+            instance.save()
+        formset.save_m2m()
+
+    @admin.action(description="Make the selected scale the active one")
+    def make_active(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one scale to make active.", messages.ERROR)
+            return
+        try:
+            scale = services.rating_scale_activate(actor=request.user, scale=queryset.get())
+        except ValidationError as exc:
+            _refuse(self, request, exc)
+        else:
+            self.message_user(request, f"“{scale.name}” is now the active scale.")
+
+
+@admin.register(RatingLevel)
+class RatingLevelAdmin(RefreshesReaderPages, _GuardedDelete, admin.ModelAdmin):
+    list_display = ("label", "scale", "value", "position", "is_active", "published_uses")
+    list_filter = ("scale", "is_active")
+    list_select_related = ("scale",)
+    readonly_fields = ("is_active",)
+    actions = ["deactivate", "reactivate"]
+    refusal = staticmethod(services.level_deletion_refusal)
+    delete_service = staticmethod(services.rating_level_delete)
+    delete_kwarg = "level"
+
+    def get_queryset(self, request):
+        published = Q(verdicts__state__in=[Verdict.State.PUBLISHED, Verdict.State.SUPERSEDED])
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(published_count=Count("verdicts", filter=published))
+        )
+
+    @admin.display(description="published verdicts", ordering="published_count")
+    def published_uses(self, level):
+        return level.published_count
+
+    def _each(self, request, queryset, service, done: str):
+        changed = 0
+        for level in queryset:
+            try:
+                service(actor=request.user, level=level)
+                changed += 1
+            except ValidationError as exc:
+                _refuse(self, request, exc)
+        if changed:
+            self.message_user(request, f"{changed} level{'s' if changed != 1 else ''} {done}.")
+
+    @admin.action(description="Deactivate: no longer offered for new verdicts")
+    def deactivate(self, request, queryset):
+        self._each(request, queryset, services.rating_level_deactivate, "deactivated")
+
+    @admin.action(description="Reactivate: offered for new verdicts again")
+    def reactivate(self, request, queryset):
+        self._each(request, queryset, services.rating_level_reactivate, "reactivated")
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -177,10 +316,9 @@ class AuditEventAdmin(_ReadOnly):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(RefreshesReaderPages, admin.ModelAdmin):
     """Topics readers filter the latest fact-checks by (reviewers add them on the review
-    article page too). Changes show on cached public pages within
-    ``FACTCHECK_READER_CACHE_SECONDS``."""
+    article page too). A change refreshes the cached public pages at once."""
 
     list_display = ("name", "slug", "created_at")
     search_fields = ("name", "slug")

@@ -286,7 +286,8 @@ class VerdictForm(VersionForm):
     def __init__(self, *args, levels=None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["rating"]
-        field.queryset = RatingLevel.objects.filter(scale__is_active=True)
+        # Deactivated levels are not offered (they still show on the verdicts using them).
+        field.queryset = RatingLevel.objects.offered()
         if levels is not None:
             field.choices = [("", "Choose a rating")] + [(lv.pk, lv.label) for lv in levels]
 

@@ -408,6 +408,10 @@ class RatingLevelQuerySet(models.QuerySet):
     def visible_to(self, user) -> RatingLevelQuerySet:
         return self.all()
 
+    def offered(self) -> RatingLevelQuerySet:
+        """The levels a new verdict may use: active levels of the active scale."""
+        return self.filter(scale__is_active=True, is_active=True)
+
 
 class RatingLevel(models.Model):
     """One rating (True, Mostly false, ...): label, numeric value, colour and definition."""
@@ -429,6 +433,13 @@ class RatingLevel(models.Model):
     text_colour = models.CharField(max_length=7, choices=TextColour, default=TextColour.WHITE)
     definition = models.TextField()
     position = models.PositiveSmallIntegerField(default=0)
+    # Offered for new verdicts. A level that published verdicts use cannot be deleted
+    # (claims.services.scales); it is deactivated instead and still shows on those verdicts.
+    is_active = models.BooleanField(
+        "offered for new verdicts",
+        default=True,
+        help_text="Untick to stop offering this rating; verdicts that use it keep it.",
+    )
 
     objects = RatingLevelQuerySet.as_manager()
 
@@ -470,8 +481,26 @@ class Evidence(TimeStampedModel):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
     # The normalised URL, watched by the link checker (sources.fetching.normalize_url).
     link = models.ForeignKey("sources.Link", on_delete=models.PROTECT, related_name="evidence")
-    # Found by the URL's registrable domain (sources.registry.source_for_url).
-    source = models.ForeignKey("sources.Source", on_delete=models.PROTECT, related_name="evidence")
+    # The source owning the link's domain (sources.registry), kept equal to ``link.source``
+    # when the registry changes; empty while the domain is not registered (it is then listed
+    # as an unregistered domain until an admin registers it).
+    source = models.ForeignKey(
+        "sources.Source",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
+    # The source's reliability rating when the evidence was added (its current
+    # ``SourceRating`` row then); empty if the source was unregistered or never rated. It is
+    # a record, never updated afterwards.
+    source_rating = models.ForeignKey(
+        "sources.SourceRating",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
     stance = models.CharField(max_length=10, choices=Stance)
     quote = models.TextField("quoted passage", blank=True)
     note = models.TextField(blank=True)
@@ -490,8 +519,9 @@ class Evidence(TimeStampedModel):
                 fields=["claim", "link"], name="evidence_unique_link_per_claim"
             ),
         ]
-        # link_id and source_id get Django's FK indexes: "evidence using this link" is what
-        # the link checker's "evidence at risk" asks.
+        # link_id, source_id and source_rating_id get Django's FK indexes: "evidence using
+        # this link" is what the link checker's "evidence at risk" asks; "evidence from this
+        # source" serves the sources page's statistics.
 
     def __str__(self) -> str:
         return f"{self.get_stance_display()}: {self.link_id}"

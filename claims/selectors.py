@@ -46,6 +46,22 @@ def article_list(*, user) -> QuerySet[Article]:
     )
 
 
+def notes_mentioning(*, user, limit: int = 10) -> list[Note]:
+    """The latest notes that mention ``user`` (not their own), newest first, with the claim
+    and author a list shows (index on the mentions table's user column)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Note.objects.visible_to(user)
+        .filter(mentions=user)
+        .exclude(author=user)
+        .select_related("claim", "author")
+        .only("id", "body", "created_at", "claim__id", "claim__text", "author__username",
+              "author__first_name", "author__last_name", "author__is_active")
+        .order_by("-created_at", "-id")[:limit]
+    )  # fmt: skip
+
+
 def article_get(*, user, key: str) -> Article:
     """An article by slug or numeric id (raises ``Article.DoesNotExist``)."""
     articles = Article.objects.visible_to(user)
@@ -384,7 +400,7 @@ def claim_history(*, user, claim: Claim, limit: int = 200) -> list[TimelineEntry
 
 def claim_page_context(*, user, claim: Claim) -> dict:
     """Everything the claim page shows, in a fixed number of queries."""
-    from claims.services import active_levels, reviewers
+    from claims.services import offered_levels, reviewers
 
     before, after = claim_context(user=user, claim=claim)
     verdicts = list(
@@ -409,7 +425,7 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         "evidence_list": list(
             Evidence.objects.visible_to(user)
             .filter(claim=claim)
-            .select_related("link", "source", "added_by")
+            .select_related("link", "source", "source_rating", "added_by")
             .order_by("created_at", "id")
         ),
         "notes": list(
@@ -423,7 +439,7 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         "published_verdict": published,
         "history": claim_history(user=user, claim=claim),
         "reviewer_list": list(reviewers()),
-        "rating_levels": list(active_levels()),
+        "rating_levels": list(offered_levels()),
     }
 
 

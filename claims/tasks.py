@@ -22,3 +22,33 @@ INGEST_TIME_LIMIT = 180
 def article_fetch_and_ingest(job_pk: int) -> None:
     """Fetch an ``IngestJob``'s URL and ingest it; running it twice is harmless."""
     services.ingest_job_run(job_id=job_pk)
+
+
+@shared_task(
+    name="claims.reader_pages_prerender",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def reader_pages_prerender(claim_pks: list[int], article_pks: list[int]) -> None:
+    """Render freshly published pages into the reader cache (``claims.prerender``);
+    running it twice only renders them twice."""
+    from claims.prerender import reader_pages_prerender as prerender
+
+    prerender(claim_ids=claim_pks, article_ids=article_pks)
+
+
+@shared_task(
+    name="claims.note_mentions_notify",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def note_mentions_notify(note_pk: int) -> None:
+    """E-mail the reviewers a note mentions (retried when the mail server is unreachable)."""
+    services.note_mentions_notify(note_id=note_pk)

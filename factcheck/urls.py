@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from claims.urls import public_urlpatterns
+from desk.urls import account_urlpatterns
 from factcheck import views
 
 handler403 = "factcheck.views.error_403"
@@ -13,8 +14,14 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password reset and invitations (desk).
+    *account_urlpatterns,
     path("admin/", admin.site.urls),
     path("review/links/", include("sources.urls")),
+    # The sources registry (publishers, their domains and reliability ratings).
+    path("review/sources/", include("sources.source_urls")),
+    # The dashboard, the team, rating scales and the link-check policy (desk).
+    path("review/", include("desk.urls")),
     path("review/", include("claims.urls")),
     *public_urlpatterns,
 ]

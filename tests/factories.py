@@ -16,7 +16,7 @@ from claims.models import (
     Verdict,
 )
 from claims.services import content_hash
-from sources.models import Link, LinkCheck, Source
+from sources.models import Link, LinkCheck, Source, SourceDomain
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -57,10 +57,20 @@ class ClaimFactory(factory.django.DjangoModelFactory):
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
+    """``SourceFactory(domains=["example.org"])`` also registers domains (normalised)."""
+
     class Meta:
         model = Source
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Publisher {n}")
+
+    @factory.post_generation
+    def domains(self, create, extracted, **kwargs):
+        from sources.registry import normalize_domain
+
+        for domain in (extracted or []) if create else []:
+            SourceDomain.objects.create(source=self, domain=normalize_domain(domain))
 
 
 class LinkFactory(factory.django.DjangoModelFactory):

@@ -18,7 +18,10 @@ from tests.factories import (
     ClaimFactory,
     IngestJobFactory,
     LinkFactory,
+    SourceFactory,
+    UserFactory,
     published_claim,
+    rating_level,
 )
 
 OK, LOGIN, FORBIDDEN, HEALTH, NOT_FOUND = "ok", "login", "forbidden", "health", "not_found"
@@ -36,6 +39,11 @@ _REVIEWERS = {
 }
 
 _EDITORS = {**_REVIEWERS, "reviewer": FORBIDDEN}
+# Sources registry: reviewers and editors read it; admins change it.
+_SOURCE_ADMINS = {**_EDITORS, "editor": FORBIDDEN}
+
+# Desk: dashboard, team, scales. Team, scales and the link-check policy are the admins'.
+_DESK_ADMINS = {**_EDITORS, "editor": FORBIDDEN}
 
 MATRIX = {
     "home": (dict, _EVERYONE),
@@ -81,6 +89,17 @@ MATRIX = {
     # POST-only (editors); every persona is checked in tests/sources/test_link_views.py.
     "links:override": (lambda: {"pk": LinkFactory().pk}, None),
     "links:check_now": (lambda: {"pk": LinkFactory().pk}, None),
+    # Sources registry.
+    "sources:list": (dict, _REVIEWERS),
+    "sources:detail": (lambda: {"pk": SourceFactory().pk}, _REVIEWERS),
+    "sources:unregistered": (dict, _REVIEWERS),
+    "sources:export": (dict, _REVIEWERS),
+    "sources:create": (dict, _SOURCE_ADMINS),
+    "sources:edit": (lambda: {"pk": SourceFactory().pk}, _SOURCE_ADMINS),
+    "sources:import": (dict, _SOURCE_ADMINS),
+    # POST-only (admins); every persona is checked in tests/sources/test_source_views.py.
+    "sources:register_domain": (dict, None),
+    "sources:import_confirm": (dict, None),
     "admin:index": (dict, _STAFF_ONLY),
     # The reader site: public pages, made with published objects to show.
     "claim_page": (lambda: {"key": claim_key(published_claim())}, _EVERYONE),
@@ -90,6 +109,29 @@ MATRIX = {
     "sitemap": (lambda: (published_claim(), {})[1], _EVERYONE),
     # POST-only; every persona is checked in tests/claims/test_reader_site.py.
     "review:article_reader_details": (lambda: {"pk": ArticleFactory().pk}, None),
+    # Desk: dashboard, team, scales.
+    "desk:dashboard": (dict, _REVIEWERS),
+    "desk:team": (dict, _DESK_ADMINS),
+    "desk:user_invite": (dict, _DESK_ADMINS),
+    "desk:user_detail": (lambda: {"pk": UserFactory().pk}, _DESK_ADMINS),
+    "desk:scales": (dict, _DESK_ADMINS),
+    "desk:link_policy": (dict, _DESK_ADMINS),
+    # POST-only (admins); every persona is checked in tests/desk/test_access.py.
+    **{
+        f"desk:{name}": (lambda: {"pk": UserFactory().pk}, None)
+        for name in ("user_role", "user_deactivate", "user_reactivate", "user_invitation_resend")
+    },
+    "desk:scale_activate": (lambda: {"pk": rating_level().scale_id}, None),
+    **{
+        f"desk:{name}": (lambda: {"pk": rating_level().pk}, None)
+        for name in ("level_deactivate", "level_reactivate", "level_delete")
+    },
+    # Password reset and invitations: public; a bad link shows "this link does not work".
+    "password_reset": (dict, _EVERYONE),
+    "password_reset_done": (dict, _EVERYONE),
+    "password_reset_complete": (dict, _EVERYONE),
+    "password_reset_confirm": (lambda: {"uidb64": "MQ", "token": "bad-token"}, _EVERYONE),
+    "invitation_accept": (lambda: {"uidb64": "MQ", "token": "bad-token"}, _EVERYONE),
 }
 
 # Rows beyond one per name: (name, kwargs maker, {persona: expectation}).

@@ -8,6 +8,8 @@ Split by sub-domain; import from here (``from claims.services import claim_publi
 - ``assignment``, ``review``: assigning claims, and the status workflow with its rules;
 - ``common``: permissions, the locked claim row with its optimistic-lock check;
 - ``evidence``, ``verdicts``, ``notes``: what reviewers attach to a claim;
+- ``scales``: rating scales and levels as admins change them (one active scale; levels
+  published verdicts use are deactivated, never deleted);
 - ``audit``: the events every change writes; ``errors``: the conflict error;
 - ``reader``: topics and publisher of articles, and fresh reader pages after a publication.
 """
@@ -44,10 +46,12 @@ from claims.services.ingest import (
     text_analyse,
     text_prepare,
 )
-from claims.services.notes import mentioned_usernames, note_add
+from claims.services.notes import mentioned_usernames, note_add, note_mentions_notify
 from claims.services.reader import (
     article_reader_details_update,
     reader_pages_changed,
+    reader_pages_changed_for_links,
+    reader_site_changed,
     topic_get_or_create,
 )
 from claims.services.review import (
@@ -59,11 +63,22 @@ from claims.services.review import (
     claim_start_review,
     claim_submit_for_approval,
 )
-from claims.services.verdicts import active_levels, verdict_save
+from claims.services.scales import (
+    MANAGE_SCALES,
+    level_deletion_refusal,
+    rating_level_deactivate,
+    rating_level_delete,
+    rating_level_reactivate,
+    rating_scale_activate,
+    rating_scale_delete,
+    scale_deletion_refusal,
+)
+from claims.services.verdicts import active_levels, offered_levels, verdict_save
 
 __all__ = [
     "ACTION_LABELS",
     "INGEST_JOB_STALE_AFTER",
+    "MANAGE_SCALES",
     "PUBLISH_PERMISSION",
     "REVIEW_PERMISSION",
     "AnalysedSentence",
@@ -97,12 +112,23 @@ __all__ = [
     "four_eyes_required",
     "human_size",
     "ingest_job_run",
+    "level_deletion_refusal",
     "link_for_evidence",
     "max_ingest_bytes",
     "mentioned_usernames",
     "note_add",
+    "note_mentions_notify",
+    "offered_levels",
+    "rating_level_deactivate",
+    "rating_level_delete",
+    "rating_level_reactivate",
+    "rating_scale_activate",
+    "rating_scale_delete",
     "reader_pages_changed",
+    "reader_pages_changed_for_links",
+    "reader_site_changed",
     "reviewers",
+    "scale_deletion_refusal",
     "text_analyse",
     "text_prepare",
     "topic_get_or_create",

@@ -43,6 +43,27 @@ ACTION_LABELS = {
     "sources.link.override_cleared": "cleared a link's override",
     "sources.link.check_requested": "asked for a link check",
     "sources.link.archived_copy_found": "found an archived copy of a link",
+    # The sources registry (sources.services.registry, .importing); target = the source.
+    "sources.source.created": "registered a source",
+    "sources.source.updated": "changed a source",
+    "sources.source.domains_changed": "changed a source's domains",
+    "sources.source.rating_changed": "changed a source's reliability rating",
+    "sources.source.deleted": "deleted a source",
+    "sources.source.imported": "imported sources from a CSV file",
+    # Rating scales (claims.services.scales); the target is the scale or level.
+    "claims.scale.activated": "made a rating scale the active one",
+    "claims.scale.deleted": "deleted a rating scale",
+    "claims.rating_level.deactivated": "deactivated a rating level",
+    "claims.rating_level.reactivated": "reactivated a rating level",
+    "claims.rating_level.deleted": "deleted a rating level",
+    # The team (desk.services); the target is the user concerned.
+    "desk.user.invited": "invited a user",
+    "desk.user.invitation_resent": "sent a new invitation link",
+    "desk.user.invitation_accepted": "accepted the invitation and chose a password",
+    "desk.user.password_reset": "reset their password with an e-mailed link",
+    "desk.user.role_changed": "changed a user's role",
+    "desk.user.deactivated": "deactivated a user",
+    "desk.user.reactivated": "reactivated a user",
 }
 
 

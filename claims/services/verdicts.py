@@ -20,7 +20,7 @@ from claims.services.common import (
 )
 from claims.services.errors import Change, ConflictError
 
-__all__ = ["active_levels", "verdict_save"]
+__all__ = ["active_levels", "offered_levels", "verdict_save"]
 
 _FIELDS = ("rating", "summary", "rationale", "correction_note")
 _LABELS = {
@@ -32,7 +32,13 @@ _LABELS = {
 
 
 def active_levels():
+    """Every level of the active scale, deactivated ones too (the queue filters by them)."""
     return RatingLevel.objects.filter(scale__is_active=True).order_by("position", "id")
+
+
+def offered_levels():
+    """The levels a verdict may be given: the active scale's active levels."""
+    return RatingLevel.objects.offered().order_by("position", "id")
 
 
 def _shown(name: str, value) -> str:
@@ -101,6 +107,11 @@ def verdict_save(
         errors["rating"] = "Choose a rating."
     elif not RatingLevel.objects.filter(pk=rating.pk, scale__is_active=True).exists():
         errors["rating"] = "This rating is not on the active rating scale."
+    elif not RatingLevel.objects.offered().filter(pk=rating.pk).exists():
+        errors["rating"] = (
+            f"“{rating.label}” is no longer offered for verdicts (an admin deactivated it): "
+            "choose another rating."
+        )
     if errors:
         raise ValidationError(errors)
     submitted = {

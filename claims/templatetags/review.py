@@ -25,6 +25,16 @@ def render_note(note):
 
 
 @register.filter
+def person(user, default: str = "someone") -> str:
+    """A user as the desk sees them: the username, marked when the account is deactivated
+    (their work stays attributed to them)."""
+    if user is None:
+        return default
+    name = user.get_username()
+    return name if user.is_active else f"{name} (deactivated)"
+
+
+@register.filter
 def audit_value(value):
     """A value from an audit event's ``changes``, as shown in the timeline."""
     if value is None or value == "":

@@ -2,7 +2,8 @@
 
 ``reader`` is the public (anonymous visitors need no account; the group exists for readers
 who sign in). Reviewers annotate claims; editors also approve and publish; admins manage
-sources, scales, users and policy (and are staff, for ``/admin/``).
+sources, scales, users and policy (and are staff, for ``/admin/``). The desk's own
+permissions (dashboard, team, link-check policy) are declared in ``desk/models.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _REVIEWER_PERMS = {
     "sources.view_source",
     "sources.view_link",
     "sources.add_link",
+    "desk.view_dashboard",
 }
 _EDITOR_PERMS = _REVIEWER_PERMS | {
     "claims.publish_claim",
@@ -30,7 +32,7 @@ _EDITOR_PERMS = _REVIEWER_PERMS | {
     "sources.override_link",
 }
 # Admins hold every permission of these apps.
-_ADMIN_APPS = ("claims", "sources", "auth", "axes")
+_ADMIN_APPS = ("claims", "sources", "auth", "axes", "desk")
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     READER: set(),

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "axes",
     "claims",
     "sources",
+    # Team management, the dashboard and the policy pages (no tables of its own).
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -322,11 +324,20 @@ FACTCHECK_SHOW_REVIEWER_NAMES = env_bool("FACTCHECK_SHOW_REVIEWER_NAMES", False)
 FACTCHECK_QUEUE_NOTICE_CACHE_SECONDS = env_int("FACTCHECK_QUEUE_NOTICE_CACHE_SECONDS", 60)
 
 # Reader site: public pages are cached per published version for anonymous readers
-# (claims/cache.py); this bounds how long a change that publishes nothing (a link's health,
-# an admin's edit) takes to show. The site's public address is used where no request gives
-# one (``manage.py export_claimreview``).
-FACTCHECK_READER_CACHE_SECONDS = env_int("FACTCHECK_READER_CACHE_SECONDS", 600)
+# (claims/cache.py). Publishing, a change in the health of a link used as evidence and an
+# admin's edit of what pages show each refresh the pages concerned at once; this is the
+# longest a page is kept (and so bounds how long any other change takes to show). The site's
+# public address is used where no request gives one (``manage.py export_claimreview``, and
+# prerendering: readers' requests for that host find the prerendered pages).
+FACTCHECK_READER_CACHE_SECONDS = env_int("FACTCHECK_READER_CACHE_SECONDS", 86400)
+# Publishing renders the new pages into that cache in a background job (claims.prerender).
+FACTCHECK_READER_PRERENDER = env_bool("FACTCHECK_READER_PRERENDER", True)
 FACTCHECK_SITE_URL = env_str("FACTCHECK_SITE_URL") or "http://127.0.0.1:8000"
+
+# Sources registry: the largest CSV file an import accepts (bytes). The preview carries the
+# file to its confirmation signed and compressed in a form field, which Django caps at
+# DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB): keep this under about 1.8 MB.
+FACTCHECK_SOURCES_IMPORT_MAX_BYTES = env_int("FACTCHECK_SOURCES_IMPORT_MAX_BYTES", 1024 * 1024)
 
 LOGGING = {
     "version": 1,

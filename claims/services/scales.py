@@ -1,0 +1,227 @@
+"""Rating scales and their levels, as admins change them.
+
+The rules (the Django admin and the desk's scales page both come here):
+
+- exactly one scale is active: new verdicts are drafted on it. Activating a scale
+  deactivates the other in the same transaction; a scale is only activated with at least one
+  active level and a best and a worst level (ClaimReview's ``bestRating``/``worstRating``);
+- a level that a published verdict (or a superseded one, part of the public correction
+  history) uses is never deleted: it is deactivated instead, so it is no longer offered for
+  new verdicts but still shows on the verdicts that use it. A level a draft uses is not
+  deleted either (change the draft's rating first);
+- the active scale keeps at least one active level.
+
+Every change writes an audit event (``claims.scale.*``, ``claims.rating_level.*``) and
+refreshes the cached reader pages once it commits (they show the scales' levels).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, ProtectedError, Q
+
+from claims.models import Claim, RatingLevel, RatingScale, Verdict
+from claims.services.audit import audit_record
+from claims.services.common import require
+from claims.services.reader import reader_site_changed
+
+__all__ = [
+    "MANAGE_SCALES",
+    "level_deletion_refusal",
+    "rating_level_deactivate",
+    "rating_level_delete",
+    "rating_level_reactivate",
+    "rating_scale_activate",
+    "rating_scale_delete",
+    "scale_deletion_refusal",
+]
+
+MANAGE_SCALES = "claims.change_ratingscale"
+_PUBLISHED = (Verdict.State.PUBLISHED, Verdict.State.SUPERSEDED)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def level_deletion_refusal(level: RatingLevel) -> str:
+    """Why ``level`` may not be deleted, or ``""`` if it may."""
+    uses = Verdict.objects.filter(rating=level).aggregate(
+        published=Count("pk", filter=Q(state__in=_PUBLISHED)),
+        other=Count("pk", filter=~Q(state__in=_PUBLISHED)),
+    )
+    if uses["published"]:
+        return (
+            f"“{level.label}” is the rating of {_plural(uses['published'], 'published verdict')}"
+            ": it cannot be deleted. Deactivate it instead: it will no longer be offered for "
+            "new verdicts, and the verdicts that use it keep it."
+        )
+    if uses["other"] or Claim.objects.filter(rating=level).exists():
+        drafts = max(1, uses["other"])
+        return (
+            f"“{level.label}” is the rating of {_plural(drafts, 'draft verdict')}: change "
+            "their rating first, or deactivate the level instead of deleting it."
+        )
+    scale = level.scale
+    if scale.is_active and level.is_active:
+        others = scale.levels.filter(is_active=True).exclude(pk=level.pk).count()
+        if not others:
+            return (
+                f"“{level.label}” is the last active level of the active scale: add another "
+                "level first."
+            )
+    if scale.is_active and (level.is_best or level.is_worst):
+        end = "best" if level.is_best else "worst"
+        return (
+            f"“{level.label}” is the {end} level of the active scale: mark another level as "
+            f"the {end} one first."
+        )
+    return ""
+
+
+def scale_deletion_refusal(scale: RatingScale) -> str:
+    """Why ``scale`` may not be deleted, or ``""`` if it may."""
+    if scale.is_active:
+        return f"“{scale.name}” is the active scale: make another scale active before deleting it."
+    published = Verdict.objects.filter(rating__scale=scale, state__in=_PUBLISHED).count()
+    if published:
+        return (
+            f"“{scale.name}” rates {_plural(published, 'published verdict')}: it cannot be "
+            "deleted. It stays, inactive, so those verdicts keep their rating."
+        )
+    if (
+        Verdict.objects.filter(rating__scale=scale).exists()
+        or Claim.objects.filter(rating__scale=scale).exists()
+    ):
+        return f"“{scale.name}” rates draft verdicts: change their rating first."
+    return ""
+
+
+@transaction.atomic
+def rating_scale_activate(*, actor, scale: RatingScale) -> RatingScale:
+    """Make ``scale`` the one active scale (the previous one is deactivated)."""
+    require(actor, MANAGE_SCALES, "change rating scales")
+    # Lock every scale: two admins activating different scales at once end with one.
+    scales = {s.pk: s for s in RatingScale.objects.select_for_update().order_by("pk")}
+    scale = scales[scale.pk]
+    if scale.is_active:
+        return scale
+    levels = list(scale.levels.all())
+    problems = []
+    if not any(level.is_active for level in levels):
+        problems.append("it has no active level")
+    if not any(level.is_best for level in levels):
+        problems.append("no level is marked best")
+    if not any(level.is_worst for level in levels):
+        problems.append("no level is marked worst")
+    if problems:
+        raise ValidationError(
+            f"“{scale.name}” cannot become the active scale: {'; '.join(problems)}. Edit its "
+            "levels first."
+        )
+    previous = [s for s in scales.values() if s.is_active]
+    RatingScale.objects.filter(pk__in=[s.pk for s in previous]).update(is_active=False)
+    scale.is_active = True
+    scale.full_clean()
+    scale.save()
+    audit_record(
+        actor=actor,
+        action="claims.scale.activated",
+        target=scale,
+        changes={"active scale": [previous[0].name if previous else None, scale.name]},
+    )
+    reader_site_changed()
+    return scale
+
+
+@transaction.atomic
+def rating_scale_delete(*, actor, scale: RatingScale) -> None:
+    require(actor, MANAGE_SCALES, "change rating scales")
+    scale = RatingScale.objects.select_for_update().get(pk=scale.pk)
+    refusal = scale_deletion_refusal(scale)
+    if refusal:
+        raise ValidationError(refusal)
+    audit_record(
+        actor=actor,
+        action="claims.scale.deleted",
+        target=scale,
+        changes={"name": scale.name, "levels": scale.levels.count()},
+    )
+    try:
+        scale.delete()
+    except ProtectedError as exc:  # a draft rated on it since the check
+        raise ValidationError(f"“{scale.name}” is in use: {exc.args[0]}") from exc
+    reader_site_changed()
+
+
+def _locked_level(level: RatingLevel) -> RatingLevel:
+    return RatingLevel.objects.select_for_update().select_related("scale").get(pk=level.pk)
+
+
+@transaction.atomic
+def rating_level_deactivate(*, actor, level: RatingLevel) -> RatingLevel:
+    """Stop offering ``level`` for new verdicts; the verdicts that use it keep it."""
+    require(actor, MANAGE_SCALES, "change rating scales")
+    level = _locked_level(level)
+    if not level.is_active:
+        raise ValidationError(f"“{level.label}” is already deactivated.")
+    if (
+        level.scale.is_active
+        and not level.scale.levels.filter(is_active=True).exclude(pk=level.pk).exists()
+    ):
+        raise ValidationError(
+            f"“{level.label}” is the last active level of the active scale: new verdicts "
+            "need at least one rating."
+        )
+    level.is_active = False
+    level.full_clean()
+    level.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="claims.rating_level.deactivated",
+        target=level,
+        changes={"scale": level.scale.name, "label": level.label, "is_active": [True, False]},
+    )
+    reader_site_changed()
+    return level
+
+
+@transaction.atomic
+def rating_level_reactivate(*, actor, level: RatingLevel) -> RatingLevel:
+    require(actor, MANAGE_SCALES, "change rating scales")
+    level = _locked_level(level)
+    if level.is_active:
+        raise ValidationError(f"“{level.label}” is already active.")
+    level.is_active = True
+    level.full_clean()
+    level.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="claims.rating_level.reactivated",
+        target=level,
+        changes={"scale": level.scale.name, "label": level.label, "is_active": [False, True]},
+    )
+    reader_site_changed()
+    return level
+
+
+@transaction.atomic
+def rating_level_delete(*, actor, level: RatingLevel) -> None:
+    """Delete a level no verdict uses (see :func:`level_deletion_refusal`)."""
+    require(actor, MANAGE_SCALES, "change rating scales")
+    level = _locked_level(level)
+    refusal = level_deletion_refusal(level)
+    if refusal:
+        raise ValidationError(refusal)
+    audit_record(
+        actor=actor,
+        action="claims.rating_level.deleted",
+        target=level.scale,
+        changes={"label": level.label, "slug": level.slug, "value": level.value},
+    )
+    try:
+        level.delete()
+    except ProtectedError as exc:  # a verdict rated with it since the check
+        raise ValidationError(f"“{level.label}” is in use: {exc.args[0]}") from exc
+    reader_site_changed()

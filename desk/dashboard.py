@@ -1,0 +1,126 @@
+"""The dashboard page: the selectors' numbers turned into charts (``desk.charts``) and the
+headline figures. The view renders what :func:`dashboard_context` returns."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from desk import charts, selectors
+from desk.selectors import Period
+
+
+def human_duration(value: timedelta | None) -> str:
+    """``3 d 4 h``, ``5 h 20 min``, ``12 min``; an en dash for no value."""
+    if value is None:
+        return "\u2013"
+    minutes = int(value.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+def _hours(value: float) -> str:
+    """A tick of the time-to-publish chart: hours below two days, then days."""
+    if value >= 48:
+        days = value / 24
+        return f"{days:.0f} d" if days.is_integer() else f"{days:.1f} d"
+    return f"{value:.0f} h"
+
+
+def _listed(pairs) -> str:
+    return ", ".join(f"{label} {value}" for label, value in pairs) + "."
+
+
+def dashboard_context(*, user, period: Period) -> dict:
+    days = period.dates()
+    status = selectors.claims_by_status(user=user, period=period)
+    links = selectors.link_health(user=user, period=period)
+    levels = selectors.verdicts_by_rating(user=user, period=period)
+    people = selectors.throughput_per_reviewer(user=user, period=period)
+    speed = selectors.time_to_publish(user=user, period=period)
+    at_risk = selectors.evidence_at_risk_summary(user=user)
+
+    status_chart = charts.line_chart(
+        days, [(key, status.labels[key], values) for key, values in status.series.items()]
+    )
+    link_chart = charts.stacked_columns(
+        days, [(key, links.labels[key], values) for key, values in links.series.items()]
+    )
+    rating_chart = charts.bar_chart(
+        [(level.label, [("rating", level.published, level.colour)]) for level in levels]
+    )
+    people_chart = charts.bar_chart(
+        [
+            (
+                person.display,
+                [
+                    ("written", person.written, ""),
+                    ("approved", person.approved, ""),
+                    ("evidence", person.evidence, ""),
+                ],
+            )
+            for person in people
+        ],
+        legend=[
+            ("written", "Verdicts written (published)"),
+            ("approved", "Verdicts approved"),
+            ("evidence", "Evidence added"),
+        ],
+    )
+    speed_chart = charts.column_chart(
+        [
+            (f"{start.day} {start:%b}", spent.total_seconds() / 3600 if spent else None)
+            for start, spent, _ in speed.weeks
+        ],
+        fmt=lambda hours: human_duration(timedelta(hours=hours)),
+        tick_fmt=_hours,
+    )
+    span = f"from {days[0].day} {days[0]:%b} to {days[-1].day} {days[-1]:%b}"
+    descriptions = {
+        "status_desc": f"One line per status, a point per day {span}. At the end of today: "
+        + _listed((status.labels[key], values[-1]) for key, values in status.series.items()),
+        "links_desc": f"A column per day {span}, its parts stacked from the bottom: "
+        + ", ".join(links.labels.values())
+        + ". At the end of today: "
+        + _listed((links.labels[key], values[-1]) for key, values in links.series.items()),
+        "rating_desc": "A bar per rating: "
+        + _listed((level.label, level.published) for level in levels),
+        "people_desc": "Three bars per person: verdicts written (published), verdicts "
+        "approved, evidence added. "
+        + "; ".join(f"{p.display}: {p.written}, {p.approved}, {p.evidence}" for p in people[:20])
+        + ".",
+        "speed_desc": "A column per week, the median time to publish: "
+        + _listed(
+            (f"week from {start.day} {start:%b}", human_duration(spent))
+            for start, spent, _ in speed.weeks
+        ),
+    }
+    open_statuses = ("new", "in_review", "awaiting_approval")
+    return {
+        **descriptions,
+        "period": period,
+        "periods": selectors.PERIODS,
+        "status": status,
+        "status_chart": status_chart,
+        "links": links,
+        "link_chart": link_chart,
+        "levels": levels,
+        "rating_chart": rating_chart,
+        "published_total": sum(level.published for level in levels),
+        "people": people,
+        "people_chart": people_chart,
+        "speed": speed,
+        "speed_chart": speed_chart,
+        "speed_weeks": [
+            (start, human_duration(spent), count) for start, spent, count in speed.weeks
+        ],
+        "median": human_duration(speed.median),
+        "open_claims": sum(status.now.get(key, 0) for key in open_statuses),
+        "awaiting": status.now.get("awaiting_approval", 0),
+        "at_risk": at_risk,
+        "median_cap": selectors.MEDIAN_SAMPLE_CAP,
+    }

@@ -1,0 +1,64 @@
+"""Forms of the desk: they parse input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import forms as auth_forms
+
+from desk.services import NAME_MAX, TEAM_ROLES
+from factcheck.lib.roles import ADMIN, EDITOR, REVIEWER
+
+_ROLE_MEANS = {
+    REVIEWER: "annotates claims, adds evidence, drafts verdicts",
+    EDITOR: "a reviewer who also approves and publishes verdicts",
+    ADMIN: "an editor who also manages users, sources, rating scales and policy",
+}
+ROLE_CHOICES = [(role, f"{role.capitalize()}: {_ROLE_MEANS[role]}") for role in TEAM_ROLES]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        error_messages={
+            "required": "Give the e-mail address to send the invitation to.",
+            "invalid": "This is not a valid e-mail address.",
+        },
+        help_text="The invitation, with a one-time link to choose a password, goes here.",
+    )
+    name = forms.CharField(
+        label="Name",
+        max_length=NAME_MAX,
+        error_messages={"required": "Give the person's name."},
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=ROLE_CHOICES,
+        initial=REVIEWER,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a role.", "invalid_choice": "Choose a role."},
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label="Role",
+        choices=ROLE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a role.", "invalid_choice": "Choose a role."},
+    )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form (it e-mails active users with a usable password, whatever the case of
+    the address) with the site's wording."""
+
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": "Give the e-mail address of your account.",
+            "invalid": "This is not a valid e-mail address.",
+        },
+    )
