@@ -17,7 +17,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -204,7 +204,17 @@ def user_invite(*, actor, email: str, name: str, role: str, base_url: str | None
         raise ValidationError(
             {fields.get(key, key): value for key, value in exc.message_dict.items()}
         ) from exc
-    user.save()
+    try:
+        with transaction.atomic():  # a savepoint: the unique index may refuse the row
+            user.save()
+    except IntegrityError:
+        # Another admin invited the same address (any case), or took the same username,
+        # since the checks above.
+        if User.objects.filter(email__iexact=email).exists():
+            message = f"{email} was invited by someone else a moment ago: it has an account now."
+        else:
+            message = "Another invitation was being created at the same moment: send it again."
+        raise ValidationError({"email": message}) from None
     role_assign(user, role)
     audit_record(
         actor=actor,

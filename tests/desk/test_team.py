@@ -100,6 +100,36 @@ def test_an_e_mail_address_already_in_use_is_refused_whatever_its_case(roles):
     assert mail.outbox == []
 
 
+def test_the_database_holds_one_account_per_e_mail_address_whatever_its_case(roles):
+    from django.db import IntegrityError, transaction
+
+    _member("first", email="someone@example.org")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="second", email="SOMEONE@example.ORG")
+    # Accounts without an address are not affected.
+    User.objects.create(username="no-mail-1", email="")
+    User.objects.create(username="no-mail-2", email="")
+
+
+def test_an_invitation_that_loses_a_race_for_its_address_is_refused_cleanly(roles, monkeypatch):
+    admin = _admin()
+    make_username = services._username_for
+
+    def meanwhile_another_admin_invites(email):
+        # Runs after the service's own check and before its insert: the race's window.
+        User.objects.create(username="quicker", email=email.upper())
+        return make_username(email)
+
+    monkeypatch.setattr(services, "_username_for", meanwhile_another_admin_invites)
+    with pytest.raises(ValidationError) as caught:
+        services.user_invite(actor=admin, email="new@example.org", name="New Person", role=REVIEWER)
+    assert "invited by someone else a moment ago" in caught.value.message_dict["email"][0]
+    # The competing row was made inside this test's transaction, so the refusal's rollback
+    # takes it too; in a real race it is the other admin's, already committed.
+    assert not User.objects.filter(email__iexact="new@example.org").exists()
+    assert mail.outbox == []
+
+
 def test_usernames_from_e_mails_never_clash_even_by_case(roles):
     admin = _admin()
     _member("Sam", email="sam@one.example")
@@ -473,3 +503,48 @@ def test_a_reset_link_stops_working_once_the_account_is_deactivated(roles):
     link = _link_in(mail.outbox[0])
     services.user_deactivate(actor=admin, user=user)
     assert b"This link does not work" in Client().get(link, follow=True).content
+
+
+# ------------------------------------------------------------------------ Django admin
+
+
+def test_the_django_admin_edits_names_but_leaves_roles_and_access_to_the_team_pages(
+    roles, client_for
+):
+    admin = client_for("admin")
+    member = _member("casey", role=EDITOR, email="casey@example.org")
+    change = f"/admin/auth/user/{member.pk}/change/"
+    page = admin.get(change)
+    assert page.status_code == 200
+    assert f"/review/team/{member.pk}/" in page.content.decode()
+    response = admin.post(
+        change,
+        {
+            "username": "casey",
+            "first_name": "Casey",
+            "last_name": "Jones",
+            "email": "casey@example.org",
+            # Fields the admin shows read-only: posting them changes nothing.
+            "is_active": "",
+            "is_superuser": "on",
+            "groups": [],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    member.refresh_from_db()
+    assert member.get_full_name() == "Casey Jones"
+    assert member.is_active and not member.is_superuser
+    assert user_roles(member) == [EDITOR]
+
+
+def test_the_django_admin_neither_adds_nor_deletes_accounts(roles, client_for):
+    admin = client_for("admin")
+    member = _member("dana", role=REVIEWER)
+    assert admin.get("/admin/auth/user/add/").status_code == 403
+    assert admin.get(f"/admin/auth/user/{member.pk}/delete/").status_code == 403
+    response = admin.post(
+        "/admin/auth/user/",
+        {"action": "delete_selected", "_selected_action": [member.pk], "post": "yes"},
+    )
+    assert User.objects.filter(pk=member.pk).exists()
+    assert response.status_code in (200, 302)

@@ -78,3 +78,27 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin(how):
             if u.is_active and ADMIN in user_roles(u)
         ]
         assert len(admins) == 1
+
+
+def test_two_admins_inviting_the_same_address_at_once_make_one_account():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite runs one writer at a time")
+    roles_sync()
+    User = get_user_model()
+    a, b = UserFactory(username="inviter-a"), UserFactory(username="inviter-b")
+    role_assign(a, ADMIN)
+    role_assign(b, ADMIN)
+    for round_ in range(ROUNDS):
+        address = f"newcomer{round_}@example.org"
+
+        def invite(actor, spelling):
+            return lambda: services.user_invite(
+                actor=User.objects.get(pk=actor.pk), email=spelling, name="New Comer", role=EDITOR
+            )
+
+        outcomes = _race(invite(a, address), invite(b, address.upper()))
+        assert outcomes[0] == "ok", outcomes
+        loser = outcomes[1]
+        assert "already belongs" in loser or "invited by someone else" in loser, outcomes
+        assert not any(o.startswith("error") for o in outcomes), outcomes
+        assert User.objects.filter(email__iexact=address).count() == 1
