@@ -169,6 +169,14 @@ class AssignForm(VersionForm):
             ]
 
 
+class EvidenceRemoveForm(forms.Form):
+    reason = forms.CharField(
+        label="Why remove it?",
+        max_length=2000,
+        error_messages={"required": "Say why the evidence is removed."},
+    )
+
+
 class DismissForm(VersionForm):
     id_prefix = "dismiss"
     reason = forms.CharField(

@@ -38,6 +38,11 @@ urlpatterns = [
     path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
     path("claims/<int:pk>/assign/", views.claim_assign, name="claim_assign"),
     path("claims/<int:pk>/evidence/", views.evidence_add, name="evidence_add"),
+    path(
+        "claims/<int:pk>/evidence/<int:evidence_pk>/remove/",
+        views.evidence_remove,
+        name="evidence_remove",
+    ),
     path("claims/<int:pk>/notes/", views.note_add, name="note_add"),
     path("claims/<int:pk>/verdict/", views.verdict_save, name="verdict_save"),
     path("claims/<int:pk>/start-review/", views.claim_start_review, name="claim_start_review"),

@@ -16,6 +16,7 @@ from tests.factories import (
     ArticleFactory,
     ArticleSentenceFactory,
     ClaimFactory,
+    EvidenceFactory,
     IngestJobFactory,
     LinkFactory,
     SourceFactory,
@@ -81,6 +82,11 @@ MATRIX = {
             "claim_merge",
         )
     },
+    # POST-only; every persona is checked in tests/claims/test_evidence_removal.py.
+    "review:evidence_remove": (
+        lambda: (lambda ev: {"pk": ev.claim_id, "evidence_pk": ev.pk})(EvidenceFactory()),
+        None,
+    ),
     # Link health.
     "links:list": (dict, _REVIEWERS),
     "links:hosts": (dict, _REVIEWERS),

@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "claims.claim.merged_into": "merged the claim into another",
     "claims.evidence.added": "added evidence",
     "claims.evidence.moved": "moved evidence from a duplicate",
+    "claims.evidence.removed": "removed evidence",
     "claims.note.added": "added a note",
     "claims.note.moved": "moved notes from a duplicate",
     "claims.verdict.drafted": "drafted a verdict",

@@ -19,7 +19,11 @@ from claims.services.audit import audit_record
 from claims.services.common import REVIEW_PERMISSION, locked_claim, require, who
 from sources.models import Link
 
-__all__ = ["evidence_add", "link_for_evidence"]
+__all__ = ["evidence_add", "evidence_remove", "link_for_evidence"]
+
+# Evidence can be taken off a claim while its verdict is being worked on; once the claim
+# is awaiting approval or published, what the editor approved (or readers read) stays.
+REMOVABLE_WHILE = (Claim.Status.NEW, Claim.Status.IN_REVIEW)
 
 
 def link_for_evidence(url: str) -> Link:
@@ -125,3 +129,40 @@ def evidence_add(
     claim.version += 1
     claim.save(update_fields=["version", "updated_at"])
     return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, user, reason: str) -> Claim:
+    """Take a piece of evidence off its claim (added by mistake, a better source found), with
+    a reason. The audit event keeps what it was: link, stance, quoted passage and note.
+    Refused once the claim is awaiting approval or published."""
+    require(user, REVIEW_PERMISSION, "remove evidence")
+    claim = locked_claim(user, evidence.claim, None)
+    evidence = Evidence.objects.select_related("link").filter(pk=evidence.pk, claim=claim).first()
+    if evidence is None:
+        raise ValidationError("This evidence was already removed from the claim.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the evidence is removed."})
+    if claim.status not in REMOVABLE_WHILE:
+        raise ValidationError(
+            f"The claim is {claim.get_status_display().lower()}: its evidence stays as it was "
+            "approved. Return it to review (or, once published, correct the verdict) first."
+        )
+    audit_record(
+        actor=user,
+        action="claims.evidence.removed",
+        claim=claim,
+        changes={
+            "url": evidence.link.url,
+            "stance": evidence.stance,
+            "quote": evidence.quote,
+            "note": evidence.note,
+            "added_by": who(evidence.added_by),
+        },
+        message=reason,
+    )
+    evidence.delete()
+    claim.version += 1
+    claim.save(update_fields=["version", "updated_at"])
+    return claim

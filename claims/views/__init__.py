@@ -19,6 +19,7 @@ from claims.views.claim import (
     claim_start_review,
     claim_submit,
     evidence_add,
+    evidence_remove,
     note_add,
     verdict_save,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "claim_submit",
     "corrections",
     "evidence_add",
+    "evidence_remove",
     "home",
     "ingest_job",
     "note_add",

@@ -15,6 +15,7 @@ from claims.forms import (
     AssignForm,
     DismissForm,
     EvidenceForm,
+    EvidenceRemoveForm,
     MergeForm,
     NoteForm,
     ReturnForm,
@@ -125,6 +126,25 @@ def evidence_add(request, pk: int):
         else:
             return _after_action(request, claim, "Evidence added.", "evidence")
     return _refused(request, claim, "evidence", evidence_form=form)
+
+
+@permission_required(REVIEW)
+@require_POST
+def evidence_remove(request, pk: int, evidence_pk: int):
+    claim = _claim_or_404(request, pk)
+    evidence = claim.evidence.filter(pk=evidence_pk).first()
+    if evidence is None:
+        raise Http404("No such evidence on this claim.")
+    form = EvidenceRemoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reason"][0])
+        return _refused(request, claim, "evidence")
+    try:
+        services.evidence_remove(evidence=evidence, user=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _refused(request, claim, "evidence")
+    return _after_action(request, claim, "Evidence removed.", "evidence")
 
 
 @permission_required(REVIEW)
