@@ -7,6 +7,8 @@ status itself for every page under it).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -186,6 +188,19 @@ _ROWS = [(make, expected) for make, expected in MATRIX.values()] + [
 ]
 
 
+_DATA_SCRIPT = re.compile(r'<script\b[^>]*\stype="application/(?:ld\+)?json"[^>]*>', re.I)
+
+
+def _assert_nothing_the_csp_would_block(html: str, url: str) -> None:
+    """Every page works under the CSP (no inline script): no inline script code, inline
+    style or on*= handler. Data blocks (JSON-LD, json_script) are not scripts."""
+    for tag in re.findall(r"<script\b[^>]*>", html, re.I):
+        assert " src=" in tag or _DATA_SCRIPT.match(tag), (url, tag)
+    assert "<style" not in html.lower(), url
+    assert not re.search(r"<[a-z][^>]*\sstyle\s*=", html, re.I), (url, "inline style attribute")
+    assert not re.search(r"<[a-z][^>]*\son[a-z]+\s*=", html, re.I), (url, "on*= handler")
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "row", "persona"), CASES)
 def test_each_persona_gets_the_expected_status(name, row, persona, client_for):
@@ -195,6 +210,9 @@ def test_each_persona_gets_the_expected_status(name, row, persona, client_for):
     expectation = expected.get(persona, OK)
     if expectation == OK:
         assert response.status_code == 200, (url, persona)
+        if response["Content-Type"].startswith("text/html"):
+            assert "Content-Security-Policy" in response, url
+            _assert_nothing_the_csp_would_block(response.content.decode(), url)
     elif expectation == LOGIN:
         assert response.status_code == 302, (url, persona)
         assert "login" in response["Location"], (url, persona)
