@@ -19,7 +19,7 @@ from claims import services as claim_services
 from claims.models import RatingLevel, RatingScale
 from claims.views.common import add_service_errors
 from desk import selectors, services
-from desk.dashboard import dashboard_context
+from desk.dashboard import dashboard_context_kept
 from desk.forms import InviteForm, PasswordResetForm, RoleForm
 from desk.policy import policy_settings
 from factcheck.lib.auth import permission_required
@@ -42,7 +42,7 @@ def _base_url(request) -> str:
 def dashboard(request):
     period = selectors.period_for(request.GET.get("days"))
     return render(
-        request, "desk/dashboard.html", dashboard_context(user=request.user, period=period)
+        request, "desk/dashboard.html", dashboard_context_kept(user=request.user, period=period)
     )
 
 

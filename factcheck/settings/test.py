@@ -51,3 +51,5 @@ FACTCHECK_LINK_CHECK_NEW_LINKS = False
 # Publishing does not send prerender jobs to the broker: no test's worker should pick up pages
 # of another test (tests/claims/test_reader_prerender.py opts in).
 FACTCHECK_READER_PRERENDER = False
+# The dashboard shows what the test just did (tests/desk/test_dashboard.py turns the cache on).
+FACTCHECK_DASHBOARD_CACHE_SECONDS = 0

@@ -372,3 +372,26 @@ def test_numbers_in_the_svg_are_not_localised(client_for, settings):
     for svg in re.findall(r"<svg.*?</svg>", html, flags=re.S):
         for value in re.findall(r'\s(?:x|y|width|height|x1|x2|y1|y2|cx|cy)="([^"]*)"', svg):
             float(value)  # "12,5" would raise
+
+
+def test_the_dashboard_keeps_its_figures_for_a_while_and_says_when_they_were_computed(
+    client_for, settings
+):
+    settings.FACTCHECK_DASHBOARD_CACHE_SECONDS = 120
+    from django.core.cache import cache
+
+    cache.clear()
+    client = client_for("editor")
+    _add_data(2)
+    first = client.get("/review/dashboard/?days=30")
+    assert first.status_code == 200 and "Figures as of" in first.content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/review/dashboard/?days=30")
+    assert again.status_code == 200
+    # Session, user, permissions and roles only: nothing the dashboard counts.
+    assert len(queries) <= 6, [q["sql"] for q in queries]
+    for query in queries:
+        for table in ("claims_claim", "claims_auditevent", "claims_verdict", "sources_link"):
+            assert table not in query["sql"], query["sql"]
+    other_period = client.get("/review/dashboard/?days=7")
+    assert other_period.status_code == 200
