@@ -134,6 +134,20 @@ def test_a_claim_goes_from_selection_to_a_published_verdict(live_server, new_pag
     page.get_by_role("button", name="Add evidence").click()
     page.get_by_text("already evidence for this claim").wait_for()
     _check(page, "review-05-evidence")
+    # A third piece, added by mistake, is removed with a reason (inline too).
+    mistaken = "https://example.net/unrelated/page"
+    page.get_by_label("Web address").fill(mistaken)
+    page.get_by_label("Stance").select_option(label="Supports the claim")
+    page.get_by_role("button", name="Add evidence").click()
+    page.get_by_role("link", name=mistaken).wait_for()
+    item = page.locator("li.evidence", has=page.get_by_role("link", name=mistaken))
+    item.get_by_text("Remove this evidence").click()
+    item.get_by_label("Why remove it?").fill("Added to the wrong claim.")
+    item.get_by_role("button", name="Remove").click()
+    page.get_by_text("Evidence removed.").wait_for()
+    assert page.get_by_role("link", name=mistaken).count() == 0
+    assert page.evaluate("window.__noReload") is True
+    assert Evidence.objects.filter(claim=claim).count() == 2
 
     # 4. A verdict drafted and submitted for approval.
     page.get_by_label("Rating").select_option(label="Mostly false")
