@@ -169,6 +169,15 @@ class AssignForm(VersionForm):
             ]
 
 
+class EvidenceEditForm(forms.Form):
+    stance = forms.ChoiceField(
+        choices=Evidence.Stance.choices,
+        error_messages={"required": "Choose whether it supports, refutes or gives context."},
+    )
+    quote = forms.CharField(required=False, max_length=5000)
+    note = forms.CharField(required=False, max_length=5000)
+
+
 class EvidenceRemoveForm(forms.Form):
     reason = forms.CharField(
         label="Why remove it?",

@@ -39,6 +39,11 @@ urlpatterns = [
     path("claims/<int:pk>/assign/", views.claim_assign, name="claim_assign"),
     path("claims/<int:pk>/evidence/", views.evidence_add, name="evidence_add"),
     path(
+        "claims/<int:pk>/evidence/<int:evidence_pk>/edit/",
+        views.evidence_edit,
+        name="evidence_edit",
+    ),
+    path(
         "claims/<int:pk>/evidence/<int:evidence_pk>/remove/",
         views.evidence_remove,
         name="evidence_remove",

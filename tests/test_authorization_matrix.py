@@ -84,11 +84,14 @@ MATRIX = {
             "claim_merge",
         )
     },
-    # POST-only; every persona is checked in tests/claims/test_evidence_removal.py.
-    "review:evidence_remove": (
-        lambda: (lambda ev: {"pk": ev.claim_id, "evidence_pk": ev.pk})(EvidenceFactory()),
-        None,
-    ),
+    # POST-only; every persona is checked in tests/claims/test_evidence_changes.py.
+    **{
+        f"review:{name}": (
+            lambda: (lambda ev: {"pk": ev.claim_id, "evidence_pk": ev.pk})(EvidenceFactory()),
+            None,
+        )
+        for name in ("evidence_edit", "evidence_remove")
+    },
     # Link health.
     "links:list": (dict, _REVIEWERS),
     "links:hosts": (dict, _REVIEWERS),

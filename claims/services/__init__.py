@@ -24,7 +24,12 @@ from claims.services.common import (
 )
 from claims.services.creation import claim_create_from_selection, claim_promote
 from claims.services.errors import Change, ConflictError
-from claims.services.evidence import evidence_add, evidence_remove, link_for_evidence
+from claims.services.evidence import (
+    evidence_add,
+    evidence_edit,
+    evidence_remove,
+    link_for_evidence,
+)
 from claims.services.fetch import (
     INGEST_JOB_STALE_AFTER,
     article_fetch,
@@ -109,6 +114,7 @@ __all__ = [
     "claim_submit_for_approval",
     "content_hash",
     "evidence_add",
+    "evidence_edit",
     "evidence_remove",
     "four_eyes_required",
     "human_size",

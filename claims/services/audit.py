@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "claims.evidence.added": "added evidence",
     "claims.evidence.moved": "moved evidence from a duplicate",
     "claims.evidence.removed": "removed evidence",
+    "claims.evidence.edited": "edited evidence",
     "claims.note.added": "added a note",
     "claims.note.moved": "moved notes from a duplicate",
     "claims.verdict.drafted": "drafted a verdict",

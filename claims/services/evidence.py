@@ -19,7 +19,7 @@ from claims.services.audit import audit_record
 from claims.services.common import REVIEW_PERMISSION, locked_claim, require, who
 from sources.models import Link
 
-__all__ = ["evidence_add", "evidence_remove", "link_for_evidence"]
+__all__ = ["evidence_add", "evidence_edit", "evidence_remove", "link_for_evidence"]
 
 # Evidence can be taken off a claim while its verdict is being worked on; once the claim
 # is awaiting approval or published, what the editor approved (or readers read) stays.
@@ -166,3 +166,48 @@ def evidence_remove(*, evidence: Evidence, user, reason: str) -> Claim:
     claim.version += 1
     claim.save(update_fields=["version", "updated_at"])
     return claim
+
+
+@transaction.atomic
+def evidence_edit(
+    *, evidence: Evidence, user, stance: str, quote: str = "", note: str = ""
+) -> Evidence:
+    """Correct a piece of evidence's stance, quoted passage or note (its link stays: remove
+    it and add the right one instead). The ``claims.evidence.edited`` event records each
+    changed field before and after. Refused once the claim is awaiting approval or published."""
+    require(user, REVIEW_PERMISSION, "edit evidence")
+    claim = locked_claim(user, evidence.claim, None)
+    evidence = Evidence.objects.select_related("link").filter(pk=evidence.pk, claim=claim).first()
+    if evidence is None:
+        raise ValidationError("This evidence was removed from the claim meanwhile.")
+    if claim.status not in REMOVABLE_WHILE:
+        raise ValidationError(
+            f"The claim is {claim.get_status_display().lower()}: its evidence stays as it was "
+            "approved. Return it to review (or, once published, correct the verdict) first."
+        )
+    if stance not in Evidence.Stance.values:
+        raise ValidationError(
+            {"stance": "Choose whether the evidence supports, refutes or gives context."}
+        )
+    after = {"stance": stance, "quote": (quote or "").strip(), "note": (note or "").strip()}
+    changes = {
+        field: [getattr(evidence, field), value]
+        for field, value in after.items()
+        if getattr(evidence, field) != value
+    }
+    if not changes:
+        return evidence
+    for field, (_, value) in changes.items():
+        setattr(evidence, field, value)
+    evidence.full_clean()
+    evidence.save(update_fields=[*changes, "updated_at"])
+    audit_record(
+        actor=user,
+        action="claims.evidence.edited",
+        claim=claim,
+        target=evidence,
+        changes={"url": evidence.link.url, **changes},
+    )
+    claim.version += 1
+    claim.save(update_fields=["version", "updated_at"])
+    return evidence

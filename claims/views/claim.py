@@ -14,6 +14,7 @@ from claims import selectors, services
 from claims.forms import (
     AssignForm,
     DismissForm,
+    EvidenceEditForm,
     EvidenceForm,
     EvidenceRemoveForm,
     MergeForm,
@@ -22,7 +23,7 @@ from claims.forms import (
     VerdictForm,
     VersionForm,
 )
-from claims.models import Claim
+from claims.models import Claim, Evidence
 from claims.views.common import add_service_errors, is_htmx, safe_next
 from factcheck.lib.auth import permission_required
 
@@ -82,6 +83,7 @@ def render_claim(request, claim: Claim, *, status: int = 200, conflict=None, **f
         ),
         # The link checker's badge when it is installed, else a plain state label.
         link_badge_templates=["includes/link_badge.html", "claims/_link_state.html"],
+        evidence_stances=Evidence.Stance.choices,
     )
     template = "claims/claim_detail.html"
     if context["is_htmx"]:
@@ -128,16 +130,42 @@ def evidence_add(request, pk: int):
     return _refused(request, claim, "evidence", evidence_form=form)
 
 
+def _evidence_or_404(claim: Claim, evidence_pk: int):
+    evidence = claim.evidence.filter(pk=evidence_pk).first()
+    if evidence is None:
+        raise Http404("No such evidence on this claim.")
+    return evidence
+
+
+def _first_error(form) -> str:
+    return next(iter(form.errors.values()))[0]
+
+
+@permission_required(REVIEW)
+@require_POST
+def evidence_edit(request, pk: int, evidence_pk: int):
+    claim = _claim_or_404(request, pk)
+    evidence = _evidence_or_404(claim, evidence_pk)
+    form = EvidenceEditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return _refused(request, claim, "evidence")
+    try:
+        services.evidence_edit(evidence=evidence, user=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _refused(request, claim, "evidence")
+    return _after_action(request, claim, "Evidence updated.", "evidence")
+
+
 @permission_required(REVIEW)
 @require_POST
 def evidence_remove(request, pk: int, evidence_pk: int):
     claim = _claim_or_404(request, pk)
-    evidence = claim.evidence.filter(pk=evidence_pk).first()
-    if evidence is None:
-        raise Http404("No such evidence on this claim.")
+    evidence = _evidence_or_404(claim, evidence_pk)
     form = EvidenceRemoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["reason"][0])
+        messages.error(request, _first_error(form))
         return _refused(request, claim, "evidence")
     try:
         services.evidence_remove(evidence=evidence, user=request.user, **form.cleaned_data)

@@ -1,6 +1,6 @@
-"""Evidence added by mistake comes off the claim, with a reason, while the verdict is being
-worked on; the audit event keeps what it was. Once the claim awaits approval or is published
-its evidence stays as approved."""
+"""Evidence is corrected (stance, quoted passage, note) or, added by mistake, taken off the
+claim with a reason while the verdict is being worked on; the audit events keep what it was.
+Once the claim awaits approval or is published its evidence stays as approved."""
 
 from __future__ import annotations
 
@@ -126,3 +126,94 @@ def test_only_reviewers_may_remove_evidence(persona, status, client_for):
 def test_get_is_refused(client_for):
     evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.IN_REVIEW))
     assert client_for("reviewer").get(_url(evidence)).status_code == 405
+
+
+# ------------------------------------------------------------------------------- editing
+
+
+def _edit_url(evidence) -> str:
+    return reverse(
+        "review:evidence_edit", kwargs={"pk": evidence.claim_id, "evidence_pk": evidence.pk}
+    )
+
+
+def test_editing_evidence_records_each_changed_field_before_and_after(reviewer):
+    claim = ClaimFactory(status=Claim.Status.IN_REVIEW)
+    evidence = EvidenceFactory(claim=claim, stance="supports", quote="Teh figure", note="n")
+    version = claim.version
+    services.evidence_edit(
+        evidence=evidence, user=reviewer, stance="refutes", quote="The figure", note="n"
+    )
+    evidence.refresh_from_db()
+    assert (evidence.stance, evidence.quote, evidence.note) == ("refutes", "The figure", "n")
+    event = AuditEvent.objects.get(action="claims.evidence.edited")
+    assert event.changes["stance"] == ["supports", "refutes"]
+    assert event.changes["quote"] == ["Teh figure", "The figure"]
+    assert "note" not in event.changes and event.changes["url"] == evidence.link.url
+    claim.refresh_from_db()
+    assert claim.version == version + 1
+
+
+def test_an_edit_that_changes_nothing_records_nothing(reviewer):
+    claim = ClaimFactory(status=Claim.Status.IN_REVIEW)
+    evidence = EvidenceFactory(claim=claim, stance="context", quote="q", note="")
+    services.evidence_edit(evidence=evidence, user=reviewer, stance="context", quote=" q ")
+    assert not AuditEvent.objects.filter(action="claims.evidence.edited").exists()
+
+
+def test_an_edit_with_an_unknown_stance_is_refused(reviewer):
+    evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.IN_REVIEW))
+    with pytest.raises(ValidationError) as caught:
+        services.evidence_edit(evidence=evidence, user=reviewer, stance="maybe")
+    assert "stance" in caught.value.message_dict
+
+
+def test_the_evidence_of_a_claim_awaiting_approval_cannot_be_edited(reviewer, client_for):
+    evidence = EvidenceFactory(
+        claim=ClaimFactory(status=Claim.Status.AWAITING_APPROVAL), quote="As approved."
+    )
+    response = client_for("reviewer").post(
+        _edit_url(evidence), {"stance": "refutes", "quote": "Changed."}, follow=True
+    )
+    assert "stays as it was" in response.content.decode()
+    evidence.refresh_from_db()
+    assert evidence.quote == "As approved."
+
+
+def test_the_claim_page_edits_evidence_with_htmx(client_for):
+    claim = ClaimFactory(status=Claim.Status.IN_REVIEW)
+    evidence = EvidenceFactory(claim=claim, stance="supports", quote="Old <b>words</b>")
+    client = client_for("reviewer")
+    page = client.get(reverse("review:claim_detail", kwargs={"pk": claim.pk})).content.decode()
+    assert _edit_url(evidence) in page and f'for="edit-quote-{evidence.pk}"' in page
+    assert "Old &lt;b&gt;words&lt;/b&gt;</textarea>" in page  # the form is prefilled, escaped
+    response = client.post(
+        _edit_url(evidence),
+        {"stance": "context", "quote": "New words", "note": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "Evidence updated." in html
+    assert "New words" in html and "edited evidence" in html
+    evidence.refresh_from_db()
+    assert evidence.stance == "context"
+
+
+def test_an_edit_with_a_bad_stance_on_the_page_says_why(client_for):
+    evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.IN_REVIEW))
+    response = client_for("reviewer").post(
+        _edit_url(evidence), {"stance": "maybe", "quote": "x"}, follow=True
+    )
+    assert "Select a valid choice" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("anonymous", 302), ("outsider", 403), ("reader", 403), ("reviewer", 302), ("editor", 302)],
+)
+def test_only_reviewers_may_edit_evidence(persona, status, client_for):
+    evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.IN_REVIEW), stance="supports")
+    response = client_for(persona).post(_edit_url(evidence), {"stance": "refutes"})
+    assert response.status_code == status
+    evidence.refresh_from_db()
+    assert (evidence.stance == "refutes") == (persona in {"reviewer", "editor"})
