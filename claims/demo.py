@@ -62,6 +62,7 @@ def demo_seed() -> DemoReport:
         is_demo=True,
     )
     report.articles.append((result.article.slug, result.created))
+    demo_sources()
     report.reviewed = demo_review(result.article)
     demo_reader_details(result.article)
     return report
@@ -218,3 +219,47 @@ def demo_reader_details(article) -> None:
     services.article_reader_details_update(
         article=article, user=editor, topics=topics, publisher=publisher
     )
+
+
+# The publishers the demo evidence cites, registered with a (demonstration) rating so the
+# sources registry, the evidence's "rated ... when added" and the source statistics show
+# something. Not an assessment of these organisations.
+DEMO_SOURCES = (
+    {
+        "name": "NATO",
+        "kind": "government",
+        "home_url": "https://www.nato.int/",
+        "domains": ["nato.int"],
+        "rating": "high",
+        "rating_rationale": "(Demo) Demonstration rating, not an assessment: primary source "
+        "for the alliance's own statements and deployments.",
+    },
+    {
+        "name": "Wikipedia",
+        "kind": "other",
+        "home_url": "https://en.wikipedia.org/",
+        "domains": ["wikipedia.org"],
+        "rating": "mixed",
+        "rating_rationale": "(Demo) Demonstration rating, not an assessment: a starting point "
+        "whose cited sources are what evidence should rest on.",
+    },
+)
+
+
+def demo_sources() -> int:
+    """Register the demo evidence's publishers (once; an admin's later changes are kept)."""
+    from sources import services as source_services
+    from sources.models import Source, SourceDomain
+
+    admin = get_user_model().objects.get(username="demo-admin")
+    made = 0
+    for spec in DEMO_SOURCES:
+        if Source.objects.filter(name__iexact=spec["name"]).exists():
+            continue
+        if SourceDomain.objects.filter(domain__in=spec["domains"]).exists():
+            continue
+        source_services.source_create(
+            user=admin, notes="Demonstration content: registered by the demo data.", **spec
+        )
+        made += 1
+    return made

@@ -17,6 +17,7 @@ from claims import services
 from claims.demo import DEMO_PUBLISHER, demo_seed
 from claims.models import Article, AuditEvent, Claim, Verdict
 from claims.public_selectors import claim_key, claim_path, quote_context
+from sources.models import Source
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
@@ -615,9 +616,16 @@ def test_the_demo_puts_published_fact_checks_with_evidence_on_the_reader_site(
         _get(client, "corrections"),
     ):
         assert "Demonstration content: not a real fact-check" in html
+    # The evidence's publishers are registered, with the rating they had when it was added.
+    from claims.models import Evidence
+
+    cited = Evidence.objects.filter(claim__article=article).select_related("source")
+    assert {e.source.name for e in cited} == {"NATO", "Wikipedia"}
+    assert all(e.source_rating is not None for e in cited)
     count = published.count()
     demo_seed()  # idempotent
     assert Claim.objects.filter(article=article, status=Claim.Status.PUBLISHED).count() == count
+    assert Source.objects.filter(name__in=["NATO", "Wikipedia"]).count() == 2
 
 
 def test_public_pages_answer_head_requests_and_refuse_posts(client):
