@@ -1,30 +1,59 @@
 """Writes of the sources app, by sub-domain (``from sources.services import X`` as before):
 
-- ``links``: link health (checks recorded, work claimed and enqueued, overrides, digests);
+- link health: ``queueing`` (links claimed, enqueued and swept), ``checking`` (a batch of
+  checks run), ``recording`` (one check stored, the policy applied), ``overrides`` (editors'
+  overrides and "check now"), ``archive`` (archived copies looked up), ``risk`` (evidence at
+  risk flagged, the editors' digest), ``housekeeping`` (old checks pruned);
 - ``registry``: sources, their domains and ratings, links and evidence attached by domain;
 - ``importing``: CSV import of sources (dry run, then all or nothing).
 """
 
-from sources.services import importing, links, registry
-from sources.services.importing import *  # noqa: F403
-from sources.services.links import *  # noqa: F403
-from sources.services.links import (
-    OVERRIDE_PERMISSION,
-    OVERRIDE_STATES,
-    RunReport,
-    link_policy,
+from sources import policy as link_policy
+from sources.services import (
+    archive,
+    checking,
+    housekeeping,
+    importing,
+    overrides,
+    queueing,
+    recording,
+    registry,
+    risk,
 )
+from sources.services._common import OVERRIDE_PERMISSION
+from sources.services.archive import *  # noqa: F403
+from sources.services.checking import *  # noqa: F403
+from sources.services.checking import RunReport
+from sources.services.housekeeping import *  # noqa: F403
+from sources.services.importing import *  # noqa: F403
+from sources.services.overrides import *  # noqa: F403
+from sources.services.overrides import OVERRIDE_STATES
+from sources.services.queueing import *  # noqa: F403
+from sources.services.recording import *  # noqa: F403
 from sources.services.registry import *  # noqa: F403
+from sources.services.risk import *  # noqa: F403
 
 __all__ = [
     "OVERRIDE_PERMISSION",
     "OVERRIDE_STATES",
     "RunReport",
+    "archive",
+    "checking",
+    "housekeeping",
     "importing",
     "link_policy",
-    "links",
+    "overrides",
+    "queueing",
+    "recording",
     "registry",
+    "risk",
+    *archive.__all__,
+    *checking.__all__,
+    *housekeeping.__all__,
     *importing.__all__,
-    *links.__all__,
+    *overrides.__all__,
+    *queueing.__all__,
+    *recording.__all__,
     *registry.__all__,
+    *risk.__all__,
 ]

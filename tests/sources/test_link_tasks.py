@@ -147,7 +147,7 @@ class Recorder:
 @pytest.fixture
 def recorder(monkeypatch):
     rec = Recorder()
-    monkeypatch.setattr(services.links, "_publish", rec)
+    monkeypatch.setattr(services.queueing, "_publish", rec)
     return rec
 
 
@@ -203,7 +203,7 @@ def test_a_host_batch_is_capped_so_hanging_checks_fit_the_time_limit(patch_setti
 
 
 def test_a_broker_error_leaves_the_links_due_and_is_logged(monkeypatch, caplog):
-    monkeypatch.setattr(services.links, "_publish", Recorder(fail=True))
+    monkeypatch.setattr(services.queueing, "_publish", Recorder(fail=True))
     link = LinkFactory()
     with caplog.at_level(logging.WARNING, logger="sources.services"):
         assert services.links_sweep() == 0

@@ -160,7 +160,7 @@ def test_an_editor_clears_an_override(client_for, editor):
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", ["links:override", "links:check_now"])
 def test_only_editors_may_post_overrides_and_check_requests(name, persona, client_for, monkeypatch):
-    monkeypatch.setattr(services.links, "_publish", lambda batch: None)
+    monkeypatch.setattr(services.queueing, "_publish", lambda batch: None)
     link = LinkFactory(state="dead", next_check_at=timezone.now() + timedelta(days=3))
     response = client_for(persona).post(
         reverse(name, kwargs={"pk": link.pk}),
@@ -185,7 +185,7 @@ def test_check_now_makes_the_link_due_and_enqueues_it(
     client_for, monkeypatch, django_capture_on_commit_callbacks
 ):
     sent = []
-    monkeypatch.setattr(services.links, "_publish", sent.append)
+    monkeypatch.setattr(services.queueing, "_publish", sent.append)
     link = LinkFactory(next_check_at=timezone.now() + timedelta(days=5))
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for("editor").post(reverse("links:check_now", kwargs={"pk": link.pk}))

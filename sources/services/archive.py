@@ -1,0 +1,74 @@
+"""The archive look-up: for a link that turned failing or dead, the archive
+(``FACTCHECK_ARCHIVE_API_URL``, a Wayback-style availability API) is asked, through the
+guarded fetcher, for the closest snapshot; its URL is stored on the link, audited, and the
+reader pages showing the link are refreshed. An archive that cannot be asked, or answers
+nonsense, is logged and the look-up recorded as done.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sources.fetching import FetchConfig, FetchError, fetch_document
+from sources.models import Link
+from sources.services._common import _audit, _storable_url, logger
+from sources.services.recording import _reader_pages_changed
+
+__all__ = ["link_archive_lookup"]
+
+ARCHIVE_MAX_BYTES = 65536
+
+
+def _archive_query_url(api_url: str, url: str) -> str:
+    parts = urlsplit(api_url)
+    query = f"{parts.query}&" if parts.query else ""
+    return parts._replace(query=query + urlencode({"url": url})).geturl()
+
+
+def link_archive_lookup(*, link_id: int, config: FetchConfig | None = None) -> str:
+    """Ask the archive (``FACTCHECK_ARCHIVE_API_URL``, a Wayback-style availability API) for
+    the closest snapshot of the link and store its URL. Goes through the guarded fetcher.
+    Returns the archive URL ("" when there is none or the archive could not be asked)."""
+    api_url = settings.FACTCHECK_ARCHIVE_API_URL
+    link = Link.objects.filter(pk=link_id).first()
+    if not api_url or link is None:
+        return ""
+    now = timezone.now()
+    snapshot = ""
+    try:
+        document = fetch_document(
+            _archive_query_url(api_url, link.url),
+            max_bytes=ARCHIVE_MAX_BYTES,
+            config=config,
+            detect_soft_404_pages=False,
+        )
+        data = json.loads(document.body.decode(document.charset or "utf-8", errors="replace"))
+        closest = (data.get("archived_snapshots") or {}).get("closest") or {}
+        if closest.get("available") in (True, "true") and isinstance(closest.get("url"), str):
+            snapshot = _storable_url(closest["url"].strip())
+    except FetchError as exc:
+        logger.warning("archive look-up for %s failed: %s", link.url, exc)
+    except (ValueError, AttributeError) as exc:
+        logger.warning("archive look-up for %s: unreadable answer: %s", link.url, exc)
+    with transaction.atomic():
+        link = Link.objects.select_for_update().get(pk=link_id)
+        link.archive_checked_at = now
+        fields = ["archive_checked_at", "updated_at"]
+        if snapshot:
+            link.archive_url = snapshot
+            fields.append("archive_url")
+        link.save(update_fields=fields)
+        if snapshot:
+            _audit(
+                action="sources.link.archived_copy_found",
+                link=link,
+                actor=None,
+                changes={"archive_url": snapshot},
+            )
+            _reader_pages_changed(link)
+    return snapshot

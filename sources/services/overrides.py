@@ -1,0 +1,119 @@
+"""Editors' say over a link: an override asserts the state shown instead of the checker's
+(with a reason, who and when) until it is cleared, and "check now" makes a link due at once
+and sends it to a worker on commit. Only holders of ``OVERRIDE_PERMISSION`` may do either;
+each is audited, and an override that changes whether the link's evidence is at risk flags
+(or clears) the published verdicts resting on it.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from sources.models import Link, LinkState
+from sources.services._common import OVERRIDE_PERMISSION, _audit
+from sources.services.queueing import _links_enqueue_quietly
+from sources.services.recording import _reader_pages_changed
+from sources.services.risk import _at_risk, _evidence_risk_changed
+
+__all__ = ["link_check_request", "link_override_clear", "link_override_set"]
+
+# States an editor may assert; "unchecked" is the absence of a check, not a judgement.
+OVERRIDE_STATES = [state for state in LinkState.values if state != LinkState.UNCHECKED]
+
+
+def _require_override(user) -> None:
+    if user is None or not user.is_authenticated or not user.has_perm(OVERRIDE_PERMISSION):
+        raise PermissionDenied("Only editors may override a link's state or request a check.")
+
+
+def link_override_set(*, link: Link, user, state: str, reason: str) -> Link:
+    """An editor asserts the link's state (shown instead of the checker's until cleared)."""
+    _require_override(user)
+    reason = (reason or "").strip()
+    if state not in OVERRIDE_STATES:
+        raise ValidationError({"state": "Choose the state to show for this link."})
+    if not reason:
+        raise ValidationError({"reason": "Say why: the reason is recorded with the override."})
+    with transaction.atomic():
+        link = Link.objects.select_for_update().get(pk=link.pk)
+        was_at_risk = _at_risk(link)
+        before = {"override_state": link.override_state, "override_reason": link.override_reason}
+        link.override_state = state
+        link.override_reason = reason
+        link.override_by = user
+        link.override_at = timezone.now()
+        link.full_clean(exclude=["url", "final_url", "archive_url"], validate_unique=False)
+        link.save(
+            update_fields=[
+                "override_state",
+                "override_reason",
+                "override_by",
+                "override_at",
+                "updated_at",
+            ]
+        )
+        _audit(
+            action="sources.link.overridden",
+            link=link,
+            actor=user,
+            changes={
+                "override_state": [before["override_state"], state],
+                "state": link.state,
+            },
+            message=reason,
+        )
+        if _at_risk(link) != was_at_risk:
+            _evidence_risk_changed(link, at_risk=not was_at_risk)
+        _reader_pages_changed(link)
+    return link
+
+
+def link_override_clear(*, link: Link, user, reason: str = "") -> Link:
+    """Remove an editor's override: the checker's state is shown again."""
+    _require_override(user)
+    with transaction.atomic():
+        link = Link.objects.select_for_update().get(pk=link.pk)
+        if not link.override_state:
+            return link
+        was_at_risk = _at_risk(link)
+        before = link.override_state
+        link.override_state = ""
+        link.override_reason = ""
+        link.override_by = None
+        link.override_at = None
+        link.save(
+            update_fields=[
+                "override_state",
+                "override_reason",
+                "override_by",
+                "override_at",
+                "updated_at",
+            ]
+        )
+        _audit(
+            action="sources.link.override_cleared",
+            link=link,
+            actor=user,
+            changes={"override_state": [before, ""], "state": link.state},
+            message=(reason or "").strip(),
+        )
+        if _at_risk(link) != was_at_risk:
+            _evidence_risk_changed(link, at_risk=not was_at_risk)
+        _reader_pages_changed(link)
+    return link
+
+
+def link_check_request(*, link: Link, user) -> Link:
+    """An editor's "check now": the link is due at once and sent to a worker on commit."""
+    _require_override(user)
+    now = timezone.now()
+    with transaction.atomic():
+        Link.objects.filter(pk=link.pk).update(next_check_at=now, updated_at=now)
+        link.refresh_from_db()
+        _audit(action="sources.link.check_requested", link=link, actor=user, changes={})
+        transaction.on_commit(partial(_links_enqueue_quietly, [link.pk]), robust=True)
+    return link

@@ -1,0 +1,140 @@
+"""Recording one check of a link: the result is stored as a ``LinkCheck`` and the policy
+(``sources.policy``) applied to the link in one transaction, the check claim cleared; a state
+change is audited and, when the link turns failing or dead, an archived copy is looked up;
+a change in whether the link's evidence is at risk flags the published verdicts resting on
+it, and reader pages showing the link are refreshed (``_reader_pages_changed``, also used by
+the overrides and the archive look-up).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sources import policy as link_policy
+from sources.fetching import CheckResult, normalize_url
+from sources.models import Link, LinkCheck, LinkState
+from sources.services._common import _audit, _enqueue_on_commit, _storable_url
+from sources.services.risk import _at_risk, _evidence_risk_changed
+
+__all__ = ["link_check_record"]
+
+ARCHIVE_LOOKUP_STATES = {LinkState.FAILING, LinkState.DEAD}
+
+
+def _same_url(a: str, b: str) -> bool:
+    try:
+        return normalize_url(a) == normalize_url(b)
+    except Exception:
+        return a == b
+
+
+def link_check_record(
+    *,
+    link: Link,
+    result: CheckResult,
+    now: datetime | None = None,
+    policy: link_policy.LinkPolicy | None = None,
+    rng: random.Random | None = None,
+) -> LinkCheck:
+    """Store one check of ``link`` and apply the policy to the link, in one transaction.
+
+    Clears the check claim. A state change writes an audit event; turning failing or dead
+    looks up an archived copy (when an archive is configured); a change in whether the link's
+    evidence is at risk flags (or clears) the published verdicts resting on it.
+    """
+    now = now or timezone.now()
+    policy = policy or link_policy.LinkPolicy.from_settings()
+    with transaction.atomic():
+        link = Link.objects.select_for_update().get(pk=link.pk)
+        before_state, was_at_risk = link.state, _at_risk(link)
+        before_moved = link.moved_to_host
+        decision = link_policy.decide(
+            link_policy.Health.of(link), result, now=now, policy=policy, rng=rng
+        )
+        final_url = result.final_url if not _same_url(result.final_url, link.url) else ""
+        check = LinkCheck(
+            link=link,
+            checked_at=now,
+            outcome=str(result.outcome),
+            status=result.status,
+            final_url=(result.final_url or "")[:2000],
+            redirects=[[status, url] for status, url in result.redirects],
+            elapsed_ms=max(0, int(result.elapsed_ms)),
+            error=(result.error or "")[:5000],
+            retry_after=result.retry_after,
+            state_before=before_state,
+            state_after=decision.state,
+            counted=decision.counted,
+        )
+        # Fields are validated here; the database itself enforces the check constraints.
+        check.full_clean(exclude=["link"], validate_constraints=False)
+        check.save()
+        link.state = decision.state
+        link.consecutive_failures = decision.consecutive_failures
+        link.failure_points = decision.failure_points
+        link.first_failure_at = decision.first_failure_at
+        link.last_counted_failure_at = decision.last_counted_failure_at
+        link.next_check_at = decision.next_check_at
+        link.moved_to_host = decision.moved_to_host[:255]
+        link.last_checked_at = now
+        link.last_status = result.status
+        link.last_outcome = str(result.outcome)
+        link.final_url = _storable_url(final_url)
+        link.checking_since = None
+        link.queued_at = None
+        link.full_clean(
+            exclude=["url", "source", "override_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        link.save(
+            update_fields=[
+                "state",
+                "consecutive_failures",
+                "failure_points",
+                "first_failure_at",
+                "last_counted_failure_at",
+                "next_check_at",
+                "moved_to_host",
+                "last_checked_at",
+                "last_status",
+                "last_outcome",
+                "final_url",
+                "checking_since",
+                "queued_at",
+                "updated_at",
+            ]
+        )
+        if before_state != link.state:
+            _audit(
+                action="sources.link.state_changed",
+                link=link,
+                actor=None,
+                changes={"state": [before_state, link.state]},
+                message=f"{result.outcome}"
+                + (f" (HTTP {result.status})" if result.status else "")
+                + (f": {result.error[:200]}" if result.error else ""),
+            )
+            if (
+                link.state in ARCHIVE_LOOKUP_STATES
+                and not link.archive_url
+                and settings.FACTCHECK_ARCHIVE_API_URL
+            ):
+                _enqueue_on_commit("link_archive_lookup", link.pk)
+        if _at_risk(link) != was_at_risk:
+            _evidence_risk_changed(link, at_risk=not was_at_risk)
+        if (before_state, before_moved) != (link.state, link.moved_to_host):
+            _reader_pages_changed(link)
+    return check
+
+
+def _reader_pages_changed(link: Link) -> None:
+    """Published fact-checks show their evidence links' health: refresh their pages."""
+    from claims.services import reader_pages_changed_for_links
+
+    reader_pages_changed_for_links(link_ids=[link.pk])
