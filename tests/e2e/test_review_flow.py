@@ -8,6 +8,7 @@ stored (no link-check worker runs here)."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -117,14 +118,15 @@ def test_a_claim_goes_from_selection_to_a_published_verdict(live_server, new_pag
     page.goto(f"{base}/review/claims/{claim.pk}/")
     page.evaluate("window.__noReload = true")
     _check(page, "review-04-claim")
+    adding = page.locator("form.evidence-form")  # not the correction forms of each evidence
     for url, stance, quote in (
         ("https://example.org/nato/statement-2024", "Refutes the claim", "No NATO combat units."),
         ("https://example.com/analysis/alliance", "Gives context", "Allies send aid, not troops."),
     ):
-        page.get_by_label("Web address").fill(url)
-        page.get_by_label("Stance").select_option(label=stance)
-        page.get_by_label("Quoted passage").fill(quote)
-        page.get_by_role("button", name="Add evidence").click()
+        adding.get_by_label("Web address").fill(url)
+        adding.get_by_label(re.compile(r"^Stance")).select_option(label=stance)
+        adding.get_by_label(re.compile(r"^Quoted passage")).fill(quote)
+        adding.get_by_role("button", name="Add evidence").click()
         page.get_by_role("link", name=url).wait_for()
         assert page.get_by_text("Evidence added.").is_visible()
     assert page.evaluate("window.__noReload") is True  # swapped in place, not reloaded
@@ -136,9 +138,9 @@ def test_a_claim_goes_from_selection_to_a_published_verdict(live_server, new_pag
     _check(page, "review-05-evidence")
     # A third piece, added by mistake, is removed with a reason (inline too).
     mistaken = "https://example.net/unrelated/page"
-    page.get_by_label("Web address").fill(mistaken)
-    page.get_by_label("Stance").select_option(label="Supports the claim")
-    page.get_by_role("button", name="Add evidence").click()
+    adding.get_by_label("Web address").fill(mistaken)
+    adding.get_by_label(re.compile(r"^Stance")).select_option(label="Supports the claim")
+    adding.get_by_role("button", name="Add evidence").click()
     page.get_by_role("link", name=mistaken).wait_for()
     item = page.locator("li.evidence", has=page.get_by_role("link", name=mistaken))
     item.get_by_text("Remove this evidence").click()
