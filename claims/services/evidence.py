@@ -131,24 +131,30 @@ def evidence_add(
     return evidence
 
 
+def _changeable(user, evidence: Evidence) -> tuple[Claim, Evidence]:
+    """The evidence's claim (locked) and the evidence as it is now, if it may still change."""
+    claim = locked_claim(user, evidence.claim, None)
+    current = Evidence.objects.select_related("link").filter(pk=evidence.pk, claim=claim).first()
+    if current is None:
+        raise ValidationError("This evidence was removed from the claim meanwhile.")
+    if claim.status not in REMOVABLE_WHILE:
+        raise ValidationError(
+            f"The claim is {claim.get_status_display().lower()}: its evidence stays as it was "
+            "approved. Return it to review (or, once published, correct the verdict) first."
+        )
+    return claim, current
+
+
 @transaction.atomic
 def evidence_remove(*, evidence: Evidence, user, reason: str) -> Claim:
     """Take a piece of evidence off its claim (added by mistake, a better source found), with
     a reason. The audit event keeps what it was: link, stance, quoted passage and note.
     Refused once the claim is awaiting approval or published."""
     require(user, REVIEW_PERMISSION, "remove evidence")
-    claim = locked_claim(user, evidence.claim, None)
-    evidence = Evidence.objects.select_related("link").filter(pk=evidence.pk, claim=claim).first()
-    if evidence is None:
-        raise ValidationError("This evidence was already removed from the claim.")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the evidence is removed."})
-    if claim.status not in REMOVABLE_WHILE:
-        raise ValidationError(
-            f"The claim is {claim.get_status_display().lower()}: its evidence stays as it was "
-            "approved. Return it to review (or, once published, correct the verdict) first."
-        )
+    claim, evidence = _changeable(user, evidence)
     audit_record(
         actor=user,
         action="claims.evidence.removed",
@@ -176,15 +182,7 @@ def evidence_edit(
     it and add the right one instead). The ``claims.evidence.edited`` event records each
     changed field before and after. Refused once the claim is awaiting approval or published."""
     require(user, REVIEW_PERMISSION, "edit evidence")
-    claim = locked_claim(user, evidence.claim, None)
-    evidence = Evidence.objects.select_related("link").filter(pk=evidence.pk, claim=claim).first()
-    if evidence is None:
-        raise ValidationError("This evidence was removed from the claim meanwhile.")
-    if claim.status not in REMOVABLE_WHILE:
-        raise ValidationError(
-            f"The claim is {claim.get_status_display().lower()}: its evidence stays as it was "
-            "approved. Return it to review (or, once published, correct the verdict) first."
-        )
+    claim, evidence = _changeable(user, evidence)
     if stance not in Evidence.Stance.values:
         raise ValidationError(
             {"stance": "Choose whether the evidence supports, refutes or gives context."}

@@ -141,38 +141,33 @@ def _first_error(form) -> str:
     return next(iter(form.errors.values()))[0]
 
 
-@permission_required(REVIEW)
-@require_POST
-def evidence_edit(request, pk: int, evidence_pk: int):
-    claim = _claim_or_404(request, pk)
-    evidence = _evidence_or_404(claim, evidence_pk)
-    form = EvidenceEditForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return _refused(request, claim, "evidence")
-    try:
-        services.evidence_edit(evidence=evidence, user=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return _refused(request, claim, "evidence")
-    return _after_action(request, claim, "Evidence updated.", "evidence")
+def _evidence_action(form_class, service, done: str):
+    """Correcting or removing one piece of a claim's evidence: a POST with the form's
+    fields; a refusal comes back as a message on the claim page."""
+
+    @permission_required(REVIEW)
+    @require_POST
+    def view(request, pk: int, evidence_pk: int):
+        claim = _claim_or_404(request, pk)
+        evidence = _evidence_or_404(claim, evidence_pk)
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, _first_error(form))
+            return _refused(request, claim, "evidence")
+        try:
+            service(evidence=evidence, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return _refused(request, claim, "evidence")
+        return _after_action(request, claim, done, "evidence")
+
+    return view
 
 
-@permission_required(REVIEW)
-@require_POST
-def evidence_remove(request, pk: int, evidence_pk: int):
-    claim = _claim_or_404(request, pk)
-    evidence = _evidence_or_404(claim, evidence_pk)
-    form = EvidenceRemoveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return _refused(request, claim, "evidence")
-    try:
-        services.evidence_remove(evidence=evidence, user=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return _refused(request, claim, "evidence")
-    return _after_action(request, claim, "Evidence removed.", "evidence")
+evidence_edit = _evidence_action(EvidenceEditForm, services.evidence_edit, "Evidence updated.")
+evidence_remove = _evidence_action(
+    EvidenceRemoveForm, services.evidence_remove, "Evidence removed."
+)
 
 
 @permission_required(REVIEW)
