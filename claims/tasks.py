@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
 from claims import services
 
@@ -18,6 +19,12 @@ INGEST_TIME_LIMIT = 180
     ignore_result=True,
     soft_time_limit=INGEST_SOFT_TIME_LIMIT,
     time_limit=INGEST_TIME_LIMIT,
+    # A locked or unreachable database at the claim step (the only step whose errors the
+    # service does not turn into a failed job) is transient: try again shortly.
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=30,
+    max_retries=5,
 )
 def article_fetch_and_ingest(job_pk: int) -> None:
     """Fetch an ``IngestJob``'s URL and ingest it; running it twice is harmless."""

@@ -167,3 +167,24 @@ def test_a_job_whose_worker_died_long_ago_may_be_claimed_again(server, allow, ke
 def test_the_task_declares_late_acks_and_time_limits():
     assert article_fetch_and_ingest.acks_late is True
     assert 0 < article_fetch_and_ingest.soft_time_limit < article_fetch_and_ingest.time_limit
+
+
+@pytest.mark.django_db
+def test_a_locked_database_at_the_claim_step_is_retried_not_lost(monkeypatch):
+    from django.db import OperationalError
+
+    from claims import tasks
+
+    calls = []
+
+    def locked_once(*, job_id):
+        calls.append(job_id)
+        if len(calls) == 1:
+            raise OperationalError("database table is locked: claims_ingestjob")
+
+    monkeypatch.setattr(tasks.services, "ingest_job_run", locked_once)
+    monkeypatch.setattr(article_fetch_and_ingest, "default_retry_delay", 0)
+    monkeypatch.setattr(article_fetch_and_ingest, "retry_backoff", False)
+    result = article_fetch_and_ingest.apply(args=[41])
+    assert calls == [41, 41]  # run again, not dropped
+    assert result.successful()
