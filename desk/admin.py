@@ -15,6 +15,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from claims.admin_reader import RefreshesReaderPages
+
 User = get_user_model()
 
 _MANAGED_ON_TEAM_PAGES = (
@@ -28,7 +30,8 @@ _MANAGED_ON_TEAM_PAGES = (
 )
 
 
-class DeskUserAdmin(UserAdmin):
+class DeskUserAdmin(RefreshesReaderPages, UserAdmin):
+    # Readers may see reviewers' names (FACTCHECK_SHOW_REVIEWER_NAMES): a rename refreshes pages.
     list_display = ("username", "email", "first_name", "last_name", "is_active", "last_login")
     readonly_fields = (*_MANAGED_ON_TEAM_PAGES, "team_page")
 
