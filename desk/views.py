@@ -197,48 +197,33 @@ def _scale_action(request, obj, action, done: str):
     return redirect("desk:scales")
 
 
-@permission_required(MANAGE_SCALES)
-@require_POST
-def scale_activate(request, pk: int):
-    return _scale_action(
-        request,
-        get_object_or_404(RatingScale, pk=pk),
-        claim_services.rating_scale_activate,
-        "“{name}” is now the active scale: new verdicts are drafted on it.",
-    )
+def _scale_view(model, action, done: str):
+    """The view of one POST button of the scales page, on a ``model`` row by its pk."""
+
+    @permission_required(MANAGE_SCALES)
+    @require_POST
+    def view(request, pk: int):
+        return _scale_action(request, get_object_or_404(model, pk=pk), action, done)
+
+    return view
 
 
-@permission_required(MANAGE_SCALES)
-@require_POST
-def level_deactivate(request, pk: int):
-    return _scale_action(
-        request,
-        get_object_or_404(RatingLevel, pk=pk),
-        claim_services.rating_level_deactivate,
-        "“{name}” is no longer offered for new verdicts; the verdicts that use it keep it.",
-    )
-
-
-@permission_required(MANAGE_SCALES)
-@require_POST
-def level_reactivate(request, pk: int):
-    return _scale_action(
-        request,
-        get_object_or_404(RatingLevel, pk=pk),
-        claim_services.rating_level_reactivate,
-        "“{name}” is offered for new verdicts again.",
-    )
-
-
-@permission_required(MANAGE_SCALES)
-@require_POST
-def level_delete(request, pk: int):
-    return _scale_action(
-        request,
-        get_object_or_404(RatingLevel, pk=pk),
-        claim_services.rating_level_delete,
-        "“{name}” was deleted.",
-    )
+scale_activate = _scale_view(
+    RatingScale,
+    claim_services.rating_scale_activate,
+    "“{name}” is now the active scale: new verdicts are drafted on it.",
+)
+level_deactivate = _scale_view(
+    RatingLevel,
+    claim_services.rating_level_deactivate,
+    "“{name}” is no longer offered for new verdicts; the verdicts that use it keep it.",
+)
+level_reactivate = _scale_view(
+    RatingLevel,
+    claim_services.rating_level_reactivate,
+    "“{name}” is offered for new verdicts again.",
+)
+level_delete = _scale_view(RatingLevel, claim_services.rating_level_delete, "“{name}” was deleted.")
 
 
 # ------------------------------------------------------------------------- policy

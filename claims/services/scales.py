@@ -159,51 +159,48 @@ def _locked_level(level: RatingLevel) -> RatingLevel:
     return RatingLevel.objects.select_for_update().select_related("scale").get(pk=level.pk)
 
 
-@transaction.atomic
-def rating_level_deactivate(*, actor, level: RatingLevel) -> RatingLevel:
-    """Stop offering ``level`` for new verdicts; the verdicts that use it keep it."""
+def _level_set_active(*, actor, level: RatingLevel, active: bool) -> RatingLevel:
     require(actor, MANAGE_SCALES, "change rating scales")
     level = _locked_level(level)
-    if not level.is_active:
-        raise ValidationError(f"“{level.label}” is already deactivated.")
+    if level.is_active == active:
+        state = "active" if active else "deactivated"
+        raise ValidationError(f"“{level.label}” is already {state}.")
     if (
-        level.scale.is_active
+        not active
+        and level.scale.is_active
         and not level.scale.levels.filter(is_active=True).exclude(pk=level.pk).exists()
     ):
         raise ValidationError(
             f"“{level.label}” is the last active level of the active scale: new verdicts "
             "need at least one rating."
         )
-    level.is_active = False
+    level.is_active = active
     level.full_clean()
     level.save(update_fields=["is_active"])
     audit_record(
         actor=actor,
-        action="claims.rating_level.deactivated",
+        action=f"claims.rating_level.{'reactivated' if active else 'deactivated'}",
         target=level,
-        changes={"scale": level.scale.name, "label": level.label, "is_active": [True, False]},
+        changes={
+            "scale": level.scale.name,
+            "label": level.label,
+            "is_active": [not active, active],
+        },
     )
     reader_site_changed()
     return level
 
 
 @transaction.atomic
+def rating_level_deactivate(*, actor, level: RatingLevel) -> RatingLevel:
+    """Stop offering ``level`` for new verdicts; the verdicts that use it keep it."""
+    return _level_set_active(actor=actor, level=level, active=False)
+
+
+@transaction.atomic
 def rating_level_reactivate(*, actor, level: RatingLevel) -> RatingLevel:
-    require(actor, MANAGE_SCALES, "change rating scales")
-    level = _locked_level(level)
-    if level.is_active:
-        raise ValidationError(f"“{level.label}” is already active.")
-    level.is_active = True
-    level.full_clean()
-    level.save(update_fields=["is_active"])
-    audit_record(
-        actor=actor,
-        action="claims.rating_level.reactivated",
-        target=level,
-        changes={"scale": level.scale.name, "label": level.label, "is_active": [False, True]},
-    )
-    reader_site_changed()
-    return level
+    """Offer ``level`` for new verdicts again."""
+    return _level_set_active(actor=actor, level=level, active=True)
 
 
 @transaction.atomic
