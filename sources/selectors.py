@@ -258,33 +258,24 @@ def source_stats(*, user, source_ids: Iterable[int]) -> dict[int, SourceStats]:
         entry = stats[row["source_id"]]
         entry.links, entry.checked = row["total"], row["checked"]
         entry.dead, entry.failing = row["dead"], row["failing"]
-    cited = (
-        CitedLink.objects.visible_to(user)
-        .filter(link__source_id__in=ids)
-        .values("link__source_id")
-        .annotate(total=Count("pk"))
-        .order_by()
-    )
-    for row in cited:
-        stats[row["link__source_id"]].citations = row["total"]
-    evidence = (
-        Evidence.objects.visible_to(user)
-        .filter(source_id__in=ids)
-        .values("source_id")
-        .annotate(total=Count("pk"))
-        .order_by()
-    )
-    for row in evidence:
-        stats[row["source_id"]].evidence = row["total"]
-    verdicts = (
-        Verdict.objects.visible_to(user)
-        .filter(state=Verdict.State.PUBLISHED, claim__evidence__source_id__in=ids)
-        .values("claim__evidence__source_id")
-        .annotate(total=Count("pk", distinct=True))
-        .order_by()
-    )
-    for row in verdicts:
-        stats[row["claim__evidence__source_id"]].verdicts = row["total"]
+    counts = {
+        "citations": (CitedLink.objects.visible_to(user), "link__source_id", False),
+        "evidence": (Evidence.objects.visible_to(user), "source_id", False),
+        "verdicts": (
+            Verdict.objects.visible_to(user).filter(state=Verdict.State.PUBLISHED),
+            "claim__evidence__source_id",
+            True,  # a verdict resting on two pieces of evidence from one source counts once
+        ),
+    }
+    for attribute, (queryset, source_field, distinct) in counts.items():
+        rows = (
+            queryset.filter(**{f"{source_field}__in": ids})
+            .values(source_field)
+            .annotate(total=Count("pk", distinct=distinct))
+            .order_by()
+        )
+        for row in rows:
+            setattr(stats[row[source_field]], attribute, row["total"])
     return stats
 
 

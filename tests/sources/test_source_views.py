@@ -472,3 +472,14 @@ def test_claim_pages_name_the_source_its_rating_then_or_the_unregistered_domain(
     assert '<span class="evidence-publisher">Rated Source</span>' in public
     assert '<span class="evidence-publisher">nobody.example</span>' in public
     assert "2 sources from 2 publishers consulted" in public
+
+
+def test_a_verdict_resting_on_two_pieces_of_evidence_from_one_source_counts_once(reviewer):
+    from sources.selectors import source_stats
+
+    source = _source_with_work("BBC", domain="bbc.co.uk", alive=2)
+    first = source.links.order_by("pk").first()
+    claim = first.evidence.get().claim
+    EvidenceFactory(claim=claim, link=source.links.order_by("pk").last(), source=source)
+    stats = source_stats(user=reviewer, source_ids=[source.pk])[source.pk]
+    assert (stats.evidence, stats.verdicts, stats.links) == (2, 1, 2)
