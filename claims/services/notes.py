@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from django.urls import reverse
 from claims.models import Claim, Note
 from claims.services.audit import audit_record
 from claims.services.common import REVIEW_PERMISSION, locked_claim, require, reviewers
+from factcheck.lib.jobs import send_quietly_on_commit
 
 __all__ = ["MENTION_RE", "mentioned_usernames", "note_add", "note_mentions_notify"]
 
@@ -61,19 +61,18 @@ def note_add(*, claim: Claim, user, body: str, format: str = Note.Format.PLAIN) 
         changes={"mentions": [u.get_username() for u in mentioned], "format": format},
     )
     if any(u.pk != user.pk for u in mentioned):
-        transaction.on_commit(partial(_notify_quietly, note.pk), robust=True)
+        # A broker outage costs the e-mail, never the note (the mention still lists the
+        # note on their review home page).
+        from claims.tasks import note_mentions_notify as task
+
+        send_quietly_on_commit(
+            task,
+            [note.pk],
+            logger=logger,
+            what=f"the mention e-mails of note {note.pk}",
+            max_retries=1,
+        )
     return note
-
-
-def _notify_quietly(note_pk: int) -> None:
-    """Ask a worker to e-mail the people a note mentions; a broker outage costs the e-mail,
-    never the note (the mention still lists the note on their review home page)."""
-    from claims.tasks import note_mentions_notify as task
-
-    try:
-        task.apply_async(args=[note_pk], retry=True, retry_policy={"max_retries": 1})
-    except Exception as exc:
-        logger.warning("could not enqueue the mention e-mails of note %s: %s", note_pk, exc)
 
 
 def note_mentions_notify(*, note_id: int) -> int:

@@ -4,7 +4,6 @@ the reader page cache that published pages changed (``claims.cache``)."""
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from claims import cache
 from claims.models import Article, Claim, Topic
 from claims.services.audit import audit_record
 from claims.services.common import REVIEW_PERMISSION, require
+from factcheck.lib.jobs import send_quietly_on_commit
 
 __all__ = [
     "article_reader_details_update",
@@ -27,21 +27,21 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def _prerender_quietly(claim_pks: list[int], article_pks: list[int]) -> None:
-    """Ask a worker to render the new pages ahead of readers. Without a broker the pages
-    are rendered by the first reader instead: nothing is lost, so nothing is raised."""
+def _prerender_on_commit(claim_pks, article_pks) -> None:
+    """Once the transaction commits, ask a worker to render the new pages ahead of readers.
+    Without a broker the pages are rendered by the first reader instead: nothing is lost, so
+    nothing is raised."""
     from claims.tasks import reader_pages_prerender
 
     if not getattr(settings, "FACTCHECK_READER_PRERENDER", True):
         return
-    try:
-        reader_pages_prerender.apply_async(
-            args=[claim_pks, article_pks],
-            retry=True,
-            retry_policy={"max_retries": 1, "interval_step": 0.2},
-        )
-    except Exception as exc:
-        logger.warning("could not enqueue the prerendering of reader pages: %s", exc)
+    send_quietly_on_commit(
+        reader_pages_prerender,
+        [sorted(set(claim_pks)), sorted(set(article_pks))],
+        logger=logger,
+        what="the prerendering of reader pages",
+        max_retries=1,
+    )
 
 
 def reader_pages_changed(*, claim: Claim | None = None, article: Article | None = None) -> None:
@@ -67,10 +67,7 @@ def reader_pages_changed(*, claim: Claim | None = None, article: Article | None 
         claim_pks += published
     transaction.on_commit(lambda: cache.bump(*scopes))
     # After the stamps are new (callbacks run in order), render the new pages ahead of readers.
-    transaction.on_commit(
-        partial(_prerender_quietly, sorted(set(claim_pks)), sorted(set(article_pks))),
-        robust=True,
-    )
+    _prerender_on_commit(claim_pks, article_pks)
 
 
 def reader_pages_changed_for_links(*, link_ids) -> None:
@@ -87,9 +84,7 @@ def reader_pages_changed_for_links(*, link_ids) -> None:
         return
     scopes = {cache.claim_scope(claim_pk) for claim_pk, _ in rows}
     transaction.on_commit(lambda: cache.bump(*scopes))
-    transaction.on_commit(
-        partial(_prerender_quietly, sorted({c for c, _ in rows}), []), robust=True
-    )
+    _prerender_on_commit([claim_pk for claim_pk, _ in rows], [])
 
 
 def reader_site_changed() -> None:

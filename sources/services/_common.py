@@ -9,12 +9,11 @@ because both the overrides and the at-risk digest (sent to editors) need it.
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
 
+from factcheck.lib.jobs import send_quietly_on_commit
 from sources.models import Link
 
 # The log name predates the package (operators filter on it).
@@ -32,19 +31,10 @@ def _audit(*, action: str, link: Link, actor, changes: dict, message: str = "", 
     )
 
 
-def _send_task_quietly(name: str, *args) -> None:
+def _enqueue_on_commit(name: str, *args) -> None:
     from sources import tasks
 
-    try:
-        getattr(tasks, name).apply_async(
-            args=list(args), retry=True, retry_policy={"max_retries": 2, "interval_step": 0.2}
-        )
-    except Exception as exc:
-        logger.warning("could not enqueue %s%r: %s: %s", name, args, type(exc).__name__, exc)
-
-
-def _enqueue_on_commit(name: str, *args) -> None:
-    transaction.on_commit(partial(_send_task_quietly, name, *args), robust=True)
+    send_quietly_on_commit(getattr(tasks, name), args, logger=logger, what=f"{name}{args!r}")
 
 
 _URL = URLValidator(schemes=["http", "https"])
