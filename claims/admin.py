@@ -8,7 +8,6 @@ from claims.admin_reader import RefreshesReaderPages
 from claims.models import (
     Article,
     ArticleSentence,
-    AuditEvent,
     CitedLink,
     Claim,
     Evidence,
@@ -305,14 +304,6 @@ class EvidenceAdmin(_ReadOnly):
 class NoteAdmin(_ReadOnly):
     list_display = ("claim", "author", "format", "created_at")
     list_select_related = ("claim", "author")
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(_ReadOnly):
-    list_display = ("created_at", "action", "actor", "claim", "article")
-    list_filter = ("action",)
-    search_fields = ("action", "message")
-    list_select_related = ("actor", "claim", "article")
 
 
 @admin.register(Topic)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -462,6 +461,11 @@ class RatingLevel(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def audit_value(self) -> str:
+        """How a change of rating reads in the audit log: the level's label."""
+        return self.label
+
 
 # ---------------------------------------------------------------------------- evidence
 
@@ -678,22 +682,6 @@ class Note(TimeStampedModel):
 
 # ------------------------------------------------------------------------------- audit
 
-
-class AuditEventQuerySet(models.QuerySet):
-    def visible_to(self, user) -> AuditEventQuerySet:
-        """The history is the desk's: reviewers only."""
-        if user is not None and user.is_authenticated and user.has_perm("claims.view_claim"):
-            return self.all()
-        return self.none()
-
-    def public_workflow(self) -> AuditEventQuerySet:
-        """The part of the history readers learn from ("how we checked this" on a published
-        claim's page): workflow steps of published claims only. The reader page shows them
-        as dates and counts, never their messages (names only with
-        ``FACTCHECK_SHOW_REVIEWER_NAMES``)."""
-        return self.filter(claim__status=Claim.Status.PUBLISHED, action__in=PUBLIC_ACTIONS)
-
-
 # The workflow steps behind a published verdict ("how we checked this"); notes, assignments
 # and other desk business stay internal.
 PUBLIC_ACTIONS = (
@@ -708,49 +696,3 @@ PUBLIC_ACTIONS = (
     "claims.verdict.published",
     "claims.verdict.superseded",
 )
-
-
-class AuditEvent(models.Model):
-    """Who did what, when, to which claim/article/row, with a before/after of what changed.
-
-    ``action`` is a dotted code: ``claims.verdict.published``. Rows are only ever added.
-    """
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="audit_events",
-    )
-    action = models.CharField(max_length=100)
-    claim = models.ForeignKey(
-        Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
-    )
-    article = models.ForeignKey(
-        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
-    )
-    target_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    target_id = models.PositiveBigIntegerField(null=True, blank=True)
-    # {"field": [before, after], ...} or other details of the change.
-    changes = models.JSONField(default=dict, blank=True)
-    message = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = AuditEventQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            # The claim page's history timeline: one claim's events, newest first.
-            models.Index(fields=["claim", "-created_at"], name="audit_claim_created_idx"),
-            # An article's history (ingestion, claims made on it), newest first.
-            models.Index(fields=["article", "-created_at"], name="audit_article_created_idx"),
-            # "What happened to this row": events about one evidence/verdict/note.
-            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.action} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"

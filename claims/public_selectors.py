@@ -16,9 +16,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.text import slugify
 
+from audit.models import AuditEvent
 from claims.models import (
+    PUBLIC_ACTIONS,
     Article,
-    AuditEvent,
     Claim,
     Evidence,
     RatingLevel,
@@ -318,8 +319,9 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         .order_by("created_at", "id")
     )
     events = list(
-        AuditEvent.objects.public_workflow()
-        .filter(claim=claim)
+        # The claim is published (this page shows nothing else): its workflow steps are
+        # what readers learn "how we checked this" from, as dates and counts.
+        AuditEvent.objects.filter(claim_id=claim.pk, action__in=PUBLIC_ACTIONS)
         .select_related("actor")
         .order_by("created_at", "id")
     )

@@ -20,10 +20,11 @@ from django.db.models import (
 from django.db.models.expressions import Col
 from django.db.models.functions import Coalesce
 
+from audit.models import AuditEvent
+from audit.selectors import TimelineEntry, timeline
 from claims.models import (
     Article,
     ArticleSentence,
-    AuditEvent,
     CitedLink,
     Claim,
     Evidence,
@@ -362,40 +363,14 @@ def claim_context(*, user, claim: Claim, around: int = 2) -> tuple[list, list]:
     return before, after
 
 
-@dataclass
-class TimelineEntry:
-    event: AuditEvent
-    label: str
-    changes: list[tuple[str, object, object]]
-
-
-def _timeline_changes(changes: dict) -> list[tuple[str, object, object]]:
-    rows = []
-    for name, value in (changes or {}).items():
-        if isinstance(value, list) and len(value) == 2:
-            rows.append((name.replace("_", " "), value[0], value[1]))
-        else:
-            rows.append((name.replace("_", " "), None, value))
-    return rows
-
-
 def claim_history(*, user, claim: Claim, limit: int = 200) -> list[TimelineEntry]:
-    from claims.services.audit import ACTION_LABELS
-
-    events = (
+    """The claim's timeline: every event filed under it, newest first."""
+    return timeline(
         AuditEvent.objects.visible_to(user)
-        .filter(claim=claim)
+        .filter(claim_id=claim.pk)
         .select_related("actor")
         .order_by("-created_at", "-id")[:limit]
     )
-    return [
-        TimelineEntry(
-            event=event,
-            label=ACTION_LABELS.get(event.action, event.action),
-            changes=_timeline_changes(event.changes),
-        )
-        for event in events
-    ]
 
 
 def claim_page_context(*, user, claim: Claim) -> dict:

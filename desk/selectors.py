@@ -22,9 +22,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, TruncDate
+from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import AuditEvent, Claim, Evidence, RatingLevel, RatingScale, Verdict
+from audit.models import AuditEvent
+from audit.selectors import TimelineEntry, history_of, timeline
+from audit.templatetags.audit import person
+from claims.models import Claim, Evidence, RatingLevel, RatingScale, Verdict
 from factcheck.lib.roles import ROLES
 from sources.models import Link, LinkCheck, LinkState
 
@@ -150,7 +154,7 @@ def claims_by_status(*, user, period: Period) -> History:
     claims = Claim.objects.visible_to(user)
     current = dict(claims.order_by().values_list("status").annotate(n=Count("pk")))
     status_events = AuditEvent.objects.visible_to(user).filter(
-        claim__isnull=False, action__startswith="claims.claim.", changes__has_key="status"
+        claim_id__isnull=False, action__startswith="claims.claim.", changes__has_key="status"
     )
     changes = list(
         status_events.filter(created_at__gte=period.since)
@@ -161,7 +165,7 @@ def claims_by_status(*, user, period: Period) -> History:
         .annotate(n=Count("pk"))
     )
     first_status = (
-        status_events.filter(claim=OuterRef("pk"))
+        status_events.filter(claim_id=OuterRef("pk"))
         .order_by("created_at", "pk")
         .values(first=KT("changes__status__0"))[:1]
     )
@@ -433,19 +437,14 @@ def user_activity(*, user, person) -> dict:
     }
 
 
-def user_history(*, user, person, limit: int = 50) -> list[AuditEvent]:
+def user_history(*, user, person, limit: int = 50) -> list[TimelineEntry]:
     """Audit events about an account (invitation, role changes, ...), newest first."""
-    return list(
-        AuditEvent.objects.visible_to(user)
-        .filter(target_type=ContentType.objects.get_for_model(person), target_id=person.pk)
-        .select_related("actor")
-        .order_by("-created_at", "-pk")[:limit]
-    )
+    return history_of(user=user, target=person, limit=limit)
 
 
-def team_history(*, user, limit: int = 20) -> list[AuditEvent]:
+def team_history(*, user, limit: int = 20) -> list[TimelineEntry]:
     """The latest changes to accounts (served by the audit table's target index), each
-    with ``target_user``. Two queries."""
+    linking to the account concerned. Two queries."""
     User = get_user_model()
     events = list(
         AuditEvent.objects.visible_to(user)
@@ -454,9 +453,12 @@ def team_history(*, user, limit: int = 20) -> list[AuditEvent]:
         .order_by("-created_at", "-pk")[:limit]
     )
     targets = User.objects.in_bulk({event.target_id for event in events})
-    for event in events:
-        event.target_user = targets.get(event.target_id)
-    return events
+    entries = timeline(events)
+    for entry in entries:
+        target = targets.get(entry.event.target_id)
+        if target is not None:
+            entry.link = (reverse("desk:user_detail", args=[target.pk]), person(target))
+    return entries
 
 
 # --------------------------------------------------------------------- rating scales

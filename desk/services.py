@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from claims.services.audit import audit_record
+from audit.services import audit_record
 from claims.services.common import require
 from factcheck.lib.roles import ADMIN, EDITOR, REVIEWER, role_assign, user_roles
 

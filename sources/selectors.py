@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
+from audit.selectors import TimelineEntry, history_of
 from sources.models import Link, LinkCheck, LinkState, Source, SourceRating
 
 # ----------------------------------------------------------------------- the sweeper
@@ -284,22 +285,9 @@ def source_ratings(*, source: Source) -> QuerySet[SourceRating]:
     return source.ratings.select_related("rated_by").order_by("-created_at", "-pk")
 
 
-def source_history(*, user, source: Source, limit: int = 50) -> list:
-    """The audit events about a source, newest first, each with its ``label``."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from claims.models import AuditEvent
-    from claims.services.audit import ACTION_LABELS
-
-    events = list(
-        AuditEvent.objects.visible_to(user)
-        .filter(target_type=ContentType.objects.get_for_model(Source), target_id=source.pk)
-        .select_related("actor")
-        .order_by("-created_at", "-pk")[:limit]
-    )
-    for event in events:
-        event.label = ACTION_LABELS.get(event.action, event.action)
-    return events
+def source_history(*, user, source: Source, limit: int = 50) -> list[TimelineEntry]:
+    """The audit events about a source, newest first."""
+    return history_of(user=user, target=source, limit=limit)
 
 
 def source_evidence(*, user, source: Source, limit: int = 20) -> list:

@@ -10,12 +10,11 @@ Split by sub-domain; import from here (``from claims.services import claim_publi
 - ``evidence``, ``verdicts``, ``notes``: what reviewers attach to a claim;
 - ``scales``: rating scales and levels as admins change them (one active scale; levels
   published verdicts use are deactivated, never deleted);
-- ``audit``: the events every change writes; ``errors``: the conflict error;
+- ``errors``: the conflict error (audit events are written through ``audit.services``);
 - ``reader``: topics and publisher of articles, and fresh reader pages after a publication.
 """
 
 from claims.services.assignment import claim_assign, claim_bulk_assign
-from claims.services.audit import ACTION_LABELS, audit_record
 from claims.services.common import (
     PUBLISH_PERMISSION,
     REVIEW_PERMISSION,
@@ -81,7 +80,6 @@ from claims.services.scales import (
 from claims.services.verdicts import active_levels, offered_levels, verdict_save
 
 __all__ = [
-    "ACTION_LABELS",
     "INGEST_JOB_STALE_AFTER",
     "MANAGE_SCALES",
     "PUBLISH_PERMISSION",
@@ -98,7 +96,6 @@ __all__ = [
     "article_ingest",
     "article_ingest_url",
     "article_reader_details_update",
-    "audit_record",
     "canonical_text",
     "checkworthiness_threshold",
     "claim_assign",

@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from claims.models import AuditEvent, Claim
-from claims.services.audit import audit_record_many
+from audit.services import audit_event, audit_record_many
+from claims.models import Claim
 from claims.services.common import (
     REVIEW_PERMISSION,
     claim_save,
@@ -68,13 +68,11 @@ def claim_bulk_assign(*, claim_ids: list[int], assignee, user) -> int:
     events = []
     for claim in changed:
         events.append(
-            AuditEvent(
+            audit_event(
                 actor=user,
                 action="claims.claim.assigned",
                 claim=claim,
-                article_id=claim.article_id,
-                target_type=_claim_type(),
-                target_id=claim.pk,
+                target=claim,
                 changes={
                     "assignee": [
                         claim.assignee.get_username() if claim.assignee else None,
@@ -90,9 +88,3 @@ def claim_bulk_assign(*, claim_ids: list[int], assignee, user) -> int:
     Claim.objects.bulk_update(changed, ["assignee", "version", "updated_at"], batch_size=500)
     audit_record_many(events)
     return len(changed)
-
-
-def _claim_type():
-    from django.contrib.contenttypes.models import ContentType
-
-    return ContentType.objects.get_for_model(Claim)

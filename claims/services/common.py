@@ -13,8 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from claims.models import AuditEvent, Claim
-from claims.services.audit import ACTION_LABELS, audit_record, diff
+from audit import actions
+from audit.models import AuditEvent
+from audit.services import audit_record, diff
+from claims.models import Claim
 from claims.services.errors import ConflictError
 
 __all__ = ["PUBLISH_PERMISSION", "REVIEW_PERMISSION", "four_eyes_required", "reviewers"]
@@ -67,7 +69,7 @@ def locked_claim(user, claim: Claim, version: int | None) -> Claim:
         raise PermissionDenied("You may not act on this claim.") from None
     if version is not None and int(version) != locked.version:
         last = (
-            AuditEvent.objects.filter(claim=locked)
+            AuditEvent.objects.filter(claim_id=locked.pk)
             .select_related("actor")
             .order_by("-created_at", "-id")
             .first()
@@ -87,7 +89,7 @@ def locked_claim(user, claim: Claim, version: int | None) -> Claim:
 
 
 def describe(event: AuditEvent) -> str:
-    return ACTION_LABELS.get(event.action, event.action)
+    return actions.label(event.action)
 
 
 def claim_save(

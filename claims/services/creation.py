@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from audit.services import audit_record
 from claims.models import Article, ArticleSentence, CitedLink, Claim
 from claims.nlp.matching import context_around
-from claims.services.audit import audit_record
 
 __all__ = ["claim_create_from_selection", "claim_promote"]
 

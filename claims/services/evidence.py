@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.services import audit_record
 from claims.models import Claim, Evidence
-from claims.services.audit import audit_record
 from claims.services.common import REVIEW_PERMISSION, locked_claim, require, who
 from sources.models import Link
 

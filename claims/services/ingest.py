@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from audit.services import audit_record
 from claims.extraction import (
     ExtractedLink,
     ExtractionError,
@@ -25,7 +26,6 @@ from claims.extraction import (
 )
 from claims.models import Article, ArticleSentence, CitedLink, Claim
 from claims.nlp.matching import context_around, find_anchor
-from claims.services.audit import audit_record
 from sources.models import Link
 
 __all__ = [

@@ -11,8 +11,8 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
 
+from audit.services import audit_record
 from claims.models import Claim, Note
-from claims.services.audit import audit_record
 from claims.services.common import REVIEW_PERMISSION, locked_claim, require, reviewers
 from factcheck.lib.jobs import send_quietly_on_commit
 

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from audit.services import audit_record
 from claims import cache
 from claims.models import Article, Claim, Topic
-from claims.services.audit import audit_record
 from claims.services.common import REVIEW_PERMISSION, require
 from factcheck.lib.jobs import send_quietly_on_commit
 

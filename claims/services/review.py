@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import audit_record
 from claims.models import Claim, Evidence, Verdict
-from claims.services.audit import audit_record
 from claims.services.common import (
     PUBLISH_PERMISSION,
     REVIEW_PERMISSION,

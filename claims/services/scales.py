@@ -21,8 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 
+from audit.services import audit_record
 from claims.models import Claim, RatingLevel, RatingScale, Verdict
-from claims.services.audit import audit_record
 from claims.services.common import require
 from claims.services.reader import reader_site_changed
 

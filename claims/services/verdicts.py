@@ -8,8 +8,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from claims.models import AuditEvent, Claim, RatingLevel, Verdict
-from claims.services.audit import audit_record, diff
+from audit.models import AuditEvent
+from audit.services import audit_record, diff
+from claims.models import Claim, RatingLevel, Verdict
 from claims.services.common import (
     REVIEW_PERMISSION,
     claim_save,

@@ -14,6 +14,7 @@ from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from audit.templatetags import audit as audit_tags
 from claims.rendering import render_note_body
 
 register = template.Library()
@@ -24,27 +25,10 @@ def render_note(note):
     return render_note_body(note.body, note.format)
 
 
-@register.filter
-def person(user, default: str = "someone") -> str:
-    """A user as the desk sees them: the username, marked when the account is deactivated
-    (their work stays attributed to them)."""
-    if user is None:
-        return default
-    name = user.get_username()
-    return name if user.is_active else f"{name} (deactivated)"
-
-
-@register.filter
-def audit_value(value):
-    """A value from an audit event's ``changes``, as shown in the timeline."""
-    if value is None or value == "":
-        return "\u2013"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "\u2013"
-    text = str(value)
-    return text if len(text) <= 160 else f"{text[:157]}…"
+# Histories and people are the audit app's filters; offered here too, since the claims
+# pages load this library.
+register.filter("person", audit_tags.person)
+register.filter("audit_value", audit_tags.audit_value)
 
 
 @register.simple_tag(takes_context=True)

@@ -15,6 +15,7 @@ READER, REVIEWER, EDITOR, ADMIN = "reader", "reviewer", "editor", "admin"
 ROLES = (READER, REVIEWER, EDITOR, ADMIN)
 
 _REVIEWER_PERMS = {
+    "audit.view_auditevent",
     "claims.view_article",
     "claims.add_article",
     "claims.view_claim",
@@ -32,7 +33,7 @@ _EDITOR_PERMS = _REVIEWER_PERMS | {
     "sources.override_link",
 }
 # Admins hold every permission of these apps.
-_ADMIN_APPS = ("claims", "sources", "auth", "axes", "desk")
+_ADMIN_APPS = ("audit", "claims", "sources", "auth", "axes", "desk")
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     READER: set(),

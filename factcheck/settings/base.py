@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_filters",
     "axes",
+    # The apps, in their layers (each imports only from those above it in this list; see
+    # docs/architecture.md): the audit log, sources and link health, claims, then the
+    # reader site and the desk.
+    "audit",
     "claims",
     "sources",
     # Team management, the dashboard and the policy pages (no tables of its own).
@@ -226,7 +230,7 @@ FACTCHECK_CONTACT_URL = env_str("FACTCHECK_CONTACT_URL") or "http://127.0.0.1:80
 # A worker must have answered the beat's heartbeat within this many seconds for /healthz.
 FACTCHECK_WORKER_HEARTBEAT_MAX_AGE = env_int("FACTCHECK_WORKER_HEARTBEAT_MAX_AGE", 300)
 
-# The one HTTP boundary (sources/fetching.py) reads these.
+# The one HTTP boundary (sources/fetching/) reads these.
 FACTCHECK_FETCH_CONNECT_TIMEOUT = env_float("FACTCHECK_FETCH_CONNECT_TIMEOUT", 5.0)
 FACTCHECK_FETCH_READ_TIMEOUT = env_float("FACTCHECK_FETCH_READ_TIMEOUT", 10.0)
 FACTCHECK_FETCH_TOTAL_TIMEOUT = env_float("FACTCHECK_FETCH_TOTAL_TIMEOUT", 30.0)

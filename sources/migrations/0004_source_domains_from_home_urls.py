@@ -4,8 +4,10 @@ Before the registry a source was found by its home URL (``sources.registry`` the
 hosts), and evidence on an unknown domain created a source named after the domain with that
 domain as home URL, so every source's home URL domain is what it stood for. When two sources
 share one, the source a person made wins over one made automatically, then the oldest.
-Links are then attached to the source owning their host (longest registered domain), and
-evidence follows its link. Nothing is deleted; reversing leaves the rows in place.
+Links are then attached to the source owning their host (longest registered domain).
+Evidence following its link is the claims app's part (``claims.0011``: this app sits below
+claims and its migrations do not touch claims' tables). Nothing is deleted; reversing leaves
+the rows in place.
 """
 
 from django.db import migrations
@@ -21,7 +23,6 @@ def register_home_domains(apps, schema_editor):
     Source = apps.get_model("sources", "Source")
     SourceDomain = apps.get_model("sources", "SourceDomain")
     Link = apps.get_model("sources", "Link")
-    Evidence = apps.get_model("claims", "Evidence")
 
     owners = dict(SourceDomain.objects.values_list("domain", "source_id"))
     sources = sorted(
@@ -47,18 +48,11 @@ def register_home_domains(apps, schema_editor):
             Link.objects.filter(host__in=chunk).exclude(source_id=source_id).update(
                 source_id=source_id
             )
-    # Evidence follows its link where the link found a source (the old look-up made the same
-    # choice, so this only repairs rows whose source was picked by an ambiguous home URL).
-    for source_id in [pk for pk in by_source if pk is not None]:
-        Evidence.objects.filter(link__source_id=source_id).exclude(source_id=source_id).update(
-            source_id=source_id
-        )
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("sources", "0003_source_registry"),
-        ("claims", "0009_evidence_source_rating"),
     ]
 
     operations = [migrations.RunPython(register_home_domains, migrations.RunPython.noop)]

@@ -24,7 +24,7 @@ OVERRIDE_PERMISSION = "sources.override_link"
 
 def _audit(*, action: str, link: Link, actor, changes: dict, message: str = "", claim=None):
     """Write an audit event in the claims app's log (the desk's one history)."""
-    from claims.services.audit import audit_record
+    from audit.services import audit_record
 
     return audit_record(
         actor=actor, action=action, claim=claim, target=link, changes=changes, message=message

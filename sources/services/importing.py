@@ -313,7 +313,7 @@ def sources_import(*, user, data: bytes, filename: str = "", dry_run: bool = Tru
 
 
 def _audit_import(report: ImportReport, *, user) -> None:
-    from claims.services.audit import audit_record
+    from audit.services import audit_record
 
     counts = report.counts
     audit_record(

@@ -56,7 +56,7 @@ def _require(user, permission: str, doing: str) -> None:
 
 
 def _audit(*, action: str, source: Source, user, changes: dict, message: str = ""):
-    from claims.services.audit import audit_record
+    from audit.services import audit_record
 
     return audit_record(actor=user, action=action, target=source, changes=changes, message=message)
 

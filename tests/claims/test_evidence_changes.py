@@ -8,8 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from claims import services
-from claims.models import AuditEvent, Claim, Evidence
+from claims.models import Claim, Evidence
 from tests.factories import ClaimFactory, EvidenceFactory, published_claim
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from claims import cache as reader_cache
 from claims import services
 from claims.demo import DEMO_PUBLISHER, demo_seed
-from claims.models import Article, AuditEvent, Claim, Verdict
+from claims.models import Article, Claim, Verdict
 from claims.public_selectors import claim_key, claim_path, quote_context
 from sources.models import Source
 from tests.factories import (

@@ -9,8 +9,9 @@ import threading
 import pytest
 from django.db import connection
 
+from audit.models import AuditEvent
 from claims import services
-from claims.models import AuditEvent, Verdict
+from claims.models import Verdict
 from tests.factories import ClaimFactory, rating_level
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

@@ -8,8 +8,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from claims import services
-from claims.models import AuditEvent, Claim, Evidence, RatingLevel, RatingScale, Verdict
+from claims.models import Claim, Evidence, RatingLevel, RatingScale, Verdict
 from sources.models import Link
 from tests.factories import (
     ArticleFactory,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from claims.models import AuditEvent
+from audit.models import AuditEvent
 from tests.conftest import PERSONAS
 from tests.factories import UserFactory, rating_level
 

@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from claims.models import AuditEvent, Claim, Evidence, RatingLevel, RatingScale, Verdict
+from audit.models import AuditEvent
+from claims.models import Claim, Evidence, RatingLevel, RatingScale, Verdict
 from desk import selectors
 from desk.dashboard import human_duration
 from sources.models import Link
@@ -38,7 +39,7 @@ def _at(days_ago: int, hour: int = 12) -> datetime:
 def _status_event(claim, days_ago: int, before: str, after: str) -> None:
     event = AuditEvent.objects.create(
         action="claims.claim.review_started",
-        claim=claim,
+        claim_id=claim.pk,
         article_id=claim.article_id,
         changes={"status": [before, after]},
     )

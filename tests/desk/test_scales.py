@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from claims import services
 from claims.forms import VerdictForm
-from claims.models import AuditEvent, Claim, RatingLevel, RatingScale, Verdict
+from claims.models import Claim, RatingLevel, RatingScale, Verdict
 from factcheck.lib.roles import ADMIN, EDITOR, role_assign
 from tests.factories import ClaimFactory, UserFactory, VerdictFactory, published_claim, rating_level
 

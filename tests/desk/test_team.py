@@ -12,7 +12,8 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
-from claims.models import AuditEvent, Claim, Verdict
+from audit.models import AuditEvent
+from claims.models import Claim, Verdict
 from desk import services
 from factcheck.lib.roles import ADMIN, EDITOR, REVIEWER, role_assign, user_roles
 from tests.factories import (
@@ -304,7 +305,7 @@ def test_deactivating_keeps_every_piece_of_work_attributed(roles, client_for):
     verdict = VerdictFactory(claim=claim, author=author, approver=author)
     evidence = EvidenceFactory(claim=claim, added_by=author)
     note = NoteFactory(claim=claim, author=author)
-    AuditEvent.objects.create(actor=author, action="claims.claim.assigned", claim=claim)
+    AuditEvent.objects.create(actor=author, action="claims.claim.assigned", claim_id=claim.pk)
     services.user_deactivate(actor=admin, user=author)
     author.refresh_from_db()
     assert author.is_active is False
@@ -314,7 +315,7 @@ def test_deactivating_keeps_every_piece_of_work_attributed(roles, client_for):
     note.refresh_from_db()
     assert claim.assignee == author and verdict.author == author and verdict.approver == author
     assert evidence.added_by == author and note.author == author
-    assert AuditEvent.objects.filter(actor=author, claim=claim).exists()
+    assert AuditEvent.objects.filter(actor=author, claim_id=claim.pk).exists()
     assert user_roles(author) == [EDITOR]  # the role stays, for a reactivation
     event = AuditEvent.objects.get(action="desk.user.deactivated")
     assert event.actor == admin and event.changes == {"is_active": [True, False]}

@@ -11,7 +11,8 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from claims.models import Article, AuditEvent, Claim, Verdict
+from audit.models import AuditEvent
+from claims.models import Article, Claim, Verdict
 from factcheck.lib.roles import ADMIN, EDITOR, REVIEWER, role_assign, roles_sync
 from sources.models import Link
 from tests.e2e.conftest import DESKTOP, MOBILE, axe_check, log_in, screenshot

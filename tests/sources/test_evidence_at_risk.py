@@ -10,7 +10,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import AuditEvent, Claim, Verdict
+from audit.models import AuditEvent
+from claims.models import Claim, Verdict
 from sources import selectors, services
 from sources.fetching import CheckResult, Outcome
 from sources.models import Link, LinkState
@@ -49,7 +50,7 @@ def test_a_published_verdict_is_flagged_when_its_evidence_link_dies(editor):
     [item] = selectors.evidence_at_risk(user=editor)
     assert item.verdict == verdict and [e.link for e in item.evidence] == [link]
     event = AuditEvent.objects.get(action="sources.evidence.at_risk")
-    assert event.claim == verdict.claim and event.target_id == link.pk
+    assert event.claim_id == verdict.claim_id and event.target_id == link.pk
 
 
 def test_a_failing_link_is_not_yet_a_risk(editor):

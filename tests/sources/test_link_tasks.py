@@ -16,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from claims.models import AuditEvent
+from audit.models import AuditEvent
 from sources import selectors, services
 from sources.fetching import CheckResult, Outcome
 from sources.models import Link, LinkCheck, LinkState

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import AuditEvent, Claim, Verdict
+from audit.models import AuditEvent
+from claims.models import Claim, Verdict
 from sources import services
 from sources.models import Link, LinkState
 from tests.conftest import PERSONAS

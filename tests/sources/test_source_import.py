@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
-from claims.models import AuditEvent
+from audit.models import AuditEvent
 from sources import csv_format, services
 from sources.models import Source, SourceDomain, SourceRating
 from tests.factories import LinkFactory, SourceFactory

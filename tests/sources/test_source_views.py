@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import AuditEvent, Verdict
+from audit.models import AuditEvent
+from claims.models import Verdict
 from sources.models import Link, Source, SourceDomain, SourceRating
 from tests.conftest import PERSONAS
 from tests.factories import (

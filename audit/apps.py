@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    """The desk's one history: every app records its changes here (the bottom layer above
+    ``factcheck``: it imports nothing of the other apps)."""
+
+    name = "audit"
+    verbose_name = "Audit log"
