@@ -570,7 +570,7 @@ def test_normalize_url_rejects_non_web_or_hostless_urls(raw):
 
 def test_fetch_config_defaults_without_django(monkeypatch):
     monkeypatch.setenv("FACTCHECK_FETCH_ALLOW_HOSTS", "127.0.0.1:8000, [::1]:9000")
-    monkeypatch.setattr("sources.fetching._django_settings", lambda: None)
+    monkeypatch.setattr("sources.fetching.config._django_settings", lambda: None)
     config = FetchConfig.from_settings()
     assert (config.connect_timeout, config.read_timeout, config.total_timeout) == (5, 10, 30)
     assert (config.max_bytes, config.max_redirects) == (65536, 10)

@@ -12,7 +12,6 @@ import asyncio
 import httpcore
 import pytest
 
-from sources import fetching
 from sources.fetching import (
     FetchConfig,
     GuardedNetworkBackend,
@@ -24,6 +23,7 @@ from sources.fetching import (
     is_allowed_host,
     parse_allow_hosts,
     parse_host_address,
+    transport,
     url_guard_reason,
 )
 from tests.sources.httpserver import LocalHTTPServer, redirect, respond
@@ -226,7 +226,7 @@ def test_a_name_resolving_to_a_forbidden_address_is_refused(monkeypatch, answers
         assert host == "rebind.example"
         return answers
 
-    monkeypatch.setattr(fetching, "_resolve", fake_resolve)
+    monkeypatch.setattr(transport, "_resolve", fake_resolve)
     tripwire = Tripwire()
     result = run_check("http://rebind.example/", FetchConfig(total_timeout=5), tripwire)
     assert result.outcome is Outcome.UNSAFE
@@ -244,7 +244,7 @@ def test_the_connection_goes_to_the_vetted_address_not_the_name(monkeypatch):
     async def fake_resolve(host, port):
         return ["93.184.216.34"]
 
-    monkeypatch.setattr(fetching, "_resolve", fake_resolve)
+    monkeypatch.setattr(transport, "_resolve", fake_resolve)
     tripwire = Tripwire()
     result = run_check("http://public.example/", FetchConfig(total_timeout=5), tripwire)
     # The trip-wire refuses it (no real network in tests), but it was asked to connect
@@ -280,7 +280,7 @@ def test_a_redirect_to_a_forbidden_address_is_refused_at_the_hop(monkeypatch, se
     async def fake_resolve(host, port):
         return ["127.0.0.1"]
 
-    monkeypatch.setattr(fetching, "_resolve", fake_resolve)
+    monkeypatch.setattr(transport, "_resolve", fake_resolve)
     location = target.format(port=server.port, other=server.port + 1)
     server.route("/start", redirect(location, status=302))
     allowed = frozenset({("127.0.0.1", server.port)})
