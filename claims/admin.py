@@ -4,7 +4,6 @@ from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 
 from claims import services
-from claims.admin_reader import RefreshesReaderPages
 from claims.models import (
     Article,
     ArticleSentence,
@@ -18,6 +17,7 @@ from claims.models import (
     Topic,
     Verdict,
 )
+from factcheck.lib.admin import RefreshesReaderPages
 
 
 class ClaimInline(admin.TabularInline):

@@ -418,7 +418,7 @@ def claim_page_context(*, user, claim: Claim) -> dict:
     }
 
 
-# --------------------------------------------------- public page (see claims/public_selectors.py)
+# --------------------------------------------------- public page (see reader/selectors.py)
 
 
 def rating_levels_all() -> QuerySet[RatingLevel]:

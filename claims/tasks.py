@@ -32,21 +32,6 @@ def article_fetch_and_ingest(job_pk: int) -> None:
 
 
 @shared_task(
-    name="claims.reader_pages_prerender",
-    acks_late=True,
-    ignore_result=True,
-    soft_time_limit=120,
-    time_limit=150,
-)
-def reader_pages_prerender(claim_pks: list[int], article_pks: list[int]) -> None:
-    """Render freshly published pages into the reader cache (``claims.prerender``);
-    running it twice only renders them twice."""
-    from claims.prerender import reader_pages_prerender as prerender
-
-    prerender(claim_ids=claim_pks, article_ids=article_pks)
-
-
-@shared_task(
     name="claims.note_mentions_notify",
     acks_late=True,
     ignore_result=True,

@@ -1,24 +1,10 @@
-from django.contrib.sitemaps.views import sitemap
+"""The reviewer workbench, mounted at /review/ (namespace ``claims``)."""
+
 from django.urls import path
 
-from claims import cache, views
-from claims.feeds import CorrectionsFeed, NewFactChecksFeed
-from claims.sitemaps import SITEMAPS
+from claims import views
 
-# The reader site: public, cached per published version for anonymous readers.
-_lists = cache.reader_page(lambda request, kwargs: cache.LISTS)
-public_urlpatterns = [
-    path("", views.home, name="home"),
-    path("articles/<str:key>/", views.article_detail, name="article_detail"),
-    path("claims/<str:key>/", views.claim_page, name="claim_page"),
-    path("corrections/", views.corrections, name="corrections"),
-    path("feeds/fact-checks/", _lists(NewFactChecksFeed()), name="feed_fact_checks"),
-    path("feeds/corrections/", _lists(CorrectionsFeed()), name="feed_corrections"),
-    path("sitemap.xml", _lists(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("ratings.css", views.rating_styles, name="rating_styles"),
-]
-
-app_name = "review"
+app_name = "claims"
 urlpatterns = [
     path("", views.review_home, name="home"),
     path("help/", views.review_help, name="help"),
@@ -57,4 +43,6 @@ urlpatterns = [
     path("claims/<int:pk>/dismiss/", views.claim_dismiss, name="claim_dismiss"),
     path("claims/<int:pk>/reopen/", views.claim_reopen, name="claim_reopen"),
     path("claims/<int:pk>/merge/", views.claim_merge, name="claim_merge"),
+    # Editors: published verdicts whose evidence is at risk (beside the link health pages).
+    path("links/at-risk/", views.evidence_at_risk, name="evidence_at_risk"),
 ]

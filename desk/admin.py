@@ -15,7 +15,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from claims.admin_reader import RefreshesReaderPages
+from factcheck.lib.admin import RefreshesReaderPages
 
 User = get_user_model()
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from claims.urls import public_urlpatterns
+from claims.views import rating_styles
 from desk.urls import account_urlpatterns
 from factcheck import views
 
@@ -17,11 +17,13 @@ urlpatterns = [
     # Password reset and invitations (desk).
     *account_urlpatterns,
     path("admin/", admin.site.urls),
-    path("review/links/", include("sources.urls")),
-    # The sources registry (publishers, their domains and reliability ratings).
-    path("review/sources/", include("sources.source_urls")),
+    # Link health and the sources registry (review/links/, review/sources/).
+    path("review/", include("sources.urls")),
     # The dashboard, the team, rating scales and the link-check policy (desk).
     path("review/", include("desk.urls")),
     path("review/", include("claims.urls")),
-    *public_urlpatterns,
+    # The rating colours, for reviewer and reader pages alike.
+    path("ratings.css", rating_styles, name="rating_styles"),
+    # The reader site (public).
+    path("", include("reader.urls")),
 ]

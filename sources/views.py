@@ -79,7 +79,7 @@ def link_override(request, pk: int):
         return _detail(request, link, form=form, status=400)
     except PermissionDenied:
         raise
-    return redirect("links:detail", pk=link.pk)
+    return redirect("sources:link_detail", pk=link.pk)
 
 
 @permission_required(OVERRIDE_PERMISSION)
@@ -88,7 +88,7 @@ def link_check_now(request, pk: int):
     link = get_object_or_404(Link.objects.visible_to(request.user), pk=pk)
     services.link_check_request(link=link, user=request.user)
     messages.success(request, "Check requested: a worker will check the link shortly.")
-    return redirect("links:detail", pk=link.pk)
+    return redirect("sources:link_detail", pk=link.pk)
 
 
 @permission_required(VIEW_PERMISSION)
@@ -97,11 +97,3 @@ def host_summary(request):
         request.GET.get("page")
     )
     return render(request, "sources/host_summary.html", {"page": page})
-
-
-@permission_required(OVERRIDE_PERMISSION)
-def evidence_at_risk(request):
-    page = Paginator(selectors.evidence_at_risk_verdicts(user=request.user), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "sources/evidence_at_risk.html", {"page": page})

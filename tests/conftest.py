@@ -21,10 +21,10 @@ _ROLE_OF = {"reader": READER, "reviewer": REVIEWER, "editor": EDITOR, "admin": A
 
 @pytest.fixture(autouse=True)
 def _reader_cache_namespace(monkeypatch):
-    """The reader site caches pages by object id (``claims/cache.py``); ids are reused
+    """The reader site caches pages by object id (``reader/cache.py``); ids are reused
     between tests (SQLite) and between runs (a shared Redis), so each test gets its own
     cache namespace."""
-    monkeypatch.setattr("claims.cache.NAMESPACE", f"reader-test-{uuid.uuid4().hex[:12]}")
+    monkeypatch.setattr("reader.cache.NAMESPACE", f"reader-test-{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture

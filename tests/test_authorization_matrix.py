@@ -12,7 +12,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from claims.public_selectors import claim_key
+from reader.selectors import claim_key
 from tests.conftest import PERSONAS
 from tests.factories import (
     ArticleFactory,
@@ -49,27 +49,27 @@ _SOURCE_ADMINS = {**_EDITORS, "editor": FORBIDDEN}
 _DESK_ADMINS = {**_EDITORS, "editor": FORBIDDEN}
 
 MATRIX = {
-    "home": (dict, _EVERYONE),
-    "article_detail": (lambda: {"key": ArticleFactory().slug}, _EVERYONE),
+    "reader:home": (dict, _EVERYONE),
+    "reader:article_detail": (lambda: {"key": ArticleFactory().slug}, _EVERYONE),
     "login": (dict, _EVERYONE),
     "logout": (dict, None),  # POST-only; checked in test_auth.py
     "healthz": (dict, dict.fromkeys(PERSONAS, HEALTH)),
-    "review:home": (dict, _REVIEWERS),
-    "review:article_ingest": (dict, _REVIEWERS),
-    "review:article_detail": (lambda: {"pk": ArticleFactory().pk}, _REVIEWERS),
-    "review:ingest_job": (lambda: {"pk": IngestJobFactory().pk}, _REVIEWERS),
+    "claims:home": (dict, _REVIEWERS),
+    "claims:article_ingest": (dict, _REVIEWERS),
+    "claims:article_detail": (lambda: {"pk": ArticleFactory().pk}, _REVIEWERS),
+    "claims:ingest_job": (lambda: {"pk": IngestJobFactory().pk}, _REVIEWERS),
     # POST-only; every persona is checked in tests/claims/test_ingest_views.py.
-    "review:sentence_promote": (lambda: {"pk": ArticleSentenceFactory().pk}, None),
-    "review:claim_create": (lambda: {"pk": ArticleFactory().pk}, None),
+    "claims:sentence_promote": (lambda: {"pk": ArticleSentenceFactory().pk}, None),
+    "claims:claim_create": (lambda: {"pk": ArticleFactory().pk}, None),
     # The reviewer workbench.
     "rating_styles": (dict, _EVERYONE),
-    "review:help": (dict, _REVIEWERS),
-    "review:claim_queue": (dict, _REVIEWERS),
-    "review:claim_detail": (lambda: {"pk": ClaimFactory().pk}, _REVIEWERS),
+    "claims:help": (dict, _REVIEWERS),
+    "claims:claim_queue": (dict, _REVIEWERS),
+    "claims:claim_detail": (lambda: {"pk": ClaimFactory().pk}, _REVIEWERS),
     # POST-only; every persona is checked in tests/claims/test_review_views.py.
-    "review:claim_bulk_assign": (dict, None),
+    "claims:claim_bulk_assign": (dict, None),
     **{
-        f"review:{name}": (lambda: {"pk": ClaimFactory().pk}, None)
+        f"claims:{name}": (lambda: {"pk": ClaimFactory().pk}, None)
         for name in (
             "claim_assign",
             "evidence_add",
@@ -86,20 +86,20 @@ MATRIX = {
     },
     # POST-only; every persona is checked in tests/claims/test_evidence_changes.py.
     **{
-        f"review:{name}": (
+        f"claims:{name}": (
             lambda: (lambda ev: {"pk": ev.claim_id, "evidence_pk": ev.pk})(EvidenceFactory()),
             None,
         )
         for name in ("evidence_edit", "evidence_remove")
     },
     # Link health.
-    "links:list": (dict, _REVIEWERS),
-    "links:hosts": (dict, _REVIEWERS),
-    "links:detail": (lambda: {"pk": LinkFactory().pk}, _REVIEWERS),
-    "links:at_risk": (dict, _EDITORS),
+    "sources:link_list": (dict, _REVIEWERS),
+    "sources:link_hosts": (dict, _REVIEWERS),
+    "sources:link_detail": (lambda: {"pk": LinkFactory().pk}, _REVIEWERS),
+    "claims:evidence_at_risk": (dict, _EDITORS),
     # POST-only (editors); every persona is checked in tests/sources/test_link_views.py.
-    "links:override": (lambda: {"pk": LinkFactory().pk}, None),
-    "links:check_now": (lambda: {"pk": LinkFactory().pk}, None),
+    "sources:link_override": (lambda: {"pk": LinkFactory().pk}, None),
+    "sources:link_check_now": (lambda: {"pk": LinkFactory().pk}, None),
     # Sources registry.
     "sources:list": (dict, _REVIEWERS),
     "sources:detail": (lambda: {"pk": SourceFactory().pk}, _REVIEWERS),
@@ -113,13 +113,13 @@ MATRIX = {
     "sources:import_confirm": (dict, None),
     "admin:index": (dict, _STAFF_ONLY),
     # The reader site: public pages, made with published objects to show.
-    "claim_page": (lambda: {"key": claim_key(published_claim())}, _EVERYONE),
-    "corrections": (lambda: (published_claim(), {})[1], _EVERYONE),
-    "feed_fact_checks": (lambda: (published_claim(), {})[1], _EVERYONE),
-    "feed_corrections": (lambda: (published_claim(), {})[1], _EVERYONE),
-    "sitemap": (lambda: (published_claim(), {})[1], _EVERYONE),
+    "reader:claim_page": (lambda: {"key": claim_key(published_claim())}, _EVERYONE),
+    "reader:corrections": (lambda: (published_claim(), {})[1], _EVERYONE),
+    "reader:feed_fact_checks": (lambda: (published_claim(), {})[1], _EVERYONE),
+    "reader:feed_corrections": (lambda: (published_claim(), {})[1], _EVERYONE),
+    "reader:sitemap": (lambda: (published_claim(), {})[1], _EVERYONE),
     # POST-only; every persona is checked in tests/claims/test_reader_site.py.
-    "review:article_reader_details": (lambda: {"pk": ArticleFactory().pk}, None),
+    "claims:article_reader_details": (lambda: {"pk": ArticleFactory().pk}, None),
     # Desk: dashboard, team, scales.
     "desk:dashboard": (dict, _REVIEWERS),
     "desk:team": (dict, _DESK_ADMINS),
@@ -149,9 +149,13 @@ MATRIX = {
 EXTRA = [
     # An unpublished claim has no public page, whoever asks: reviewers work on it under
     # /review/claims/<id>/.
-    ("claim_page", lambda: {"key": str(ClaimFactory().pk)}, dict.fromkeys(PERSONAS, NOT_FOUND)),
     (
-        "article_detail",
+        "reader:claim_page",
+        lambda: {"key": str(ClaimFactory().pk)},
+        dict.fromkeys(PERSONAS, NOT_FOUND),
+    ),
+    (
+        "reader:article_detail",
         lambda: {"key": str(published_claim().article_id)},
         _EVERYONE,
     ),

@@ -3,7 +3,7 @@
 # LAYOUT: the audit log and the reader site are moving out of ``claims``: ``AuditEvent`` into
 # the ``audit`` app (table ``audit_auditevent``; ``claim_id`` and ``article_id`` become plain
 # nullable integer columns of the same names) and the public pages' code into ``reader``
-# (``claims.public_selectors`` -> ``reader.selectors``, URL namespace ``reader:``). This module
+# (``reader.selectors`` -> ``reader.selectors``, URL namespace ``reader:``). This module
 # is the one place of the benchmark that names those modules and tables: adjust it, and only
 # it, if the move lands differently. The benchmark requests the pages by path (``/claims/<key>/``,
 # ``/``), never by URL name, so the ``reader:`` namespace does not concern it.
@@ -39,14 +39,8 @@ def topic_model():
 def reader_claim_key() -> Callable | None:
     """The reader site's key of a claim in ``/claims/<key>/`` (``<number>-<words>``); None
     when the project has no reader site (the benchmark then requests ``/claims/<id>/``)."""
-    # LAYOUT: reader.selectors after the move; claims.public_selectors before it (remove that
-    # import once the move has landed). If claim_key is in neither place, the public claim
-    # rows silently request /claims/<id>/: not the address prerendered pages are stored under.
     try:
         from reader.selectors import claim_key
     except ImportError:
-        try:
-            from claims.public_selectors import claim_key
-        except ImportError:
-            return None
+        return None
     return claim_key

@@ -54,7 +54,6 @@ from claims.services.notes import mentioned_usernames, note_add, note_mentions_n
 from claims.services.reader import (
     article_reader_details_update,
     reader_pages_changed,
-    reader_pages_changed_for_links,
     reader_site_changed,
     topic_get_or_create,
 )
@@ -129,7 +128,6 @@ __all__ = [
     "rating_scale_activate",
     "rating_scale_delete",
     "reader_pages_changed",
-    "reader_pages_changed_for_links",
     "reader_site_changed",
     "reviewers",
     "scale_deletion_refusal",

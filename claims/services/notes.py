@@ -88,7 +88,7 @@ def note_mentions_notify(*, note_id: int) -> int:
         author = "A reviewer"
     claim = note.claim
     url = settings.FACTCHECK_SITE_URL.rstrip("/") + reverse(
-        "review:claim_detail", kwargs={"pk": claim.pk}
+        "claims:claim_detail", kwargs={"pk": claim.pk}
     )
     author = " ".join(author.split())  # one line: it goes in the subject
     subject = f"{author} mentioned you on claim #{claim.pk}"

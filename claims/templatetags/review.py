@@ -15,7 +15,9 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from audit.templatetags import audit as audit_tags
+from claims import hooks
 from claims.rendering import render_note_body
+from sources import selectors as link_selectors
 
 register = template.Library()
 
@@ -68,7 +70,7 @@ def queue_rows(claims) -> str:
     ``claims/_rating.html``'s markup; the score is ``floatformat:2``; the date is
     ``date:"j M Y H:i"`` in the current time zone; a test compares the two renderings.
     """
-    detail_url = reverse("review:claim_detail", kwargs={"pk": _PK_MARK}).replace(
+    detail_url = reverse("claims:claim_detail", kwargs={"pk": _PK_MARK}).replace(
         str(_PK_MARK), "{}"
     )
     months = {n: str(name).title() for n, name in MONTHS_3.items()}  # the "M" of a date
@@ -119,3 +121,37 @@ def queue_rows(claims) -> str:
         )
     # Every value above is escaped (html.escape, as Django's escape filter) or a number.
     return mark_safe("".join(rows))  # noqa: S308
+
+
+@register.inclusion_tag("claims/_reader_details_form.html")
+def reader_details_form(article):
+    """The reviewer article page's form for the article's topics and publisher."""
+    from claims.forms import ArticleReaderDetailsForm
+
+    form = ArticleReaderDetailsForm(
+        initial={"topics": list(article.topics.all()), "publisher": article.publisher_id}
+    )
+    return {"article": article, "form": form}
+
+
+@register.filter
+def public_url(obj) -> str:
+    """The public address of an article or published claim ("" when the site has none)."""
+    return hooks.public_url(obj) or ""
+
+
+@register.inclusion_tag("claims/_evidence_at_risk_notice.html", takes_context=True)
+def evidence_at_risk_notice(context):
+    """The reviewer queue's flag of published verdicts whose evidence is at risk (one or two
+    queries; nothing when there is none)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.has_perm("sources.view_link"):
+        return {"at_risk_claims": []}
+    verdicts = link_selectors.evidence_at_risk_verdicts(user=user).prefetch_related(None)
+    count = verdicts.count()
+    return {
+        "at_risk_count": count,
+        "at_risk_claims": list(verdicts[:10]) if count else [],
+        "can_see_page": user.has_perm("sources.override_link"),
+    }

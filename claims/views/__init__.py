@@ -24,12 +24,12 @@ from claims.views.claim import (
     note_add,
     verdict_save,
 )
-from claims.views.public import article_detail, claim_page, corrections, home, rating_styles
 from claims.views.queue import claim_bulk_assign, claim_queue, review_help
+from claims.views.risk import evidence_at_risk
+from claims.views.styles import rating_styles
 from claims.views.topics import article_reader_details
 
 __all__ = [
-    "article_detail",
     "article_ingest",
     "article_reader_details",
     "claim_assign",
@@ -38,18 +38,16 @@ __all__ = [
     "claim_detail",
     "claim_dismiss",
     "claim_merge",
-    "claim_page",
     "claim_publish",
     "claim_queue",
     "claim_reopen",
     "claim_return",
     "claim_start_review",
     "claim_submit",
-    "corrections",
     "evidence_add",
+    "evidence_at_risk",
     "evidence_edit",
     "evidence_remove",
-    "home",
     "ingest_job",
     "note_add",
     "rating_styles",

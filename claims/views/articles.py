@@ -24,7 +24,7 @@ def review_home(request):
 
 
 def _reviewer_article_url(article: Article, anchor: str = "") -> str:
-    url = reverse("review:article_detail", kwargs={"pk": article.pk})
+    url = reverse("claims:article_detail", kwargs={"pk": article.pk})
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -39,7 +39,7 @@ def article_ingest(request):
                 job = services.article_ingest_url(
                     url=data["url"], title=data["title"], user=request.user
                 )
-                return redirect("review:ingest_job", pk=job.pk)
+                return redirect("claims:ingest_job", pk=job.pk)
             common = {
                 "title": data["title"],
                 "author": data["author"],

@@ -31,7 +31,7 @@ REVIEW, PUBLISH = services.REVIEW_PERMISSION, services.PUBLISH_PERMISSION
 
 
 def claim_url(claim: Claim, anchor: str = "") -> str:
-    url = reverse("review:claim_detail", kwargs={"pk": claim.pk})
+    url = reverse("claims:claim_detail", kwargs={"pk": claim.pk})
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -317,7 +317,7 @@ def claim_merge(request, pk: int):
     candidates = selectors.merge_candidates(user=request.user, claim=claim)
     form = MergeForm(request.POST, candidates=candidates)
     back = safe_next(
-        request, reverse("review:article_detail", kwargs={"pk": claim.article_id}) + "#claims"
+        request, reverse("claims:article_detail", kwargs={"pk": claim.article_id}) + "#claims"
     )
     if form.is_valid():
         keep = next(c for c in candidates if c.pk == form.cleaned_data["keep"])

@@ -78,7 +78,7 @@ def claim_queue(request):
 @permission_required(services.REVIEW_PERMISSION)
 @require_POST
 def claim_bulk_assign(request):
-    back = safe_next(request, reverse("review:claim_queue"))
+    back = safe_next(request, reverse("claims:claim_queue"))
     form = BulkAssignForm(request.POST, user=request.user)
     if not form.is_valid():
         for errors in form.errors.values():

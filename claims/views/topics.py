@@ -19,7 +19,7 @@ from factcheck.lib.auth import permission_required
 def article_reader_details(request, pk: int):
     article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
     form = ArticleReaderDetailsForm(request.POST)
-    back = reverse("review:article_detail", kwargs={"pk": article.pk}) + "#reader-details"
+    back = reverse("claims:article_detail", kwargs={"pk": article.pk}) + "#reader-details"
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))

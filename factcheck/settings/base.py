@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    # The reader site's sitemap.xml (claims/sitemaps.py).
+    # The reader site's sitemap.xml (reader/sitemaps.py).
     "django.contrib.sitemaps",
     "django_filters",
     "axes",
@@ -48,8 +48,10 @@ INSTALLED_APPS = [
     # docs/architecture.md): the audit log, sources and link health, claims, then the
     # reader site and the desk.
     "audit",
-    "claims",
     "sources",
+    "claims",
+    # The public reader site.
+    "reader",
     # Team management, the dashboard and the policy pages (no tables of its own).
     "desk",
 ]
@@ -170,8 +172,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "review:home"
-LOGOUT_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "claims:home"
+LOGOUT_REDIRECT_URL = "reader:home"
 
 # Login throttling (django-axes): 5 failures per user and address lock out for an hour.
 AXES_FAILURE_LIMIT = env_int("FACTCHECK_LOGIN_FAILURE_LIMIT", 5)
@@ -331,13 +333,13 @@ FACTCHECK_QUEUE_NOTICE_CACHE_SECONDS = env_int("FACTCHECK_QUEUE_NOTICE_CACHE_SEC
 FACTCHECK_DASHBOARD_CACHE_SECONDS = env_int("FACTCHECK_DASHBOARD_CACHE_SECONDS", 120)
 
 # Reader site: public pages are cached per published version for anonymous readers
-# (claims/cache.py). Publishing, a change in the health of a link used as evidence and an
+# (reader/cache.py). Publishing, a change in the health of a link used as evidence and an
 # admin's edit of what pages show each refresh the pages concerned at once; this is the
 # longest a page is kept (and so bounds how long any other change takes to show). The site's
 # public address is used where no request gives one (``manage.py export_claimreview``, and
 # prerendering: readers' requests for that host find the prerendered pages).
 FACTCHECK_READER_CACHE_SECONDS = env_int("FACTCHECK_READER_CACHE_SECONDS", 86400)
-# Publishing renders the new pages into that cache in a background job (claims.prerender).
+# Publishing renders the new pages into that cache in a background job (reader.prerender).
 FACTCHECK_READER_PRERENDER = env_bool("FACTCHECK_READER_PRERENDER", True)
 FACTCHECK_SITE_URL = env_str("FACTCHECK_SITE_URL") or "http://127.0.0.1:8000"
 

@@ -20,6 +20,7 @@ from sources.fetching import CheckResult, normalize_url
 from sources.models import Link, LinkCheck, LinkState
 from sources.services._common import _audit, _enqueue_on_commit, _storable_url
 from sources.services.risk import _at_risk, _evidence_risk_changed
+from sources.signals import links_changed
 
 __all__ = ["link_check_record"]
 
@@ -134,7 +135,6 @@ def link_check_record(
 
 
 def _reader_pages_changed(link: Link) -> None:
-    """Published fact-checks show their evidence links' health: refresh their pages."""
-    from claims.services import reader_pages_changed_for_links
-
-    reader_pages_changed_for_links(link_ids=[link.pk])
+    """Published fact-checks show their evidence links' health: tell the apps above
+    (``sources.signals.links_changed``; the reader site refreshes those pages)."""
+    links_changed.send(sender=Link, links=[link], risk_changed={})

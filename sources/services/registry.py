@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from factcheck.lib.published import site_changed
 from sources import locales
 from sources.models import Link, Reliability, Source, SourceDomain, SourceKind, SourceRating
 from sources.registry import display_domain, normalize_domain, resolve_hosts
@@ -145,10 +146,9 @@ def links_attach_by_domains(*, domains: Iterable[str]) -> AttachReport:
 
 
 def _reader_site_changed() -> None:
-    """Publishers' names show on reader pages (evidence, filters): refresh them on commit."""
-    from claims.services.reader import reader_site_changed
-
-    reader_site_changed()
+    """Publishers' names show on reader pages (evidence, filters): tell the listeners (the
+    reader site refreshes every page on commit)."""
+    site_changed(sender=Source)
 
 
 def _set_domains(source: Source, domains: list[str]) -> tuple[list[str], list[str], AttachReport]:

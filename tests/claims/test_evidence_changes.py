@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def _url(evidence) -> str:
     return reverse(
-        "review:evidence_remove", kwargs={"pk": evidence.claim_id, "evidence_pk": evidence.pk}
+        "claims:evidence_remove", kwargs={"pk": evidence.claim_id, "evidence_pk": evidence.pk}
     )
 
 
@@ -76,7 +76,7 @@ def test_the_claim_page_removes_evidence_with_htmx_and_says_so(client_for):
     claim = ClaimFactory(status=Claim.Status.IN_REVIEW)
     keep, drop = EvidenceFactory(claim=claim), EvidenceFactory(claim=claim)
     client = client_for("reviewer")
-    page = client.get(reverse("review:claim_detail", kwargs={"pk": claim.pk})).content.decode()
+    page = client.get(reverse("claims:claim_detail", kwargs={"pk": claim.pk})).content.decode()
     assert _url(drop) in page and 'for="remove-reason-' in page
     response = client.post(_url(drop), {"reason": "Duplicate source."}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
@@ -97,7 +97,7 @@ def test_a_removal_without_a_reason_keeps_the_evidence_and_says_why(client_for):
 def test_the_remove_form_is_not_offered_once_the_claim_awaits_approval(client_for):
     evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.AWAITING_APPROVAL))
     page = client_for("reviewer").get(
-        reverse("review:claim_detail", kwargs={"pk": evidence.claim_id})
+        reverse("claims:claim_detail", kwargs={"pk": evidence.claim_id})
     )
     assert _url(evidence) not in page.content.decode()
 
@@ -105,7 +105,7 @@ def test_the_remove_form_is_not_offered_once_the_claim_awaits_approval(client_fo
 def test_evidence_of_another_claim_is_not_found(client_for):
     evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.IN_REVIEW))
     other = ClaimFactory(status=Claim.Status.IN_REVIEW)
-    url = reverse("review:evidence_remove", kwargs={"pk": other.pk, "evidence_pk": evidence.pk})
+    url = reverse("claims:evidence_remove", kwargs={"pk": other.pk, "evidence_pk": evidence.pk})
     assert client_for("reviewer").post(url, {"reason": "x"}).status_code == 404
     assert Evidence.objects.filter(pk=evidence.pk).exists()
 
@@ -134,7 +134,7 @@ def test_get_is_refused(client_for):
 
 def _edit_url(evidence) -> str:
     return reverse(
-        "review:evidence_edit", kwargs={"pk": evidence.claim_id, "evidence_pk": evidence.pk}
+        "claims:evidence_edit", kwargs={"pk": evidence.claim_id, "evidence_pk": evidence.pk}
     )
 
 
@@ -185,7 +185,7 @@ def test_the_claim_page_edits_evidence_with_htmx(client_for):
     claim = ClaimFactory(status=Claim.Status.IN_REVIEW)
     evidence = EvidenceFactory(claim=claim, stance="supports", quote="Old <b>words</b>")
     client = client_for("reviewer")
-    page = client.get(reverse("review:claim_detail", kwargs={"pk": claim.pk})).content.decode()
+    page = client.get(reverse("claims:claim_detail", kwargs={"pk": claim.pk})).content.decode()
     assert _edit_url(evidence) in page and f'for="edit-quote-{evidence.pk}"' in page
     assert "Old &lt;b&gt;words&lt;/b&gt;</textarea>" in page  # the form is prefilled, escaped
     response = client.post(

@@ -16,7 +16,7 @@ from tests.factories import ArticleFactory, ArticleSentenceFactory, IngestJobFac
 pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).resolve().parent / "data"
-INGEST = reverse("review:article_ingest")
+INGEST = reverse("claims:article_ingest")
 HOSTILE_HTML = """<!doctype html><html><head><title>Hostile page</title>
 <script>alert('head-script')</script>
 <style>body { background: url(javascript:alert(2)) }</style>
@@ -65,7 +65,7 @@ def test_pasting_an_article_creates_it_and_opens_its_reviewer_page(client_for, k
     )
     article = Article.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("review:article_detail", kwargs={"pk": article.pk})
+    assert response["Location"] == reverse("claims:article_detail", kwargs={"pk": article.pk})
     claim = article.claims.get()
     page = client.get(response["Location"]).content.decode()
     assert "Article added: 1 claim found." in page
@@ -159,7 +159,7 @@ def test_fetching_by_url_queues_a_job_and_shows_its_page(client_for, monkeypatch
         INGEST, {"mode": "fetch", "url": "https://news.example.org/a", "text_format": "text"}
     )
     job = IngestJob.objects.get()
-    assert response["Location"] == reverse("review:ingest_job", kwargs={"pk": job.pk})
+    assert response["Location"] == reverse("claims:ingest_job", kwargs={"pk": job.pk})
     page = client.get(response["Location"]).content.decode()
     assert "Queued" in page
     assert '<meta http-equiv="refresh" content="3">' in page
@@ -169,7 +169,7 @@ def test_a_failed_job_shows_its_error_and_stops_refreshing(client_for):
     job = IngestJobFactory(
         state=IngestJob.State.FAILED, error="Could not fetch http://127.0.0.1/: refused: loopback"
     )
-    page = _page(client_for("editor"), "review:ingest_job", pk=job.pk)
+    page = _page(client_for("editor"), "claims:ingest_job", pk=job.pk)
     assert "Failed" in page and "refused: loopback" in page
     assert "http-equiv" not in page
 
@@ -177,8 +177,8 @@ def test_a_failed_job_shows_its_error_and_stops_refreshing(client_for):
 def test_a_finished_job_links_to_its_article(client_for):
     article = ArticleFactory()
     job = IngestJobFactory(state=IngestJob.State.DONE, article=article, article_created=True)
-    page = _page(client_for("reviewer"), "review:ingest_job", pk=job.pk)
-    assert reverse("review:article_detail", kwargs={"pk": article.pk}) in page
+    page = _page(client_for("reviewer"), "claims:ingest_job", pk=job.pk)
+    assert reverse("claims:article_detail", kwargs={"pk": article.pk}) in page
 
 
 # ------------------------------------------------------------------- hostile content
@@ -196,11 +196,11 @@ def test_hostile_html_never_reaches_any_rendered_page(client_for, keyword_scorer
     job = IngestJobFactory(state=IngestJob.State.DONE, article=article)
     pages = [
         response.content.decode(),
-        _page(client, "review:article_detail", pk=article.pk),
-        _page(client, "review:home"),
-        _page(client, "review:ingest_job", pk=job.pk),
-        _page(client_for("anonymous"), "article_detail", key=article.slug),
-        _page(client_for("anonymous"), "home"),
+        _page(client, "claims:article_detail", pk=article.pk),
+        _page(client, "claims:home"),
+        _page(client, "claims:ingest_job", pk=job.pk),
+        _page(client_for("anonymous"), "reader:article_detail", key=article.slug),
+        _page(client_for("anonymous"), "reader:home"),
     ]
     for page in pages:
         _assert_nothing_hostile(page)
@@ -209,7 +209,7 @@ def test_hostile_html_never_reaches_any_rendered_page(client_for, keyword_scorer
 def test_hostile_markup_pasted_as_plain_text_is_shown_escaped(client_for, keyword_scorer):
     text = "In 2023 the page said <img src=x onerror=alert(1)> and <script>alert(2)</script>."
     article = article_ingest(title="<b>Title</b>", text=text).article
-    page = _page(client_for("reviewer"), "review:article_detail", pk=article.pk)
+    page = _page(client_for("reviewer"), "claims:article_detail", pk=article.pk)
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<img" not in page and "<script>alert" not in page and "<b>Title" not in page
 
@@ -226,12 +226,12 @@ def test_the_reviewer_page_lists_sentences_cited_links_and_orphaned_claims(
     v2 = article_ingest(
         html=html.replace("Unemployment fell to 3.4 percent.", "Jobs news follows."), url=url
     ).article
-    page = _page(client_for("reviewer"), "review:article_detail", pk=v2.pk)
+    page = _page(client_for("reviewer"), "claims:article_detail", pk=v2.pk)
     assert "“Statistics office”" in page and "https://news.example.org/stats/unemployment" in page
     assert "written as <code>/stats/unemployment</code>" in page
     assert "Orphaned claims (1)" in page and "Unemployment fell to 3.4 percent." in page
     assert "Residents who use the bus lanes" in page and "Promote to claim" in page
-    old_page = _page(client_for("reviewer"), "review:article_detail", pk=v1.pk)
+    old_page = _page(client_for("reviewer"), "claims:article_detail", pk=v1.pk)
     assert "A newer revision of this article exists" in old_page
     assert "Promote to claim" not in old_page
 
@@ -244,13 +244,13 @@ def test_the_reviewer_page_needs_few_queries_whatever_the_number_of_claims(
     assert article.claims.count() == 60
     client = client_for("reviewer")
     with django_assert_max_num_queries(15):
-        client.get(reverse("review:article_detail", kwargs={"pk": article.pk}))
+        client.get(reverse("claims:article_detail", kwargs={"pk": article.pk}))
 
 
 def test_the_public_article_page_does_not_show_unpublished_claims(client_for, keyword_scorer):
     article = article_ingest(title="T", text="It cost 4 dollars. It was fine.").article
     for persona in ("anonymous", "reader", "reviewer"):
-        page = _page(client_for(persona), "article_detail", key=article.slug)
+        page = _page(client_for(persona), "reader:article_detail", key=article.slug)
         assert "It cost 4 dollars." in page  # the article's text is public
         assert "claim-tag" not in page and "<mark" not in page and "Promote" not in page
 
@@ -262,7 +262,7 @@ def test_promoting_a_sentence_makes_it_a_claim(client_for, keyword_scorer):
     article = article_ingest(title="T", text="It cost 4 dollars. It was fine.").article
     sentence = article.sentences.get(claim__isnull=True)
     client = client_for("reviewer")
-    url = reverse("review:sentence_promote", kwargs={"pk": sentence.pk})
+    url = reverse("claims:sentence_promote", kwargs={"pk": sentence.pk})
     response = client.post(url)
     claim = Claim.objects.get(origin=Claim.Origin.PROMOTED)
     assert response["Location"].endswith(f"#claim-{claim.pk}")
@@ -276,7 +276,7 @@ def test_promoting_a_sentence_makes_it_a_claim(client_for, keyword_scorer):
 )
 def test_promoting_is_for_reviewers_only(persona, status, client_for):
     sentence = ArticleSentenceFactory()
-    url = reverse("review:sentence_promote", kwargs={"pk": sentence.pk})
+    url = reverse("claims:sentence_promote", kwargs={"pk": sentence.pk})
     response = client_for(persona).post(url)
     assert response.status_code == status
     if persona == "anonymous":
@@ -291,7 +291,7 @@ def test_promoting_is_for_reviewers_only(persona, status, client_for):
 )
 def test_selecting_a_passage_is_for_reviewers_only(persona, status, client_for):
     article = ArticleFactory()
-    url = reverse("review:claim_create", kwargs={"pk": article.pk})
+    url = reverse("claims:claim_create", kwargs={"pk": article.pk})
     response = client_for(persona).post(url, {"text": "Officials said"})
     assert response.status_code == status
     assert Claim.objects.exists() == (persona in {"reviewer", "admin"})
@@ -301,11 +301,11 @@ def test_post_only_pages_refuse_get(client_for):
     client = client_for("reviewer")
     sentence = ArticleSentenceFactory()
     assert (
-        client.get(reverse("review:sentence_promote", kwargs={"pk": sentence.pk})).status_code
+        client.get(reverse("claims:sentence_promote", kwargs={"pk": sentence.pk})).status_code
         == 405
     )
     assert (
-        client.get(reverse("review:claim_create", kwargs={"pk": sentence.article.pk})).status_code
+        client.get(reverse("claims:claim_create", kwargs={"pk": sentence.article.pk})).status_code
         == 405
     )
 
@@ -315,7 +315,7 @@ def test_a_selected_passage_with_offsets_becomes_a_claim(client_for):
     start = article.text.index("Officials")
     end = len(article.text)
     response = client_for("reviewer").post(
-        reverse("review:claim_create", kwargs={"pk": article.pk}),
+        reverse("claims:claim_create", kwargs={"pk": article.pk}),
         {"text": article.text[start:end], "start": start, "end": end},
     )
     claim = Claim.objects.get()
@@ -334,7 +334,7 @@ def test_a_selected_passage_with_offsets_becomes_a_claim(client_for):
 def test_a_bad_selection_is_explained(data, message, client_for):
     article = ArticleFactory(text="It cost 4 dollars, and 5 dollars later. Officials agreed.")
     response = client_for("reviewer").post(
-        reverse("review:claim_create", kwargs={"pk": article.pk}), data, follow=True
+        reverse("claims:claim_create", kwargs={"pk": article.pk}), data, follow=True
     )
     assert message in response.content.decode()
     assert not Claim.objects.exists()

@@ -85,12 +85,12 @@ def test_the_review_home_lists_the_notes_that_mention_you(
         claim, reviewer, "@persona-editor <b>look</b> at this", django_capture_on_commit_callbacks
     )
     _note(claim, reviewer, "No mention here", django_capture_on_commit_callbacks)
-    html = client_for("editor").get(reverse("review:home")).content.decode()
+    html = client_for("editor").get(reverse("claims:home")).content.decode()
     assert "Mentions of you" in html
     assert f"/review/claims/{claim.pk}/#note-" in html
     assert "&lt;b&gt;look&lt;/b&gt;" in html and "<b>look</b>" not in html
     assert "No mention here" not in html
     # The author is not shown their own mention of someone else.
     assert (
-        "Mentions of you" not in client_for("reviewer").get(reverse("review:home")).content.decode()
+        "Mentions of you" not in client_for("reviewer").get(reverse("claims:home")).content.decode()
     )

@@ -34,7 +34,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-QUEUE = reverse("review:claim_queue")
+QUEUE = reverse("claims:claim_queue")
 ON_POSTGRESQL = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the stored search vector is PostgreSQL's"
 )
@@ -44,7 +44,7 @@ TEMPLATE_ROWS = """{% for claim in claims %}
 <tr data-row>
   <td><input type="checkbox" name="claims" value="{{ claim.pk }}" form="bulk-assign" id="select-{{ claim.pk }}" aria-label="Select claim #{{ claim.pk }}"></td>
   <td>#{{ claim.pk }}</td>
-  <td><a href="{% url 'review:claim_detail' claim.pk %}" class="row-link">{{ claim.text|truncatechars:160 }}</a>
+  <td><a href="{% url 'claims:claim_detail' claim.pk %}" class="row-link">{{ claim.text|truncatechars:160 }}</a>
     <br><span class="muted">{{ claim.article.title|truncatechars:70 }}</span>{% if claim.article.is_demo %} <span class="badge badge-demo">demo</span>{% endif %}</td>
   <td><span class="state state-{{ claim.status }}">{{ claim.get_status_display }}</span></td>
   <td>{% include "claims/_rating.html" with level=claim.rating %}</td>

@@ -25,11 +25,11 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-QUEUE = reverse("review:claim_queue")
+QUEUE = reverse("claims:claim_queue")
 
 
 def _url(name: str, claim) -> str:
-    return reverse(f"review:{name}", kwargs={"pk": claim.pk})
+    return reverse(f"claims:{name}", kwargs={"pk": claim.pk})
 
 
 def _user(client):
@@ -162,7 +162,7 @@ def test_bulk_assign_assigns_the_selected_claims_and_returns_to_the_same_view(cl
     client = client_for("reviewer")
     claims = [ClaimFactory() for _ in range(3)]
     response = client.post(
-        reverse("review:claim_bulk_assign"),
+        reverse("claims:claim_bulk_assign"),
         {
             "claims": [c.pk for c in claims[:2]],
             "assignee": editor.pk,
@@ -177,7 +177,7 @@ def test_bulk_assign_refuses_a_non_reviewer_and_an_offsite_next(client_for, read
     client = client_for("reviewer")
     claim = ClaimFactory()
     response = client.post(
-        reverse("review:claim_bulk_assign"),
+        reverse("claims:claim_bulk_assign"),
         {"claims": [claim.pk], "assignee": reader.pk, "next": "https://evil.example/"},
     )
     assert response["Location"] == QUEUE
@@ -420,7 +420,7 @@ def test_the_article_page_offers_dismiss_and_merge_and_shows_ratings(client_for,
     ClaimFactory(article=keep.article, start=keep.end + 2, end=len(keep.article.text))
     _awaiting(keep, _user(client))
     services.claim_publish(claim=keep, user=editor)
-    html = client.get(reverse("review:article_detail", kwargs={"pk": keep.article_id})).content
+    html = client.get(reverse("claims:article_detail", kwargs={"pk": keep.article_id})).content
     html = html.decode()
     assert "Merge" in html and "Why dismiss claim" in html
     assert f"#{keep.pk} Published · False" in html
@@ -428,7 +428,7 @@ def test_the_article_page_offers_dismiss_and_merge_and_shows_ratings(client_for,
 
 
 def test_the_help_page_lists_the_shortcuts(client_for):
-    html = client_for("reviewer").get(reverse("review:help")).content.decode()
+    html = client_for("reviewer").get(reverse("claims:help")).content.decode()
     assert "Keyboard shortcuts" in html and "<kbd>j</kbd>" in html
     _assert_csp_clean(html)
 
@@ -455,7 +455,9 @@ def test_the_public_page_shows_published_claims_with_their_rating_and_nothing_el
     _awaiting(published, reviewer)
     services.claim_publish(claim=published, user=editor)
     _draft(draft, reviewer, summary="SECRET DRAFT SUMMARY", rating=rating_level("true"))
-    html = client.get(reverse("article_detail", kwargs={"key": article.slug})).content.decode()
+    html = client.get(
+        reverse("reader:article_detail", kwargs={"key": article.slug})
+    ).content.decode()
     assert html.count('<mark class="claim claim-published rating-mark') == 1
     false_pk = rating_level("false").pk
     # The reader page's highlight (tests/claims/test_reader_site.py checks its popover).
@@ -474,7 +476,7 @@ def test_readers_see_who_wrote_and_approved_when_the_desk_wants_it(
     claim = ClaimFactory()
     _awaiting(claim, reviewer)
     services.claim_publish(claim=claim, user=editor)
-    html = client.get(reverse("article_detail", kwargs={"key": claim.article.slug})).content
+    html = client.get(reverse("reader:article_detail", kwargs={"key": claim.article.slug})).content
     assert "written by persona-reviewer · approved by persona-editor" in html.decode()
 
 
@@ -516,14 +518,14 @@ def test_each_persona_may_post_only_where_its_role_allows(name, data, persona, c
 @pytest.mark.parametrize("persona", ["anonymous", "outsider", "reader", "reviewer"])
 def test_bulk_assign_is_for_reviewers(persona, client_for):
     claim = ClaimFactory()
-    response = client_for(persona).post(reverse("review:claim_bulk_assign"), {"claims": [claim.pk]})
+    response = client_for(persona).post(reverse("claims:claim_bulk_assign"), {"claims": [claim.pk]})
     expected = {"anonymous": 302, "outsider": 403, "reader": 403, "reviewer": 302}[persona]
     assert response.status_code == expected
 
 
 def test_acting_on_a_claim_that_does_not_exist_is_a_404(client_for):
     response = client_for("reviewer").post(
-        reverse("review:evidence_add", kwargs={"pk": 999999}), {"url": "https://example.org/"}
+        reverse("claims:evidence_add", kwargs={"pk": 999999}), {"url": "https://example.org/"}
     )
     assert response.status_code == 404
 
@@ -536,7 +538,7 @@ def test_get_on_a_post_only_endpoint_is_refused(client_for):
 def test_a_user_made_claim_from_a_selection_with_bad_offsets_is_refused(client_for):
     client = client_for("reviewer")
     article = ArticleFactory()
-    url = reverse("review:claim_create", kwargs={"pk": article.pk})
+    url = reverse("claims:claim_create", kwargs={"pk": article.pk})
     outside = client.post(url, {"text": "x", "start": 5, "end": 99999}, follow=True)
     assert "outside the article" in outside.content.decode()
     wrong = client.post(url, {"text": "not these words", "start": 0, "end": 15}, follow=True)

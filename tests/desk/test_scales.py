@@ -334,7 +334,7 @@ def test_the_admin_cannot_delete_the_active_scale(admin_client_):
 def test_a_scale_change_refreshes_the_cached_reader_pages(
     admin_user, django_capture_on_commit_callbacks
 ):
-    from claims import cache
+    from reader import cache
 
     before = cache.stamp(cache.SITE)
     with django_capture_on_commit_callbacks(execute=True):

@@ -100,7 +100,7 @@ def test_the_editors_page_lists_the_verdict_with_the_archived_copy(client_for):
     link = LinkFactory(archive_url="https://archive.example/web/2020/https://x.example/")
     verdict = _published_verdict_on(link)
     _kill(link)
-    response = client_for("editor").get(reverse("links:at_risk"))
+    response = client_for("editor").get(reverse("claims:evidence_at_risk"))
     page = response.content.decode()
     assert verdict.claim.text[:40] in page
     assert link.archive_url in page and "Dead" in page
@@ -108,25 +108,25 @@ def test_the_editors_page_lists_the_verdict_with_the_archived_copy(client_for):
 
 def test_the_editors_page_runs_a_fixed_number_of_queries(client_for, django_assert_num_queries):
     client = client_for("editor")
-    client.get(reverse("links:at_risk"))
+    client.get(reverse("claims:evidence_at_risk"))
     for _ in range(3):
         link = LinkFactory(state="dead")
         _published_verdict_on(link)
     # session, user, 2 x permissions, count, roles, verdicts, their evidence at risk
     with django_assert_num_queries(8):
-        client.get(reverse("links:at_risk"))
+        client.get(reverse("claims:evidence_at_risk"))
     for _ in range(3):
         link = LinkFactory(state="dead")
         _published_verdict_on(link)
     with django_assert_num_queries(8):
-        response = client.get(reverse("links:at_risk"))
+        response = client.get(reverse("claims:evidence_at_risk"))
     assert len(response.context["page"].object_list) == 6
 
 
 def test_the_reviewer_queue_shows_the_flag(client_for):
     link = LinkFactory(state="dead")
     verdict = _published_verdict_on(link)
-    page = client_for("reviewer").get(reverse("review:claim_queue")).content.decode()
+    page = client_for("reviewer").get(reverse("claims:claim_queue")).content.decode()
     assert "Evidence at risk" in page and verdict.claim.text[:40] in page
 
 

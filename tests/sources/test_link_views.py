@@ -17,7 +17,7 @@ from tests.factories import EvidenceFactory, LinkCheckFactory, LinkFactory, Verd
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("links:list")
+LIST = reverse("sources:link_list")
 
 
 def _published_verdict_on(link: Link) -> Verdict:
@@ -104,7 +104,7 @@ def test_the_detail_page_shows_the_history_and_editors_get_the_forms(client_for)
         state_after="failing",
         error="check exceeded the 30s deadline",
     )
-    url = reverse("links:detail", kwargs={"pk": link.pk})
+    url = reverse("sources:link_detail", kwargs={"pk": link.pk})
     editor_page = client_for("editor").get(url).content.decode()
     reviewer_page = client_for("reviewer").get(url).content.decode()
     assert "check exceeded the 30s deadline" in reviewer_page
@@ -117,7 +117,7 @@ def test_an_editor_overrides_a_state_with_a_reason_and_it_is_shown_and_audited(c
     link = LinkFactory(state="dead")
     client = client_for("editor")
     response = client.post(
-        reverse("links:override", kwargs={"pk": link.pk}),
+        reverse("sources:link_override", kwargs={"pk": link.pk}),
         {"action": "set", "state": "alive", "reason": "Loads fine behind the cookie wall"},
     )
     assert response.status_code == 302
@@ -127,7 +127,7 @@ def test_an_editor_overrides_a_state_with_a_reason_and_it_is_shown_and_audited(c
     event = AuditEvent.objects.get(action="sources.link.overridden", target_id=link.pk)
     assert event.actor == link.override_by
     assert event.message == "Loads fine behind the cookie wall"
-    page = client.get(reverse("links:detail", kwargs={"pk": link.pk})).content.decode()
+    page = client.get(reverse("sources:link_detail", kwargs={"pk": link.pk})).content.decode()
     assert "set by an editor" in page and "Loads fine behind the cookie wall" in page
     listing = client.get(LIST).content.decode()
     assert "set by an editor" in listing
@@ -136,7 +136,7 @@ def test_an_editor_overrides_a_state_with_a_reason_and_it_is_shown_and_audited(c
 def test_an_override_without_a_reason_is_refused(client_for):
     link = LinkFactory(state="dead")
     response = client_for("editor").post(
-        reverse("links:override", kwargs={"pk": link.pk}),
+        reverse("sources:link_override", kwargs={"pk": link.pk}),
         {"action": "set", "state": "alive", "reason": "  "},
     )
     assert response.status_code == 400
@@ -150,7 +150,7 @@ def test_an_editor_clears_an_override(client_for, editor):
     link = LinkFactory(state="dead")
     services.link_override_set(link=link, user=editor, state="alive", reason="checked by hand")
     response = client_for("editor").post(
-        reverse("links:override", kwargs={"pk": link.pk}), {"action": "clear"}
+        reverse("sources:link_override", kwargs={"pk": link.pk}), {"action": "clear"}
     )
     assert response.status_code == 302
     link.refresh_from_db()
@@ -159,7 +159,7 @@ def test_an_editor_clears_an_override(client_for, editor):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("name", ["links:override", "links:check_now"])
+@pytest.mark.parametrize("name", ["sources:link_override", "sources:link_check_now"])
 def test_only_editors_may_post_overrides_and_check_requests(name, persona, client_for, monkeypatch):
     monkeypatch.setattr(services.queueing, "_publish", lambda batch: None)
     link = LinkFactory(state="dead", next_check_at=timezone.now() + timedelta(days=3))
@@ -178,7 +178,7 @@ def test_only_editors_may_post_overrides_and_check_requests(name, persona, clien
 
 def test_the_pages_refuse_get_on_post_only_endpoints(client_for):
     link = LinkFactory()
-    for name in ("links:override", "links:check_now"):
+    for name in ("sources:link_override", "sources:link_check_now"):
         assert client_for("editor").get(reverse(name, kwargs={"pk": link.pk})).status_code == 405
 
 
@@ -189,7 +189,9 @@ def test_check_now_makes_the_link_due_and_enqueues_it(
     monkeypatch.setattr(services.queueing, "_publish", sent.append)
     link = LinkFactory(next_check_at=timezone.now() + timedelta(days=5))
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for("editor").post(reverse("links:check_now", kwargs={"pk": link.pk}))
+        response = client_for("editor").post(
+            reverse("sources:link_check_now", kwargs={"pk": link.pk})
+        )
     assert response.status_code == 302
     assert sent == [[link.pk]]
     link.refresh_from_db()
@@ -206,9 +208,9 @@ def test_the_host_summary_counts_states_per_host(client_for, django_assert_max_n
         )
     LinkFactory(url="https://b.example.org/x", host="b.example.org", state="blocked")
     client = client_for("reviewer")
-    client.get(reverse("links:hosts"))
+    client.get(reverse("sources:link_hosts"))
     with django_assert_max_num_queries(8):
-        response = client.get(reverse("links:hosts"))
+        response = client.get(reverse("sources:link_hosts"))
     rows = {row["host"]: row for row in response.context["page"].object_list}
     assert rows["a.example.org"]["total"] == 4
     assert (rows["a.example.org"]["alive"], rows["a.example.org"]["dead"]) == (2, 1)

@@ -322,7 +322,7 @@ def test_the_data_migration_registers_home_page_domains_and_attaches_links():
 def test_a_change_readers_see_refreshes_the_reader_pages(
     admin_persona, django_capture_on_commit_callbacks
 ):
-    from claims import cache
+    from reader import cache
 
     source = SourceFactory(name="Old name")
     before = cache.stamp(cache.SITE)

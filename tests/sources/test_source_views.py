@@ -106,8 +106,8 @@ def test_the_list_filters_by_kind_rating_country_link_health_and_name(client_for
 
 
 def test_the_nav_links_to_the_sources_for_the_desk_only(client_for):
-    assert 'href="/review/sources/"' in client_for("reviewer").get(reverse("review:home")).text
-    assert 'href="/review/sources/"' not in client_for("anonymous").get(reverse("home")).text
+    assert 'href="/review/sources/"' in client_for("reviewer").get(reverse("claims:home")).text
+    assert 'href="/review/sources/"' not in client_for("anonymous").get(reverse("reader:home")).text
 
 
 # ------------------------------------------------------------------------ one source
@@ -449,7 +449,7 @@ def test_the_admin_shows_the_rating_history_read_only(client_for, admin_persona)
 
 
 def test_claim_pages_name_the_source_its_rating_then_or_the_unregistered_domain(client_for):
-    from claims.public_selectors import claim_path
+    from reader.selectors import claim_path
     from tests.factories import published_claim
 
     claim = published_claim()
@@ -466,7 +466,7 @@ def test_claim_pages_name_the_source_its_rating_then_or_the_unregistered_domain(
         link=LinkFactory(url="https://nobody.example/b", host="nobody.example"),
         source=None,
     )
-    desk = client_for("reviewer").get(reverse("review:claim_detail", args=[claim.pk])).text
+    desk = client_for("reviewer").get(reverse("claims:claim_detail", args=[claim.pk])).text
     assert "Rated Source</a> (rated high when added)" in desk
     assert "nobody.example (unregistered domain)" in desk
     public = client_for("anonymous").get(claim_path(claim)).text

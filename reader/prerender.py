@@ -1,10 +1,10 @@
-"""Rendering published pages into the reader cache ahead of readers (``claims.cache``).
+"""Rendering published pages into the reader cache ahead of readers (``reader.cache``).
 
 A page is rendered the way a reader's first request would render it: the public view is
 called with an anonymous GET request for the site's public address
 (``FACTCHECK_SITE_URL``), and the view's cache wrapper stores the result under the key that
 readers' requests for that address look up. The publish and correct services enqueue
-``claims.reader_pages_prerender`` for the claim and its article once the transaction has
+``reader.pages_prerender`` for the claim and its article once the transaction has
 committed (and the stamps are new); ``manage.py warm_reader_cache`` renders every published
 page, for use after a deploy or a cache flush.
 """
@@ -22,8 +22,8 @@ from django.core.exceptions import DisallowedHost
 from django.http import Http404, HttpRequest
 from django.test import RequestFactory
 
-from claims import public_selectors as public
 from claims.models import Article, Claim
+from reader import selectors as public
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def reader_pages_prerender(
     """Render the named published claims' and articles' pages (all of them when neither is
     given) and, with ``lists``, the home page, into the reader cache. ``shard=(i, n)``
     renders every n-th page only, starting at the i-th, so that n processes share the work."""
-    from claims import views
+    from reader import views
 
     index, count = shard
     done = Rendered()

@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from claims import public_selectors
+from reader import selectors as public_selectors
 
 register = template.Library()
 
@@ -23,17 +23,6 @@ def display_name(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
-
-
-@register.inclusion_tag("reader/_reader_details_form.html")
-def reader_details_form(article):
-    """The reviewer article page's form for the article's topics and publisher."""
-    from claims.forms import ArticleReaderDetailsForm
-
-    form = ArticleReaderDetailsForm(
-        initial={"topics": list(article.topics.all()), "publisher": article.publisher_id}
-    )
-    return {"article": article, "form": form}
 
 
 @register.simple_tag

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from claims import services
-from claims.public_selectors import claim_key, claim_path
+from reader.selectors import claim_key, claim_path
 from tests.factories import ArticleFactory, ClaimFactory, SourceFactory, rating_level
 
 pytestmark = pytest.mark.django_db

@@ -11,12 +11,13 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
-from claims import cache as reader_cache
 from claims import services
-from claims.prerender import reader_pages_prerender
-from claims.public_selectors import claim_path
-from claims.tasks import reader_pages_prerender as prerender_task
+from reader import cache as reader_cache
+from reader.prerender import reader_pages_prerender
+from reader.selectors import claim_path
+from reader.tasks import reader_pages_prerender as prerender_task
 from sources.models import Link
+from sources.signals import links_changed
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
@@ -59,7 +60,7 @@ def test_a_prerendered_page_is_a_readers_first_hit_with_no_sql_query(
     assert (done.pages, done.failed) == (3, 0)  # the claim, its article and the home page
     for url in (
         claim_path(claim),
-        reverse("article_detail", kwargs={"key": claim.article.slug}),
+        reverse("reader:article_detail", kwargs={"key": claim.article.slug}),
         "/",
     ):
         with django_assert_num_queries(0):
@@ -102,7 +103,7 @@ def test_publishing_renders_the_pages_before_the_first_reader_comes(
     assert response["X-Reader-Cache"] == "hit"
     assert "He owns two." in response.content.decode()
     assert (
-        client.get(reverse("article_detail", kwargs={"key": article.slug}))["X-Reader-Cache"]
+        client.get(reverse("reader:article_detail", kwargs={"key": article.slug}))["X-Reader-Cache"]
         == "hit"
     )
 
@@ -172,8 +173,9 @@ def test_a_change_in_the_health_of_evidence_refreshes_the_claim_page(
     urls = [claim_path(claim), claim_path(other)]
     for url in urls:
         client.get(url)
+    # What sources' link-health services send (the one hook of link health).
     with django_capture_on_commit_callbacks(execute=True):
-        services.reader_pages_changed_for_links(link_ids=[link.pk])
+        links_changed.send(sender=Link, links=[link], risk_changed={})
     assert client.get(urls[0])["X-Reader-Cache"] == "miss"
     assert client.get(urls[1])["X-Reader-Cache"] == "hit"  # its evidence did not change
 

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand
 
-from claims import public_selectors as public
-from claims.claimreview import claim_review
+from reader import selectors as public
+from reader.claimreview import claim_review
 
 
 class Command(BaseCommand):

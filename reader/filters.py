@@ -9,8 +9,8 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
-from claims import public_selectors
 from claims.models import Verdict
+from reader import selectors as public_selectors
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 

@@ -8,8 +8,8 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
-from claims import public_selectors as public
 from claims.models import Article, Claim
+from reader import selectors as public
 
 
 class FactCheckSitemap(Sitemap):
@@ -62,7 +62,7 @@ class PagesSitemap(Sitemap):
         return ["home", "corrections"]
 
     def location(self, item: str) -> str:
-        return reverse(item)
+        return reverse(f"reader:{item}")
 
 
 SITEMAPS = {"fact-checks": FactCheckSitemap, "articles": ArticleSitemap, "pages": PagesSitemap}

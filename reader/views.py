@@ -1,22 +1,24 @@
 """The reader site: the latest fact-checks, an article with its published claims
-highlighted, a claim's fact-check page (with ClaimReview JSON-LD), the corrections log and
-the ratings style sheet. Public, cached per published version for anonymous readers
-(``claims.cache``), and built from ``claims.public_selectors`` only."""
+highlighted, a claim's fact-check page (with ClaimReview JSON-LD) and the corrections log
+(the ratings style sheet is the claims app's: reviewer pages use it too). Public, cached
+per published version for anonymous readers (``reader.cache``), and built from
+``reader.selectors`` only."""
 
 from __future__ import annotations
 
 from django.core.cache import cache as django_cache
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
-from claims import cache, selectors
-from claims import public_selectors as public
-from claims.claimreview import claim_review, json_ld
+from claims import selectors
 from claims.models import Article, Claim
-from claims.public_filters import FactCheckFilter
+from reader import cache
+from reader import selectors as public
+from reader.claimreview import claim_review, json_ld
+from reader.filters import FactCheckFilter
 
 PAGE_SIZE = 20
 
@@ -145,21 +147,3 @@ def corrections(request):
         request.GET.get("page")
     )
     return render(request, "reader/corrections.html", {"page": page})
-
-
-@require_safe
-@cache.reader_page(_lists)
-def rating_styles(request):
-    """The rating levels' colours as a style sheet (no inline styles anywhere: CSP)."""
-    rules = []
-    for level in selectors.rating_levels_all():
-        # Both colours are validated as #rrggbb on the model, so they are safe in CSS.
-        rules.append(
-            f".rating-{level.pk} {{ background: {level.colour}; color: {level.text_colour}; "
-            f"border-color: {level.colour}; }}\n"
-            f"mark.claim.rating-mark-{level.pk} {{ border-bottom-color: {level.colour}; }}\n"
-            # The reader site's highlights: a light tint of the colour (dark text on it).
-            f"mark.claim.tint-{level.pk} {{ background: color-mix(in srgb, {level.colour} 22%, "
-            "#fff); }"
-        )
-    return HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")

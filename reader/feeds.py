@@ -9,15 +9,15 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
-from claims import public_selectors as public
+from reader import selectors as public
 
 FEED_SIZE = 50
 
 
 class NewFactChecksFeed(Feed):
     feed_type = Atom1Feed
-    link = reverse_lazy("home")
-    feed_url = reverse_lazy("feed_fact_checks")
+    link = reverse_lazy("reader:home")
+    feed_url = reverse_lazy("reader:feed_fact_checks")
 
     def title(self):
         return f"{settings.FACTCHECK_SITE_NAME}: new fact-checks"
@@ -60,8 +60,8 @@ class NewFactChecksFeed(Feed):
 
 class CorrectionsFeed(Feed):
     feed_type = Atom1Feed
-    link = reverse_lazy("corrections")
-    feed_url = reverse_lazy("feed_corrections")
+    link = reverse_lazy("reader:corrections")
+    feed_url = reverse_lazy("reader:feed_corrections")
 
     def title(self):
         return f"{settings.FACTCHECK_SITE_NAME}: corrections"

@@ -51,11 +51,21 @@ def claim_pk_from_key(key: str) -> int | None:
 
 
 def claim_path(claim: Claim) -> str:
-    return reverse("claim_page", kwargs={"key": claim_key(claim)})
+    return reverse("reader:claim_page", kwargs={"key": claim_key(claim)})
 
 
 def article_path(article: Article) -> str:
-    return reverse("article_detail", kwargs={"key": article.slug})
+    return reverse("reader:article_detail", kwargs={"key": article.slug})
+
+
+def public_url(obj) -> str | None:
+    """The public address of an article, or of a claim once published (the reviewer pages
+    link to it through ``claims.hooks``)."""
+    if isinstance(obj, Article):
+        return article_path(obj)
+    if isinstance(obj, Claim) and obj.status == Claim.Status.PUBLISHED:
+        return claim_path(obj)
+    return None
 
 
 # ------------------------------------------------------------------------------- querysets

@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from claims import cache as reader_cache
 from claims import services
 from claims.demo import DEMO_PUBLISHER, demo_seed
 from claims.models import Article, Claim, Verdict
-from claims.public_selectors import claim_key, claim_path, quote_context
+from reader import cache as reader_cache
+from reader.selectors import claim_key, claim_path, quote_context
 from sources.models import Source
 from tests.factories import (
     ArticleFactory,
@@ -122,11 +122,11 @@ def test_the_home_page_lists_published_fact_checks_newest_first_and_nothing_else
     services.verdict_save(
         claim=draft, user=reviewer, rating=rating_level("mixed"), summary="SECRET", rationale="R"
     )
-    html = _get(client, "home")
+    html = _get(client, "reader:home")
     assert "2 fact-checks" in html
     assert html.index("The mayor owns three cars.") < html.index("The city spent 4.2 million")
     assert ">True</span>" in html and ">False</span>" in html and "He does." in html
-    assert "Budget story" in html and reverse("claim_page", kwargs={"key": claim_key(newer)})
+    assert "Budget story" in html and reverse("reader:claim_page", kwargs={"key": claim_key(newer)})
     assert "SECRET" not in html and "audited in 2023" not in html
     assert not _markup(html).problems
 
@@ -207,7 +207,7 @@ def test_the_article_page_highlights_published_claims_with_a_focusable_popover(
     cars = _claim(article, "The mayor owns three cars.")
     _publish(roads, reviewer, editor)
     _publish(cars, reviewer, editor, rating=rating_level("true"), summary="He does own three.")
-    html = _get(client, "article_detail", key=article.slug)
+    html = _get(client, "reader:article_detail", key=article.slug)
     level = rating_level("false")
     mark = (
         f'<mark class="claim claim-published rating-mark-{level.pk} tint-{level.pk}" '
@@ -236,7 +236,7 @@ def test_unpublished_claims_never_reach_the_article_html(client_for, reviewer, e
         claim=draft, user=reviewer, rating=rating_level("true"), summary="DRAFT", rationale="R"
     )
     for persona in ("anonymous", "reader", "reviewer", "editor"):
-        html = _get(client_for(persona), "article_detail", key=article.slug)
+        html = _get(client_for(persona), "reader:article_detail", key=article.slug)
         assert html.count("<mark class=") == 2  # the legend's sample and the published claim
         assert "DRAFT" not in html and f"/claims/{draft.pk}" not in html
         assert f"fact-check-{draft.pk}" not in html and f"claim-{draft.pk}" not in html
@@ -276,7 +276,7 @@ def test_the_claim_page_tells_the_whole_fact_check(client, reviewer, editor):
     services.claim_submit_for_approval(claim=claim, user=reviewer)
     services.claim_publish(claim=claim, user=editor)
 
-    html = _get(client, "claim_page", key=claim_key(claim))
+    html = _get(client, "reader:claim_page", key=claim_key(claim))
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "The city spent 4.2 million dollars on roads last year." not in text  # other block
     assert "Officials said the figure was audited in 2023. The mayor owns three cars." in text
@@ -302,11 +302,11 @@ def test_the_claim_page_tells_the_whole_fact_check(client, reviewer, editor):
 def test_reviewer_names_show_only_when_the_desk_allows(client, reviewer, editor, settings):
     claim = ClaimFactory()
     _publish(claim, reviewer, editor)
-    assert "persona-editor" not in _get(client, "claim_page", key=claim_key(claim))
+    assert "persona-editor" not in _get(client, "reader:claim_page", key=claim_key(claim))
     settings.FACTCHECK_SHOW_REVIEWER_NAMES = True
     claim2 = _claim(ArticleFactory(text=TEXT), "The mayor owns three cars.")
     _publish(claim2, reviewer, editor)
-    html = _get(client, "claim_page", key=claim_key(claim2))
+    html = _get(client, "reader:claim_page", key=claim_key(claim2))
     assert "written by persona-reviewer · approved by persona-editor" in html
     assert "A second editor (persona-editor) approved it" in html
 
@@ -347,7 +347,7 @@ def test_the_corrections_log_says_what_changed_and_why_newest_first(client, revi
         )
         services.claim_submit_for_approval(claim=claim, user=reviewer)
         services.claim_publish(claim=claim, user=editor)
-    html = _get(client, "corrections")
+    html = _get(client, "reader:corrections")
     assert html.index("The audit date changed.") < html.index("Cars were counted twice.")
     assert "version 2 replaces version 1" in html
     assert (
@@ -369,7 +369,7 @@ def test_the_feeds_are_atom_and_list_published_work_only(client, reviewer, edito
     services.verdict_save(
         claim=hidden, user=reviewer, rating=rating_level("true"), summary="HIDDEN", rationale="R"
     )
-    response = client.get(reverse("feed_fact_checks"))
+    response = client.get(reverse("reader:feed_fact_checks"))
     assert response["Content-Type"].startswith("application/atom+xml")
     feed = response.content.decode()
     assert (
@@ -387,14 +387,14 @@ def test_the_feeds_are_atom_and_list_published_work_only(client, reviewer, edito
     )
     services.claim_submit_for_approval(claim=claim, user=reviewer)
     services.claim_publish(claim=claim, user=editor)
-    feed = client.get(reverse("feed_corrections")).content.decode()
+    feed = client.get(reverse("reader:feed_corrections")).content.decode()
     assert "False → Mixed" in feed and "We miscounted." in feed
 
 
 def test_the_sitemap_lists_published_claims_and_their_articles_only(client):
     claim = published_claim()
     unpublished = ClaimFactory()
-    xml = client.get(reverse("sitemap")).content.decode()
+    xml = client.get(reverse("reader:sitemap")).content.decode()
     assert f"http://testserver{claim_path(claim)}" in xml
     assert f"/articles/{claim.article.slug}/" in xml
     assert f"/claims/{unpublished.pk}" not in xml and unpublished.article.slug not in xml
@@ -427,12 +427,12 @@ def test_text_from_articles_and_reviewers_is_escaped_on_every_page(client, revie
     services.claim_submit_for_approval(claim=claim, user=reviewer)
     services.claim_publish(claim=claim, user=editor)
     pages = [
-        _get(client, "home"),
-        _get(client, "article_detail", key=article.slug),
-        _get(client, "claim_page", key=claim_key(claim)),
-        _get(client, "corrections"),
-        _get(client, "feed_fact_checks"),
-        _get(client, "feed_corrections"),
+        _get(client, "reader:home"),
+        _get(client, "reader:article_detail", key=article.slug),
+        _get(client, "reader:claim_page", key=claim_key(claim)),
+        _get(client, "reader:corrections"),
+        _get(client, "reader:feed_fact_checks"),
+        _get(client, "reader:feed_corrections"),
     ]
     for html in pages:
         assert "<script>alert" not in html and "<img src=x" not in html
@@ -450,13 +450,13 @@ def _public_urls() -> tuple[list[str], str]:
         "/",
         "/?q=city&rating=false&topic=roads&since=2020-01-01&until=2099-01-01",
         "/?page=2",
-        reverse("article_detail", kwargs={"key": claim.article.slug}),
-        reverse("article_detail", kwargs={"key": str(claim.article_id)}),
+        reverse("reader:article_detail", kwargs={"key": claim.article.slug}),
+        reverse("reader:article_detail", kwargs={"key": str(claim.article_id)}),
         claim_path(claim),
-        reverse("corrections"),
-        reverse("feed_fact_checks"),
-        reverse("feed_corrections"),
-        reverse("sitemap"),
+        reverse("reader:corrections"),
+        reverse("reader:feed_fact_checks"),
+        reverse("reader:feed_corrections"),
+        reverse("reader:sitemap"),
         reverse("rating_styles"),
         "/claims/999999/",
         "/articles/no-such-article/",
@@ -490,13 +490,13 @@ def test_a_cache_hit_makes_no_sql_query(client, django_assert_num_queries):
     claim = published_claim()
     urls = [
         claim_path(claim),
-        reverse("article_detail", kwargs={"key": claim.article.slug}),
-        reverse("article_detail", kwargs={"key": str(claim.article_id)}),
+        reverse("reader:article_detail", kwargs={"key": claim.article.slug}),
+        reverse("reader:article_detail", kwargs={"key": str(claim.article_id)}),
         "/",
         "/?rating=false",
-        reverse("corrections"),
-        reverse("feed_fact_checks"),
-        reverse("sitemap"),
+        reverse("reader:corrections"),
+        reverse("reader:feed_fact_checks"),
+        reverse("reader:sitemap"),
     ]
     first = {url: client.get(url) for url in urls}
     for url in urls:
@@ -517,7 +517,7 @@ def test_publishing_a_correction_refreshes_the_cached_pages(
     claim = _claim(article, "The mayor owns three cars.")
     with django_capture_on_commit_callbacks(execute=True):
         _publish(claim, reviewer, editor)
-    urls = [claim_path(claim), reverse("article_detail", kwargs={"key": article.slug}), "/"]
+    urls = [claim_path(claim), reverse("reader:article_detail", kwargs={"key": article.slug}), "/"]
     for url in urls:
         client.get(url)
         assert client.get(url)["X-Reader-Cache"] == "hit"
@@ -573,7 +573,7 @@ def test_reviewers_set_an_articles_topics_and_publisher(persona, status, client_
     article = ArticleFactory()
     transport, publisher = TopicFactory(name="Transport"), SourceFactory(name="The Daily")
     response = client_for(persona).post(
-        reverse("review:article_reader_details", kwargs={"pk": article.pk}),
+        reverse("claims:article_reader_details", kwargs={"pk": article.pk}),
         {"topics": [transport.pk], "new_topic": "City budget", "publisher": publisher.pk},
     )
     assert response.status_code == status
@@ -592,7 +592,7 @@ def test_reviewers_set_an_articles_topics_and_publisher(persona, status, client_
 def test_the_reviewer_article_page_offers_the_topics_form(client_for):
     article = ArticleFactory()
     TopicFactory(name="Health")
-    html = _get(client_for("reviewer"), "review:article_detail", pk=article.pk)
+    html = _get(client_for("reviewer"), "claims:article_detail", pk=article.pk)
     assert "For readers: topics and publisher" in html and "Health" in html
 
 
@@ -611,10 +611,10 @@ def test_the_demo_puts_published_fact_checks_with_evidence_on_the_reader_site(
     assert Verdict.objects.filter(claim__article=article, supersedes__isnull=False).exists()
     assert article.publisher.name == DEMO_PUBLISHER and article.topics.count() == 2
     for html in (
-        _get(client, "home"),
-        _get(client, "article_detail", key=article.slug),
-        _get(client, "claim_page", key=claim_key(published.first())),
-        _get(client, "corrections"),
+        _get(client, "reader:home"),
+        _get(client, "reader:article_detail", key=article.slug),
+        _get(client, "reader:claim_page", key=claim_key(published.first())),
+        _get(client, "reader:corrections"),
     ):
         assert "Demonstration content: not a real fact-check" in html
     # The evidence's publishers are registered, with the rating they had when it was added.
@@ -631,6 +631,6 @@ def test_the_demo_puts_published_fact_checks_with_evidence_on_the_reader_site(
 
 def test_public_pages_answer_head_requests_and_refuse_posts(client):
     claim = published_claim()
-    for url in ("/", claim_path(claim), reverse("corrections")):
+    for url in ("/", claim_path(claim), reverse("reader:corrections")):
         assert client.head(url).status_code == 200, url
         assert client.post(url).status_code == 405, url

@@ -1,7 +1,7 @@
 """Render every published page into the reader cache: ``manage.py warm_reader_cache``.
 
 Run it after a deploy or a cache flush so readers' first visits are cache hits; publishing
-renders its own pages (the ``claims.reader_pages_prerender`` job). ``--shard I/N`` lets N
+renders its own pages (the ``reader.pages_prerender`` job). ``--shard I/N`` lets N
 processes share the work (``for i in 0 1; do manage.py warm_reader_cache --shard $i/2 & done``).
 """
 
@@ -12,7 +12,7 @@ import time
 from django.core.exceptions import DisallowedHost
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.prerender import reader_pages_prerender
+from reader.prerender import reader_pages_prerender
 
 
 def _shard(value: str) -> tuple[int, int]:

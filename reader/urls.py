@@ -1,0 +1,22 @@
+"""The reader site, mounted at / (namespace ``reader``): public, cached per published
+version for anonymous readers."""
+
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from reader import cache, views
+from reader.feeds import CorrectionsFeed, NewFactChecksFeed
+from reader.sitemaps import SITEMAPS
+
+_lists = cache.reader_page(lambda request, kwargs: cache.LISTS)
+
+app_name = "reader"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("articles/<str:key>/", views.article_detail, name="article_detail"),
+    path("claims/<str:key>/", views.claim_page, name="claim_page"),
+    path("corrections/", views.corrections, name="corrections"),
+    path("feeds/fact-checks/", _lists(NewFactChecksFeed()), name="feed_fact_checks"),
+    path("feeds/corrections/", _lists(CorrectionsFeed()), name="feed_corrections"),
+    path("sitemap.xml", _lists(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+]
