@@ -14,5 +14,16 @@ class ClaimsConfig(AppConfig):
         from factcheck.lib.roles import roles_sync_after_migrate
 
         actions.register(LABELS)
+        # The claims app's side of sources' hooks: what rests on links (its pages' panels and
+        # counts), flags on published verdicts when a link's risk flips, evidence following
+        # its link to a new source.
+        from claims import links
+        from claims.services import risk
+        from sources import usage
+        from sources.signals import links_attached, links_changed
+
+        usage.register(links.ClaimsLinkUsage())
+        links_changed.connect(risk.on_links_changed, dispatch_uid="claims.evidence_risk")
+        links_attached.connect(risk.on_links_attached, dispatch_uid="claims.evidence_sources")
         # Groups and their permissions follow the code after every migrate (idempotent).
         post_migrate.connect(roles_sync_after_migrate, sender=self)

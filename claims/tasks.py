@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from claims import services
+from sources.tasks import TRANSPORT_ERRORS
 
 # Fetching is bounded by FACTCHECK_FETCH_TOTAL_TIMEOUT (30 s by default); extraction, splitting
 # and scoring a 5 MB page take well under a minute. The soft limit lets the job record why.
@@ -44,3 +45,22 @@ def article_fetch_and_ingest(job_pk: int) -> None:
 def note_mentions_notify(note_pk: int) -> None:
     """E-mail the reviewers a note mentions (retried when the mail server is unreachable)."""
     services.note_mentions_notify(note_id=note_pk)
+
+
+@shared_task(
+    name="claims.evidence_at_risk_digest",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=120,
+    time_limit=150,
+    autoretry_for=TRANSPORT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def evidence_at_risk_digest() -> None:
+    """Beat, daily: e-mail editors the published verdicts whose evidence is at risk."""
+    from claims.services.risk import evidence_at_risk_digest_send
+
+    evidence_at_risk_digest_send()

@@ -393,7 +393,8 @@ class AtRiskSummary:
 def evidence_at_risk_summary(*, user) -> AtRiskSummary:
     """Published verdicts resting on evidence at risk now (live, as on the at-risk page),
     the links concerned, and the latest few. Four queries."""
-    from sources.selectors import AtRisk, evidence_at_risk_verdicts, risky_links
+    from claims.links import AtRisk, evidence_at_risk_verdicts
+    from sources.selectors import risky_links
 
     verdicts = evidence_at_risk_verdicts(user=user)
     used = Evidence.objects.visible_to(user).filter(claim__verdicts__state=Verdict.State.PUBLISHED)

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_POST
 
 from claims import services as claim_services
 from claims.models import RatingLevel, RatingScale
-from claims.views.common import add_service_errors
 from desk import selectors, services
 from desk.dashboard import dashboard_context_kept
 from desk.forms import InviteForm, PasswordResetForm, RoleForm
 from desk.policy import policy_settings
 from factcheck.lib.auth import permission_required
+from factcheck.lib.views import add_service_errors
 
 VIEW_DASHBOARD = "desk.view_dashboard"
 MANAGE_TEAM = services.MANAGE_TEAM

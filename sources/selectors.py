@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from audit.selectors import TimelineEntry, history_of
 from sources.models import Link, LinkCheck, LinkState, Source, SourceRating
+from sources.usage import usage
 
 # ----------------------------------------------------------------------- the sweeper
 
@@ -50,22 +51,10 @@ def links_due_exist(*, now: datetime) -> bool:
 # ----------------------------------------------------------------------- evidence
 
 
-def _published_verdicts():
-    from claims.models import Verdict
-
-    return Verdict.objects.filter(state=Verdict.State.PUBLISHED)
-
-
-def used_by_published_verdict() -> Exists:
-    """For annotating links: some published verdict rests on this link as evidence."""
-    from claims.models import Evidence
-
-    return Exists(
-        Evidence.objects.filter(
-            link=OuterRef("pk"),
-            claim__verdicts__in=_published_verdicts(),
-        )
-    )
+def used_by_published_verdict():
+    """For annotating links: some published verdict rests on this link as evidence (the app
+    above answers, ``sources.usage``)."""
+    return usage().published_use()
 
 
 def risky_links() -> QuerySet[Link]:
@@ -76,67 +65,6 @@ def risky_links() -> QuerySet[Link]:
         .filter(Q(shown_state=LinkState.DEAD) | (Q(override_state="") & ~Q(moved_to_host="")))
         .order_by()
     )
-
-
-def claims_with_published_evidence_on(*, link: Link) -> list:
-    """Claims with a published verdict and evidence on ``link`` (for flagging them)."""
-    from claims.models import Claim
-
-    return list(
-        Claim.objects.filter(evidence__link=link, verdicts__in=_published_verdicts())
-        .select_related("article")
-        .distinct()
-        .order_by("pk")
-    )
-
-
-@dataclass
-class AtRisk:
-    """A published verdict and the evidence links of its claim that are at risk."""
-
-    verdict: object
-    evidence: list
-
-    @property
-    def claim(self):
-        return self.verdict.claim
-
-
-def evidence_at_risk_verdicts(*, user) -> QuerySet:
-    """Published verdicts (visible to ``user``) resting on evidence at risk; each carries
-    ``claim.evidence_at_risk`` (evidence rows with their link). Four queries in all."""
-    from claims.models import Evidence, Verdict
-
-    risky = risky_links()
-    return (
-        Verdict.objects.visible_to(user)
-        .filter(state=Verdict.State.PUBLISHED)
-        .filter(Exists(Evidence.objects.filter(claim=OuterRef("claim"), link__in=risky)))
-        .select_related("claim", "claim__article", "rating")
-        .prefetch_related(
-            Prefetch(
-                "claim__evidence",
-                queryset=Evidence.objects.filter(link__in=risky)
-                .select_related("link")
-                .order_by("pk"),
-                to_attr="evidence_at_risk",
-            )
-        )
-        .order_by("-published_at", "-pk")
-    )
-
-
-def evidence_at_risk(*, user) -> list[AtRisk]:
-    """The published verdicts whose evidence is at risk, with the evidence concerned."""
-    return [
-        AtRisk(verdict=verdict, evidence=verdict.claim.evidence_at_risk)
-        for verdict in evidence_at_risk_verdicts(user=user)
-    ]
-
-
-def claim_ids_with_evidence_at_risk(*, user) -> set[int]:
-    """For flags in the reviewer queue: ids of claims whose published verdict is at risk."""
-    return set(evidence_at_risk_verdicts(user=user).values_list("claim_id", flat=True))
 
 
 # ----------------------------------------------------------------------- pages
@@ -165,26 +93,6 @@ def link_get(*, user, pk: int) -> Link:
 
 def link_checks(*, user, link: Link) -> QuerySet[LinkCheck]:
     return LinkCheck.objects.visible_to(user).filter(link=link).order_by("-checked_at", "-pk")
-
-
-def link_citations(*, user, link: Link, limit: int = 20) -> dict:
-    """Where the link is used: articles citing it and evidence resting on it."""
-    from claims.models import CitedLink, Evidence
-
-    cited = (
-        CitedLink.objects.visible_to(user)
-        .filter(link=link)
-        .select_related("article", "claim")
-        .order_by("-article__created_at", "pk")[:limit]
-    )
-    evidence = (
-        Evidence.objects.visible_to(user)
-        .filter(link=link)
-        .select_related("claim", "claim__article")
-        .annotate(published=Exists(_published_verdicts().filter(claim=OuterRef("claim"))))
-        .order_by("-created_at", "pk")[:limit]
-    )
-    return {"cited": list(cited), "evidence": list(evidence)}
 
 
 def host_summary(*, user) -> QuerySet:
@@ -235,9 +143,8 @@ class SourceStats:
 
 def source_stats(*, user, source_ids: Iterable[int]) -> dict[int, SourceStats]:
     """Statistics of these sources (every id gets an entry), in four queries whatever their
-    number: links by state, citations, evidence, published verdicts relying on evidence."""
-    from claims.models import CitedLink, Evidence, Verdict
-
+    number: links by state here; citations, evidence and published verdicts relying on
+    evidence from the app above (``sources.usage``)."""
     ids = list(source_ids)
     stats = {pk: SourceStats() for pk in ids}
     if not ids:
@@ -259,24 +166,9 @@ def source_stats(*, user, source_ids: Iterable[int]) -> dict[int, SourceStats]:
         entry = stats[row["source_id"]]
         entry.links, entry.checked = row["total"], row["checked"]
         entry.dead, entry.failing = row["dead"], row["failing"]
-    counts = {
-        "citations": (CitedLink.objects.visible_to(user), "link__source_id", False),
-        "evidence": (Evidence.objects.visible_to(user), "source_id", False),
-        "verdicts": (
-            Verdict.objects.visible_to(user).filter(state=Verdict.State.PUBLISHED),
-            "claim__evidence__source_id",
-            True,  # a verdict resting on two pieces of evidence from one source counts once
-        ),
-    }
-    for attribute, (queryset, source_field, distinct) in counts.items():
-        rows = (
-            queryset.filter(**{f"{source_field}__in": ids})
-            .values(source_field)
-            .annotate(total=Count("pk", distinct=distinct))
-            .order_by()
-        )
-        for row in rows:
-            setattr(stats[row[source_field]], attribute, row["total"])
+    for source_id, counts in usage().counts_by_source(user=user, source_ids=ids).items():
+        for attribute, total in counts.items():
+            setattr(stats[source_id], attribute, total)
     return stats
 
 
@@ -288,20 +180,6 @@ def source_ratings(*, source: Source) -> QuerySet[SourceRating]:
 def source_history(*, user, source: Source, limit: int = 50) -> list[TimelineEntry]:
     """The audit events about a source, newest first."""
     return history_of(user=user, target=source, limit=limit)
-
-
-def source_evidence(*, user, source: Source, limit: int = 20) -> list:
-    """The latest evidence from a source, with the rating it was added under and whether its
-    claim's verdict is published."""
-    from claims.models import Evidence
-
-    return list(
-        Evidence.objects.visible_to(user)
-        .filter(source=source)
-        .select_related("claim", "link", "source_rating")
-        .annotate(published=Exists(_published_verdicts().filter(claim=OuterRef("claim"))))
-        .order_by("-created_at", "-pk")[:limit]
-    )
 
 
 def source_countries(*, user) -> list[str]:
@@ -341,7 +219,6 @@ def unregistered_domains(*, user, search: str = "") -> list[UnregisteredDomain]:
     """Domains of links no source owns, with how many links, citations and evidence rest on
     each, most used first. Three grouped queries (per host), folded into registrable domains
     here (the public suffix list is not in the database)."""
-    from claims.models import CitedLink, Evidence
     from sources.registry import unregistered_key
 
     found: dict[str, UnregisteredDomain] = {}
@@ -356,18 +233,10 @@ def unregistered_domains(*, user, search: str = "") -> list[UnregisteredDomain]:
     unowned = Link.objects.visible_to(user).filter(source__isnull=True).exclude(host="")
     for row in unowned.values("host").annotate(total=Count("pk")).order_by():
         entry(row["host"]).links += row["total"]
-    for model, attribute in ((CitedLink, "citations"), (Evidence, "evidence")):
-        rows = (
-            model.objects.visible_to(user)
-            .filter(link__source__isnull=True)
-            .exclude(link__host="")
-            .values("link__host")
-            .annotate(total=Count("pk"))
-            .order_by()
-        )
-        for row in rows:
-            item = entry(row["link__host"])
-            setattr(item, attribute, getattr(item, attribute) + row["total"])
+    for host, counts in usage().counts_by_unowned_host(user=user).items():
+        item = entry(host)
+        item.citations += counts.get("citations", 0)
+        item.evidence += counts.get("evidence", 0)
     items = list(found.values())
     needle = search.strip().lower()
     if needle:

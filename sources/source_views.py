@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from factcheck.lib.auth import permission_required
+from factcheck.lib.views import add_service_errors
 from sources import csv_format, locales, selectors, services
 from sources.filters import SourceFilter
 from sources.forms import (
@@ -31,6 +32,7 @@ from sources.forms import (
     SourceImportForm,
 )
 from sources.models import Source
+from sources.usage import usage
 
 VIEW_PERMISSION = "sources.view_source"
 ADD_PERMISSION = services.registry.ADD_PERMISSION
@@ -45,14 +47,6 @@ def _get_source(request, pk: int) -> Source:
         return selectors.source_get(user=request.user, pk=pk)
     except Source.DoesNotExist:
         raise Http404("No such source.") from None
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @permission_required(VIEW_PERMISSION)
@@ -82,7 +76,8 @@ def source_detail(request, pk: int):
         "source": source,
         "stats": selectors.source_stats(user=request.user, source_ids=[source.pk])[source.pk],
         "ratings": list(selectors.source_ratings(source=source)),
-        "evidence": selectors.source_evidence(user=request.user, source=source),
+        # The latest evidence from it: the app above sources says (``sources.usage``).
+        "evidence_panel": usage().source_panel(request=request, source=source),
         "history": selectors.source_history(user=request.user, source=source),
         "can_change": request.user.has_perm(CHANGE_PERMISSION),
         "country_name": locales.country_name(source.country),
@@ -116,7 +111,7 @@ def _form_page(request, source: Source | None):
             try:
                 saved = _save(request, form, source)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request, f"Source {saved.name} {'added' if source is None else 'saved'}."
@@ -167,7 +162,7 @@ def register_domain(request):
                 user=request.user, domain=data["domain"], name=data["name"], kind=data["kind"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,

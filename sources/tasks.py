@@ -74,16 +74,3 @@ def link_archive_lookup(link_id: int) -> None:
 def link_checks_prune() -> None:
     """Beat, daily: delete check history older than FACTCHECK_LINK_HISTORY_DAYS."""
     services.link_checks_prune()
-
-
-@shared_task(
-    name="sources.evidence_at_risk_digest",
-    acks_late=True,
-    ignore_result=True,
-    soft_time_limit=120,
-    time_limit=150,
-    **_RETRY,
-)
-def evidence_at_risk_digest() -> None:
-    """Beat, daily: e-mail editors the published verdicts whose evidence is at risk."""
-    services.evidence_at_risk_digest_send()

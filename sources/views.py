@@ -10,10 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from factcheck.lib.auth import permission_required
+from factcheck.lib.views import add_service_errors
 from sources import selectors, services
 from sources.filters import LinkFilter
 from sources.forms import LinkOverrideForm
 from sources.models import Link
+from sources.usage import usage
 
 VIEW_PERMISSION = "sources.view_link"
 OVERRIDE_PERMISSION = services.OVERRIDE_PERMISSION
@@ -36,7 +38,8 @@ def _detail(request, link: Link, *, form: LinkOverrideForm | None = None, status
     context = {
         "link": link,
         "checks": checks,
-        "citations": selectors.link_citations(user=request.user, link=link),
+        # Where the link is used: the app above sources says (``sources.usage``).
+        "usage_panel": usage().link_panel(request=request, link=link),
         "can_override": can_override,
         "override_form": (form or LinkOverrideForm(initial=initial)) if can_override else None,
         "dead_points": services.link_policy.LinkPolicy.from_settings().dead_points,
@@ -74,8 +77,7 @@ def link_override(request, pk: int):
             )
             messages.success(request, "Override saved: it is shown until an editor clears it.")
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_service_errors(form, exc)
         return _detail(request, link, form=form, status=400)
     except PermissionDenied:
         raise

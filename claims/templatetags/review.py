@@ -16,8 +16,8 @@ from django.utils.text import Truncator
 
 from audit.templatetags import audit as audit_tags
 from claims import hooks
+from claims import links as link_reads
 from claims.rendering import render_note_body
-from sources import selectors as link_selectors
 
 register = template.Library()
 
@@ -31,19 +31,6 @@ def render_note(note):
 # pages load this library.
 register.filter("person", audit_tags.person)
 register.filter("audit_value", audit_tags.audit_value)
-
-
-@register.simple_tag(takes_context=True)
-def query_with(context, **changes):
-    """The current query string with some parameters replaced (``None`` removes one)."""
-    params = context["request"].GET.copy()
-    for key, value in changes.items():
-        if value is None or value == "":
-            params.pop(key, None)
-        else:
-            params[key] = value
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else "?"
 
 
 # The marker in a reversed claim URL that is replaced by each row's claim number.
@@ -148,7 +135,7 @@ def evidence_at_risk_notice(context):
     user = getattr(request, "user", None)
     if user is None or not user.has_perm("sources.view_link"):
         return {"at_risk_claims": []}
-    verdicts = link_selectors.evidence_at_risk_verdicts(user=user).prefetch_related(None)
+    verdicts = link_reads.evidence_at_risk_verdicts(user=user).prefetch_related(None)
     count = verdicts.count()
     return {
         "at_risk_count": count,

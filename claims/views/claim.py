@@ -24,8 +24,8 @@ from claims.forms import (
     VersionForm,
 )
 from claims.models import Claim, Evidence
-from claims.views.common import add_service_errors, is_htmx, safe_next
 from factcheck.lib.auth import permission_required
+from factcheck.lib.views import add_service_errors, is_htmx, safe_next
 
 REVIEW, PUBLISH = services.REVIEW_PERMISSION, services.PUBLISH_PERMISSION
 

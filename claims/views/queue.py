@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from claims import selectors, services
 from claims.filters import ClaimQueueFilter
 from claims.forms import BulkAssignForm
-from claims.views.common import safe_next
 from factcheck.lib.auth import permission_required
 from factcheck.lib.pagination import CappedPaginator
+from factcheck.lib.views import safe_next
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from claims import links as link_reads
 from factcheck.lib.auth import permission_required
-from sources import selectors as link_selectors
 from sources.services import OVERRIDE_PERMISSION
 
 PER_PAGE = 50
@@ -14,7 +14,7 @@ PER_PAGE = 50
 
 @permission_required(OVERRIDE_PERMISSION)
 def evidence_at_risk(request):
-    page = Paginator(
-        link_selectors.evidence_at_risk_verdicts(user=request.user), PER_PAGE
-    ).get_page(request.GET.get("page"))
+    page = Paginator(link_reads.evidence_at_risk_verdicts(user=request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "claims/evidence_at_risk.html", {"page": page})

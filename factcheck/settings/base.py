@@ -313,7 +313,7 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": crontab(hour=3, minute=17),
         },
         "evidence-at-risk-digest": {
-            "task": "sources.evidence_at_risk_digest",
+            "task": "claims.evidence_at_risk_digest",
             "schedule": crontab(hour=FACTCHECK_LINK_DIGEST_HOUR, minute=0),
         },
     }

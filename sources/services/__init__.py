@@ -2,9 +2,11 @@
 
 - link health: ``queueing`` (links claimed, enqueued and swept), ``checking`` (a batch of
   checks run), ``recording`` (one check stored, the policy applied), ``overrides`` (editors'
-  overrides and "check now"), ``archive`` (archived copies looked up), ``risk`` (evidence at
-  risk flagged, the editors' digest), ``housekeeping`` (old checks pruned);
-- ``registry``: sources, their domains and ratings, links and evidence attached by domain;
+  overrides and "check now"), ``archive`` (archived copies looked up), ``risk`` (whether a link
+  puts evidence at risk; changes told to the apps above through ``sources.signals``),
+  ``housekeeping`` (old checks pruned);
+- ``registry``: sources, their domains and ratings, links attached by domain (the apps above
+  attach their own rows through ``sources.signals.links_attached``);
 - ``importing``: CSV import of sources (dry run, then all or nothing).
 """
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from sources.fetching import FetchConfig, FetchError, fetch_document
 from sources.models import Link
 from sources.services._common import _audit, _storable_url, logger
-from sources.services.recording import _reader_pages_changed
+from sources.services.risk import _at_risk, _links_changed
 
 __all__ = ["link_archive_lookup"]
 
@@ -70,5 +70,6 @@ def link_archive_lookup(*, link_id: int, config: FetchConfig | None = None) -> s
                 actor=None,
                 changes={"archive_url": snapshot},
             )
-            _reader_pages_changed(link)
+            # The archived copy shows next to dead evidence on published pages.
+            _links_changed(link, was_at_risk=_at_risk(link))
     return snapshot

@@ -16,8 +16,7 @@ from django.utils import timezone
 from sources.models import Link, LinkState
 from sources.services._common import OVERRIDE_PERMISSION, _audit
 from sources.services.queueing import _links_enqueue_quietly
-from sources.services.recording import _reader_pages_changed
-from sources.services.risk import _at_risk, _evidence_risk_changed
+from sources.services.risk import _at_risk, _links_changed
 
 __all__ = ["link_check_request", "link_override_clear", "link_override_set"]
 
@@ -66,9 +65,7 @@ def link_override_set(*, link: Link, user, state: str, reason: str) -> Link:
             },
             message=reason,
         )
-        if _at_risk(link) != was_at_risk:
-            _evidence_risk_changed(link, at_risk=not was_at_risk)
-        _reader_pages_changed(link)
+        _links_changed(link, was_at_risk=was_at_risk)
     return link
 
 
@@ -101,9 +98,7 @@ def link_override_clear(*, link: Link, user, reason: str = "") -> Link:
             changes={"override_state": [before, ""], "state": link.state},
             message=(reason or "").strip(),
         )
-        if _at_risk(link) != was_at_risk:
-            _evidence_risk_changed(link, at_risk=not was_at_risk)
-        _reader_pages_changed(link)
+        _links_changed(link, was_at_risk=was_at_risk)
     return link
 
 

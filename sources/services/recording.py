@@ -1,9 +1,9 @@
 """Recording one check of a link: the result is stored as a ``LinkCheck`` and the policy
 (``sources.policy``) applied to the link in one transaction, the check claim cleared; a state
 change is audited and, when the link turns failing or dead, an archived copy is looked up;
-a change in whether the link's evidence is at risk flags the published verdicts resting on
-it, and reader pages showing the link are refreshed (``_reader_pages_changed``, also used by
-the overrides and the archive look-up).
+a change of the link's health as shown is told to the apps above (``sources.signals.
+links_changed``, sent by ``risk._links_changed``, as the overrides and the archive look-up do):
+they flag the published verdicts at risk and refresh the reader pages showing the link.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from sources import policy as link_policy
 from sources.fetching import CheckResult, normalize_url
 from sources.models import Link, LinkCheck, LinkState
 from sources.services._common import _audit, _enqueue_on_commit, _storable_url
-from sources.services.risk import _at_risk, _evidence_risk_changed
-from sources.signals import links_changed
+from sources.services.risk import _at_risk, _links_changed
 
 __all__ = ["link_check_record"]
 
@@ -127,14 +126,9 @@ def link_check_record(
                 and settings.FACTCHECK_ARCHIVE_API_URL
             ):
                 _enqueue_on_commit("link_archive_lookup", link.pk)
-        if _at_risk(link) != was_at_risk:
-            _evidence_risk_changed(link, at_risk=not was_at_risk)
-        if (before_state, before_moved) != (link.state, link.moved_to_host):
-            _reader_pages_changed(link)
+        if _at_risk(link) != was_at_risk or (before_state, before_moved) != (
+            link.state,
+            link.moved_to_host,
+        ):
+            _links_changed(link, was_at_risk=was_at_risk)
     return check
-
-
-def _reader_pages_changed(link: Link) -> None:
-    """Published fact-checks show their evidence links' health: tell the apps above
-    (``sources.signals.links_changed``; the reader site refreshes those pages)."""
-    links_changed.send(sender=Link, links=[link], risk_changed={})

@@ -28,6 +28,7 @@ from factcheck.lib.published import site_changed
 from sources import locales
 from sources.models import Link, Reliability, Source, SourceDomain, SourceKind, SourceRating
 from sources.registry import display_domain, normalize_domain, resolve_hosts
+from sources.signals import links_attached
 
 __all__ = [
     "AttachReport",
@@ -114,8 +115,8 @@ class AttachReport:
 
 def links_attach_by_domains(*, domains: Iterable[str]) -> AttachReport:
     """Attach the links on these domains (and their subdomains) to the source owning each
-    host now, and their evidence with them. Runs in the caller's transaction."""
-    from claims.models import Evidence
+    host now; the apps above attach their rows again (``sources.signals.links_attached``:
+    the claims app moves the links' evidence). Runs in the caller's transaction."""
 
     domains = sorted(set(domains))
     hosts: set[str] = set()
@@ -137,11 +138,8 @@ def links_attach_by_domains(*, domains: Iterable[str]) -> AttachReport:
                 .exclude(source_id=owner)
                 .update(source_id=owner, updated_at=now)
             )
-            report.evidence += (
-                Evidence.objects.filter(link__host__in=chunk)
-                .exclude(source_id=owner)
-                .update(source_id=owner, updated_at=now)
-            )
+            for _receiver, moved in links_attached.send(sender=Link, hosts=chunk, source_id=owner):
+                report.evidence += moved or 0
     return report
 
 

@@ -43,7 +43,7 @@ def _at(days_ago: float) -> datetime:
 def _event(claim, days_ago, before, after):
     event = AuditEvent.objects.create(
         action="claims.claim.review_started",
-        claim=claim,
+        claim_id=claim.pk,
         article_id=claim.article_id,
         changes={"status": [before, after]},
     )

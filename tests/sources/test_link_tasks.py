@@ -313,7 +313,7 @@ def test_the_beat_schedule_runs_the_sweeper_prune_and_digest(settings):
     assert {
         "sources.links_sweep",
         "sources.link_checks_prune",
-        "sources.evidence_at_risk_digest",
+        "claims.evidence_at_risk_digest",
     } <= tasks
     sweep = next(
         e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "sources.links_sweep"
@@ -329,7 +329,6 @@ def test_the_tasks_declare_time_limits_and_late_acks():
         tasks.links_sweep,
         tasks.link_archive_lookup,
         tasks.link_checks_prune,
-        tasks.evidence_at_risk_digest,
     ):
         assert task.acks_late is True
         assert task.soft_time_limit and task.time_limit and task.soft_time_limit < task.time_limit

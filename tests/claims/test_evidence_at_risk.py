@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from claims import links as link_reads
 from claims.models import Claim, Verdict
-from sources import selectors, services
+from claims.tasks import evidence_at_risk_digest
+from sources import services
 from sources.fetching import CheckResult, Outcome
 from sources.models import Link, LinkState
-from sources.tasks import evidence_at_risk_digest
 from tests.factories import EvidenceFactory, LinkFactory, UserFactory, VerdictFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def _kill(link: Link) -> None:
 
 
 def _at_risk(user) -> set[int]:
-    return {item.verdict.pk for item in selectors.evidence_at_risk(user=user)}
+    return {item.verdict.pk for item in link_reads.evidence_at_risk(user=user)}
 
 
 def test_a_published_verdict_is_flagged_when_its_evidence_link_dies(editor):
@@ -47,7 +48,7 @@ def test_a_published_verdict_is_flagged_when_its_evidence_link_dies(editor):
     verdict = _published_verdict_on(link)
     assert _at_risk(editor) == set()
     _kill(link)
-    [item] = selectors.evidence_at_risk(user=editor)
+    [item] = link_reads.evidence_at_risk(user=editor)
     assert item.verdict == verdict and [e.link for e in item.evidence] == [link]
     event = AuditEvent.objects.get(action="sources.evidence.at_risk")
     assert event.claim_id == verdict.claim_id and event.target_id == link.pk
@@ -147,3 +148,9 @@ def test_no_digest_is_sent_when_nothing_is_at_risk(editor):
     _published_verdict_on(LinkFactory(state="alive"))
     evidence_at_risk_digest()
     assert mail.outbox == []
+
+
+def test_the_digest_task_declares_time_limits_and_late_acks():
+    assert evidence_at_risk_digest.acks_late is True
+    limits = (evidence_at_risk_digest.soft_time_limit, evidence_at_risk_digest.time_limit)
+    assert limits[0] and limits[1] and limits[0] < limits[1]
