@@ -14,22 +14,50 @@ from reader import selectors as public
 FEED_SIZE = 50
 
 
-class NewFactChecksFeed(Feed):
+class PublishedVerdictsFeed(Feed):
+    """What both feeds share: Atom, the organisation as author, and published verdicts (at
+    most ``FEED_SIZE``, as an anonymous reader sees them), one entry per verdict version
+    linked to its claim's page. A subclass names its ``heading`` and its ``verdicts``."""
+
     feed_type = Atom1Feed
-    link = reverse_lazy("reader:home")
-    feed_url = reverse_lazy("reader:feed_fact_checks")
+    heading = ""  # after the site's name in the feed's title
+    item_guid_is_permalink = False
+
+    def verdicts(self, *, user):
+        raise NotImplementedError
 
     def title(self):
-        return f"{settings.FACTCHECK_SITE_NAME}: new fact-checks"
-
-    def subtitle(self):
-        return f"Claims checked and rated by {settings.FACTCHECK_ORGANISATION}."
+        return f"{settings.FACTCHECK_SITE_NAME}: {self.heading}"
 
     def author_name(self):
         return settings.FACTCHECK_ORGANISATION
 
     def items(self):
-        return public.fact_check_list(user=AnonymousUser())[:FEED_SIZE]
+        return self.verdicts(user=AnonymousUser())[:FEED_SIZE]
+
+    def item_link(self, item):
+        return public.claim_path(item.claim)
+
+    def item_guid(self, item):
+        return f"{public.claim_path(item.claim)}#version-{item.number}"
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.published_at
+
+
+class NewFactChecksFeed(PublishedVerdictsFeed):
+    link = reverse_lazy("reader:home")
+    feed_url = reverse_lazy("reader:feed_fact_checks")
+    heading = "new fact-checks"
+
+    def verdicts(self, *, user):
+        return public.fact_check_list(user=user)
+
+    def subtitle(self):
+        return f"Claims checked and rated by {settings.FACTCHECK_ORGANISATION}."
 
     def item_title(self, item):
         return f"{item.rating.label}: “{item.claim.text}”"
@@ -40,40 +68,20 @@ class NewFactChecksFeed(Feed):
             demo = " (Demonstration content: not a real fact-check.)"
         return f"{item.summary}{demo} From “{item.claim.article.title}”."
 
-    def item_link(self, item):
-        return public.claim_path(item.claim)
-
-    def item_guid(self, item):
-        return f"{public.claim_path(item.claim)}#version-{item.number}"
-
-    item_guid_is_permalink = False
-
-    def item_pubdate(self, item):
-        return item.published_at
-
-    def item_updateddate(self, item):
-        return item.published_at
-
     def item_categories(self, item):
         return [item.rating.label]
 
 
-class CorrectionsFeed(Feed):
-    feed_type = Atom1Feed
+class CorrectionsFeed(PublishedVerdictsFeed):
     link = reverse_lazy("reader:corrections")
     feed_url = reverse_lazy("reader:feed_corrections")
+    heading = "corrections"
 
-    def title(self):
-        return f"{settings.FACTCHECK_SITE_NAME}: corrections"
+    def verdicts(self, *, user):
+        return public.corrections_list(user=user)
 
     def subtitle(self):
         return "Every change to a published verdict: what changed and why."
-
-    def author_name(self):
-        return settings.FACTCHECK_ORGANISATION
-
-    def items(self):
-        return public.corrections_list(user=AnonymousUser())[:FEED_SIZE]
 
     def item_title(self, item):
         before, after = item.supersedes.rating.label, item.rating.label
@@ -82,17 +90,3 @@ class CorrectionsFeed(Feed):
 
     def item_description(self, item):
         return f"What changed and why: {item.correction_note} New summary: {item.summary}"
-
-    def item_link(self, item):
-        return public.claim_path(item.claim)
-
-    def item_guid(self, item):
-        return f"{public.claim_path(item.claim)}#version-{item.number}"
-
-    item_guid_is_permalink = False
-
-    def item_pubdate(self, item):
-        return item.published_at
-
-    def item_updateddate(self, item):
-        return item.published_at

@@ -1,5 +1,7 @@
 """Claims made by reviewers: a scored sentence promoted, or a passage selected in the text
-(its offsets checked against the article)."""
+(its offsets checked against the article). ``claim_from_span`` builds every new claim on a
+span of an article's text (these and ingestion's automatic ones); ``claim_place`` also moves
+a claim to a new revision."""
 
 from __future__ import annotations
 
@@ -13,13 +15,55 @@ from claims.nlp.matching import context_around
 __all__ = ["claim_create_from_selection", "claim_promote"]
 
 
+# ------------------------------------------------------------- a claim on a span of text
+
+
+def claim_place(claim: Claim, *, article: Article, start: int, end: int) -> Claim:
+    """Put ``claim`` on ``article.text[start:end]``: its offsets, its text (the invariant
+    ``text == article.text[start:end]``) and the context around it, to re-find it in a later
+    revision. Neither validated nor saved: a new claim, or one moved to a new revision."""
+    claim.article = article
+    claim.start, claim.end = start, end
+    claim.text = article.text[start:end]
+    claim.prefix, claim.suffix = context_around(article.text, start, end)
+    return claim
+
+
+def claim_from_span(
+    *,
+    article: Article,
+    start: int,
+    end: int,
+    origin: str,
+    checkworthiness: float | None = None,
+) -> Claim:
+    """A new claim on ``article.text[start:end]`` (automatic at ingestion, a promoted
+    sentence, a reviewer's selection), validated with ``full_clean()`` but not saved."""
+    claim = claim_place(
+        Claim(origin=origin, checkworthiness=checkworthiness), article=article, start=start, end=end
+    )
+    claim.full_clean()
+    return claim
+
+
 # ---------------------------------------------------------------- claims by reviewers
 
 
-def _attach_links(claim: Claim) -> None:
+def _claim_created(claim: Claim, *, user, message: str) -> Claim:
+    """After a reviewer's claim is saved: the cited links in its span that belong to no claim
+    become its, and ``claims.claim.created`` is recorded."""
     CitedLink.objects.filter(
         article=claim.article, claim__isnull=True, start__gte=claim.start, start__lt=claim.end
     ).update(claim=claim)
+    audit_record(
+        actor=user,
+        action="claims.claim.created",
+        claim=claim,
+        target=claim,
+        changes={"origin": claim.origin, "start": claim.start, "end": claim.end},
+        message=message,
+    )
+    return claim
 
 
 @transaction.atomic
@@ -38,31 +82,17 @@ def claim_promote(*, sentence: ArticleSentence, user) -> Claim:
     duplicate = Claim.objects.filter(article=article, start=sentence.start, end=sentence.end)
     if duplicate.exists():
         raise ValidationError(f"This sentence is already claim #{duplicate.first().pk}.")
-    prefix, suffix = context_around(article.text, sentence.start, sentence.end)
-    claim = Claim(
+    claim = claim_from_span(
         article=article,
         start=sentence.start,
         end=sentence.end,
-        text=sentence.text,
-        prefix=prefix,
-        suffix=suffix,
-        checkworthiness=sentence.score,
         origin=Claim.Origin.PROMOTED,
+        checkworthiness=sentence.score,
     )
-    claim.full_clean()
     claim.save()
     sentence.claim = claim
     sentence.save(update_fields=["claim"])
-    _attach_links(claim)
-    audit_record(
-        actor=user,
-        action="claims.claim.created",
-        claim=claim,
-        target=claim,
-        changes={"origin": claim.origin, "start": claim.start, "end": claim.end},
-        message="Promoted from a scored sentence.",
-    )
-    return claim
+    return _claim_created(claim, user=user, message="Promoted from a scored sentence.")
 
 
 @transaction.atomic
@@ -97,28 +127,9 @@ def claim_create_from_selection(
         raise ValidationError(
             f"This passage is already claim #{duplicate.pk} ({duplicate.get_status_display()})."
         )
-    prefix, suffix = context_around(article.text, start, end)
-    claim = Claim(
-        article=article,
-        start=start,
-        end=end,
-        text=article.text[start:end],
-        prefix=prefix,
-        suffix=suffix,
-        origin=Claim.Origin.SELECTED,
-    )
-    claim.full_clean()
+    claim = claim_from_span(article=article, start=start, end=end, origin=Claim.Origin.SELECTED)
     claim.save()
     ArticleSentence.objects.filter(
         article=article, claim__isnull=True, start__gte=start, end__lte=end
     ).update(claim=claim)
-    _attach_links(claim)
-    audit_record(
-        actor=user,
-        action="claims.claim.created",
-        claim=claim,
-        target=claim,
-        changes={"origin": claim.origin, "start": claim.start, "end": claim.end},
-        message="Selected in the article's text.",
-    )
-    return claim
+    return _claim_created(claim, user=user, message="Selected in the article's text.")

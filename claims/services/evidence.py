@@ -8,10 +8,8 @@ attaches the evidence. Evidence records the source's rating current when it was 
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -29,39 +27,14 @@ REMOVABLE_WHILE = (Claim.Status.NEW, Claim.Status.IN_REVIEW)
 def link_for_evidence(url: str) -> Link:
     """The ``Link`` row for a URL given as evidence (created if new, so the link checker
     watches it). Raises ``ValidationError`` on the ``url`` field for an unusable address."""
-    from sources.fetching import InvalidURL, normalize_url
+    from sources.services import link_get_or_create, links_enqueue_on_commit
 
-    url = (url or "").strip()
-    if not url:
+    if not (url or "").strip():
         raise ValidationError({"url": "Give the evidence's web address."})
-    try:
-        normalized = normalize_url(url)
-    except InvalidURL:
-        raise ValidationError(
-            {"url": f"“{url[:200]}” is not a web address: use a full http:// or https:// URL."}
-        ) from None
-    if len(normalized) > Link._meta.get_field("url").max_length:
-        raise ValidationError({"url": "This web address is too long."})
-    link = Link.objects.filter(url=normalized).first()
-    if link is not None:
-        return link
-    from sources.registry import source_for_host
-
-    host = (urlsplit(normalized).hostname or "")[:255]
-    link = Link(url=normalized, host=host, source=source_for_host(host))
-    try:
-        link.full_clean()
-    except ValidationError as exc:
-        raise ValidationError({"url": " ".join(exc.messages)}) from None
-    try:
-        with transaction.atomic():
-            link.save()
-    except IntegrityError:  # added meanwhile by someone else
-        return Link.objects.get(url=normalized)
-    # A new link gets its first check soon after the evidence commits (sources.services).
-    from sources.services import links_enqueue_on_commit
-
-    links_enqueue_on_commit(link_ids=[link.pk])
+    link, created = link_get_or_create(url=url)
+    if created:
+        # A new link gets its first check soon after the evidence commits.
+        links_enqueue_on_commit(link_ids=[link.pk])
     return link
 
 

@@ -7,7 +7,6 @@ import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,7 +24,8 @@ from claims.extraction import (
     markdown_links,
 )
 from claims.models import Article, ArticleSentence, CitedLink, Claim
-from claims.nlp.matching import context_around, find_anchor
+from claims.nlp.matching import find_anchor
+from claims.services.creation import claim_from_span, claim_place
 from sources.models import Link
 
 __all__ = [
@@ -329,10 +329,7 @@ def _reanchor(previous: Article, article: Article, analysed: list[AnalysedSenten
             claim.save(update_fields=["is_orphaned", "version", "updated_at"])
             orphaned.append(claim)
             continue
-        claim.article = article
-        claim.start, claim.end = anchor.start, anchor.end
-        claim.text = article.text[anchor.start : anchor.end]
-        claim.prefix, claim.suffix = context_around(article.text, anchor.start, anchor.end)
+        claim_place(claim, article=article, start=anchor.start, end=anchor.end)
         claim.anchor_match = anchor.method
         claim.full_clean()
         claim.save()
@@ -355,18 +352,13 @@ def _store_analysis(
     for sentence in analysed:
         owner = _claim_overlapping(claims, sentence.start, sentence.end)
         if owner is None and sentence.is_claim:
-            prefix, suffix = context_around(article.text, sentence.start, sentence.end)
-            owner = Claim(
+            owner = claim_from_span(
                 article=article,
                 start=sentence.start,
                 end=sentence.end,
-                text=sentence.text,
-                prefix=prefix,
-                suffix=suffix,
-                checkworthiness=sentence.score,
                 origin=Claim.Origin.AUTO,
+                checkworthiness=sentence.score,
             )
-            owner.full_clean()
             new_claims.append(owner)
         sentence_rows.append(
             ArticleSentence(
@@ -471,26 +463,12 @@ def _store_cited_links(
 
 def _link_for(url: str) -> Link | None:
     """The watched ``Link`` for a cited URL (created if new, attached to the source owning its
-    domain); ``None`` if it is unusable."""
-    from sources.fetching import InvalidURL, normalize_url
+    domain); ``None`` if it is unusable (e.g. a host Django's URL validator refuses: not worth
+    failing the article)."""
+    from sources.services import link_get_or_create
 
     try:
-        normalized = normalize_url(url)
-    except InvalidURL:
-        return None
-    if len(normalized) > Link._meta.get_field("url").max_length:
-        return None
-    link = Link.objects.filter(url=normalized).first()
-    if link is not None:
-        return link
-    from sources.registry import source_for_host
-
-    host = (urlsplit(normalized).hostname or "")[:255]
-    # Attached to the source owning its domain (sources registry), or unregistered.
-    link = Link(url=normalized, host=host, source=source_for_host(host))
-    try:
-        link.full_clean()
+        link, _ = link_get_or_create(url=url)
     except ValidationError:
-        return None  # e.g. a host Django's URL validator refuses: not worth failing the article
-    link.save()
+        return None
     return link

@@ -4,7 +4,8 @@
   checks run), ``recording`` (one check stored, the policy applied), ``overrides`` (editors'
   overrides and "check now"), ``archive`` (archived copies looked up), ``risk`` (whether a link
   puts evidence at risk; changes told to the apps above through ``sources.signals``),
-  ``housekeeping`` (old checks pruned);
+  ``housekeeping`` (old checks pruned), ``links`` (the one get-or-create of a
+  ``Link`` for a URL, safe against two requests creating it at once);
 - ``registry``: sources, their domains and ratings, links attached by domain (the apps above
   attach their own rows through ``sources.signals.links_attached``);
 - ``importing``: CSV import of sources (dry run, then all or nothing).
@@ -16,6 +17,7 @@ from sources.services import (
     checking,
     housekeeping,
     importing,
+    links,
     overrides,
     queueing,
     recording,
@@ -28,6 +30,7 @@ from sources.services.checking import *  # noqa: F403
 from sources.services.checking import RunReport
 from sources.services.housekeeping import *  # noqa: F403
 from sources.services.importing import *  # noqa: F403
+from sources.services.links import *  # noqa: F403
 from sources.services.overrides import *  # noqa: F403
 from sources.services.overrides import OVERRIDE_STATES
 from sources.services.queueing import *  # noqa: F403
@@ -44,6 +47,7 @@ __all__ = [
     "housekeeping",
     "importing",
     "link_policy",
+    "links",
     "overrides",
     "queueing",
     "recording",
@@ -53,6 +57,7 @@ __all__ = [
     *checking.__all__,
     *housekeeping.__all__,
     *importing.__all__,
+    *links.__all__,
     *overrides.__all__,
     *queueing.__all__,
     *recording.__all__,
