@@ -283,15 +283,7 @@ def user_deactivate(*, actor, user):
     if not user.is_active:
         raise ValidationError(f"{user.get_username()} is already deactivated.")
     _refuse_removing_last_admin(user, "deactivating them")
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    audit_record(
-        actor=actor,
-        action="desk.user.deactivated",
-        target=user,
-        changes={"is_active": [True, False]},
-    )
-    return user
+    return _active_set(user, actor=actor, active=False)
 
 
 @transaction.atomic
@@ -300,13 +292,18 @@ def user_reactivate(*, actor, user):
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
     if user.is_active:
         raise ValidationError(f"{user.get_username()} is already active.")
-    user.is_active = True
+    return _active_set(user, actor=actor, active=True)
+
+
+def _active_set(user, *, actor, active: bool):
+    """Deactivate or reactivate the locked account, and record it."""
+    user.is_active = active
     user.save(update_fields=["is_active"])
     audit_record(
         actor=actor,
-        action="desk.user.reactivated",
+        action="desk.user.reactivated" if active else "desk.user.deactivated",
         target=user,
-        changes={"is_active": [False, True]},
+        changes={"is_active": [not active, active]},
     )
     return user
 

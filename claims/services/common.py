@@ -111,5 +111,27 @@ def claim_save(
     return claim
 
 
+def verdict_change_record(
+    verdict, *, user, claim: Claim, action: str, changes: dict, message: str = ""
+):
+    """One audited step of a verdict: bump its version, validate, save, and record what
+    changed (the state changes of submit, return, supersede, publish; an edit)."""
+    verdict.version += 1
+    verdict.full_clean()
+    verdict.save()
+    audit_record(
+        actor=user, action=action, claim=claim, target=verdict, changes=changes, message=message
+    )
+    return verdict
+
+
+def claim_touch(claim: Claim) -> Claim:
+    """A change to a published claim's verdict that leaves its status: only its version
+    moves (so pages built from the old one see a conflict)."""
+    claim.version += 1
+    claim.save(update_fields=["version", "updated_at"])
+    return claim
+
+
 def snapshot(claim: Claim, *names: str) -> dict:
     return {name: getattr(claim, name) for name in names}

@@ -13,10 +13,12 @@ from claims.services.common import (
     PUBLISH_PERMISSION,
     REVIEW_PERMISSION,
     claim_save,
+    claim_touch,
     four_eyes_required,
     locked_claim,
     require,
     snapshot,
+    verdict_change_record,
 )
 from claims.services.reader import reader_pages_changed
 
@@ -85,20 +87,15 @@ def claim_submit_for_approval(*, claim: Claim, user, version: int | None = None)
         )
     verdict.state = Verdict.State.AWAITING_APPROVAL
     verdict.submitted_at = timezone.now()
-    verdict.version += 1
-    verdict.full_clean()
-    verdict.save()
-    audit_record(
-        actor=user,
-        action="claims.verdict.submitted",
+    verdict_change_record(
+        verdict,
+        user=user,
         claim=claim,
-        target=verdict,
+        action="claims.verdict.submitted",
         changes={"state": [Verdict.State.DRAFT, verdict.state], "number": verdict.number},
     )
     if claim.status == Status.PUBLISHED:
-        claim.version += 1
-        claim.save(update_fields=["version", "updated_at"])
-        return claim
+        return claim_touch(claim)
     before = snapshot(claim, "status")
     claim.status = Status.AWAITING_APPROVAL
     return claim_save(claim, before, user=user, action="claims.claim.submitted")
@@ -116,22 +113,17 @@ def claim_return_to_review(
         raise ValidationError("No verdict of this claim is awaiting approval.")
     verdict.state = Verdict.State.DRAFT
     verdict.submitted_at = None
-    verdict.version += 1
-    verdict.full_clean()
-    verdict.save()
     reason = (reason or "").strip()
-    audit_record(
-        actor=user,
-        action="claims.verdict.returned",
+    verdict_change_record(
+        verdict,
+        user=user,
         claim=claim,
-        target=verdict,
+        action="claims.verdict.returned",
         changes={"state": [Verdict.State.AWAITING_APPROVAL, Verdict.State.DRAFT]},
         message=reason,
     )
     if claim.status == Status.PUBLISHED:
-        claim.version += 1
-        claim.save(update_fields=["version", "updated_at"])
-        return claim
+        return claim_touch(claim)
     before = snapshot(claim, "status")
     claim.status = Status.IN_REVIEW
     return claim_save(claim, before, user=user, action="claims.claim.returned", message=reason)
@@ -166,14 +158,11 @@ def claim_publish(*, claim: Claim, user, version: int | None = None) -> Verdict:
     )
     if previous is not None:
         previous.state = Verdict.State.SUPERSEDED
-        previous.version += 1
-        previous.full_clean()
-        previous.save()
-        audit_record(
-            actor=user,
-            action="claims.verdict.superseded",
+        verdict_change_record(
+            previous,
+            user=user,
             claim=claim,
-            target=previous,
+            action="claims.verdict.superseded",
             changes={
                 "state": [Verdict.State.PUBLISHED, Verdict.State.SUPERSEDED],
                 "superseded_by": verdict.number,
@@ -182,14 +171,11 @@ def claim_publish(*, claim: Claim, user, version: int | None = None) -> Verdict:
     verdict.state = Verdict.State.PUBLISHED
     verdict.approver = user
     verdict.published_at = now
-    verdict.version += 1
-    verdict.full_clean()
-    verdict.save()
-    audit_record(
-        actor=user,
-        action="claims.verdict.published",
+    verdict_change_record(
+        verdict,
+        user=user,
         claim=claim,
-        target=verdict,
+        action="claims.verdict.published",
         changes={
             "state": [Verdict.State.AWAITING_APPROVAL, Verdict.State.PUBLISHED],
             "approver": [None, user.get_username()],

@@ -17,6 +17,7 @@ from claims.services.common import (
     locked_claim,
     require,
     snapshot,
+    verdict_change_record,
     who,
 )
 from claims.services.errors import Change, ConflictError
@@ -142,15 +143,12 @@ def verdict_save(
         changes = diff(before, submitted)
         if not changes:
             return verdict
-        verdict.version += 1
-        verdict.full_clean()
-        verdict.save()
-        audit_record(
-            actor=user,
-            action="claims.verdict.edited",
+        verdict_change_record(
+            verdict,
+            user=user,
             claim=claim,
-            target=verdict,
-            changes={**changes, "version": [verdict.version - 1, verdict.version]},
+            action="claims.verdict.edited",
+            changes={**changes, "version": [verdict.version, verdict.version + 1]},
         )
     else:
         if version is not None:

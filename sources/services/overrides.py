@@ -29,6 +29,34 @@ def _require_override(user) -> None:
         raise PermissionDenied("Only editors may override a link's state or request a check.")
 
 
+_OVERRIDE_FIELDS = ["override_state", "override_reason", "override_by", "override_at"]
+
+
+def _override_write(
+    link: Link, *, user, state: str, reason: str, action: str, validate: bool
+) -> Link:
+    """Set (or, with ``state=""``, clear) the editor's override on the locked link, record it
+    and tell the apps above: one helper for both, in the caller's transaction."""
+    was_at_risk = _at_risk(link)
+    before = link.override_state
+    link.override_state = state
+    link.override_reason = reason if state else ""
+    link.override_by = user if state else None
+    link.override_at = timezone.now() if state else None
+    if validate:
+        link.full_clean(exclude=["url", "final_url", "archive_url"], validate_unique=False)
+    link.save(update_fields=[*_OVERRIDE_FIELDS, "updated_at"])
+    _audit(
+        action=action,
+        link=link,
+        actor=user,
+        changes={"override_state": [before, state], "state": link.state},
+        message=reason,
+    )
+    _links_changed(link, was_at_risk=was_at_risk)
+    return link
+
+
 def link_override_set(*, link: Link, user, state: str, reason: str) -> Link:
     """An editor asserts the link's state (shown instead of the checker's until cleared)."""
     _require_override(user)
@@ -39,34 +67,14 @@ def link_override_set(*, link: Link, user, state: str, reason: str) -> Link:
         raise ValidationError({"reason": "Say why: the reason is recorded with the override."})
     with transaction.atomic():
         link = Link.objects.select_for_update().get(pk=link.pk)
-        was_at_risk = _at_risk(link)
-        before = {"override_state": link.override_state, "override_reason": link.override_reason}
-        link.override_state = state
-        link.override_reason = reason
-        link.override_by = user
-        link.override_at = timezone.now()
-        link.full_clean(exclude=["url", "final_url", "archive_url"], validate_unique=False)
-        link.save(
-            update_fields=[
-                "override_state",
-                "override_reason",
-                "override_by",
-                "override_at",
-                "updated_at",
-            ]
-        )
-        _audit(
+        return _override_write(
+            link,
+            user=user,
+            state=state,
+            reason=reason,
             action="sources.link.overridden",
-            link=link,
-            actor=user,
-            changes={
-                "override_state": [before["override_state"], state],
-                "state": link.state,
-            },
-            message=reason,
+            validate=True,
         )
-        _links_changed(link, was_at_risk=was_at_risk)
-    return link
 
 
 def link_override_clear(*, link: Link, user, reason: str = "") -> Link:
@@ -76,30 +84,14 @@ def link_override_clear(*, link: Link, user, reason: str = "") -> Link:
         link = Link.objects.select_for_update().get(pk=link.pk)
         if not link.override_state:
             return link
-        was_at_risk = _at_risk(link)
-        before = link.override_state
-        link.override_state = ""
-        link.override_reason = ""
-        link.override_by = None
-        link.override_at = None
-        link.save(
-            update_fields=[
-                "override_state",
-                "override_reason",
-                "override_by",
-                "override_at",
-                "updated_at",
-            ]
-        )
-        _audit(
+        return _override_write(
+            link,
+            user=user,
+            state="",
+            reason=(reason or "").strip(),
             action="sources.link.override_cleared",
-            link=link,
-            actor=user,
-            changes={"override_state": [before, ""], "state": link.state},
-            message=(reason or "").strip(),
+            validate=False,
         )
-        _links_changed(link, was_at_risk=was_at_risk)
-    return link
 
 
 def link_check_request(*, link: Link, user) -> Link:

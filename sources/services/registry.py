@@ -271,6 +271,27 @@ def _name_free(name: str, source: Source | None) -> None:
 
 
 @transaction.atomic
+def _raise_collected(errors: dict[str, list[str]], *checks) -> None:
+    """Run every check, adding its errors to ``errors``; raise them all together, if any."""
+    for check in checks:
+        try:
+            check()
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_named(source: Source, **save_options) -> None:
+    """Save the source; the same name taken meanwhile (the unique index) is a form error."""
+    try:
+        with transaction.atomic():
+            source.save(**save_options)
+    except IntegrityError:
+        raise ValidationError({"name": f"There is already a source named {source.name}."}) from None
+
+
 def source_create(
     *,
     user,
@@ -306,19 +327,10 @@ def source_create(
         source.full_clean(validate_unique=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    for check in (lambda: _name_free(source.name, None), lambda: _check_free(domain_list, None)):
-        try:
-            check()
-        except ValidationError as exc:
-            for key, messages in exc.message_dict.items():
-                errors.setdefault(key, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            source.save()
-    except IntegrityError:  # the same name, created meanwhile
-        raise ValidationError({"name": f"There is already a source named {source.name}."}) from None
+    _raise_collected(
+        errors, lambda: _name_free(source.name, None), lambda: _check_free(domain_list, None)
+    )
+    _save_named(source)
     added, _, attached = _set_domains(source, domain_list)
     if attached.evidence:
         _reader_site_changed()
@@ -388,27 +400,14 @@ def source_update(
     checks = [lambda: _name_free(source.name, source)]
     if domain_list is not None:
         checks.append(lambda: _check_free(domain_list, source))
-    for check in checks:
-        try:
-            check()
-        except ValidationError as exc:
-            for key, messages in exc.message_dict.items():
-                errors.setdefault(key, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
+    _raise_collected(errors, *checks)
     changes = {
         key: [before[key], getattr(source, key)]
         for key in _EDITABLE
         if before[key] != getattr(source, key)
     }
     if changes:
-        try:
-            with transaction.atomic():
-                source.save(update_fields=[*changes, "updated_at"])
-        except IntegrityError:
-            raise ValidationError(
-                {"name": f"There is already a source named {source.name}."}
-            ) from None
+        _save_named(source, update_fields=[*changes, "updated_at"])
         _audit(
             action="sources.source.updated",
             source=source,
