@@ -10,6 +10,7 @@ follows its link to the link's source (a no-op where that already holds).
 
 from django.core.management.color import no_style
 from django.db import migrations
+from django.db.models import F, OuterRef, Subquery
 
 COLUMNS = (
     "id",
@@ -26,14 +27,14 @@ COLUMNS = (
 
 
 def evidence_follows_links(apps, schema_editor):
+    """One statement: evidence whose source differs from its link's (registered) source."""
     Evidence = apps.get_model("claims", "Evidence")
     Link = apps.get_model("sources", "Link")
-    for source_id in (
-        Link.objects.exclude(source_id=None).values_list("source_id", flat=True).distinct()
-    ):
-        Evidence.objects.filter(link__source_id=source_id).exclude(source_id=source_id).update(
-            source_id=source_id
-        )
+    Evidence.objects.filter(link__source__isnull=False).exclude(
+        source_id=F("link__source_id")
+    ).update(
+        source_id=Subquery(Link.objects.filter(pk=OuterRef("link_id")).values("source_id")[:1])
+    )
 
 
 def _copy(schema_editor, *, source: str, target: str, select: dict | None = None) -> None:

@@ -1,6 +1,6 @@
 """Settings shared by every run mode.
 
-Run modes (see README): with no environment variables the workbench is *embedded*:
+Run modes (see docs/configuration.md): with no environment variables the workbench is *embedded*:
 SQLite and a file-system Celery broker under ``var/``. With ``DATABASE_URL`` and
 ``REDIS_URL`` it uses PostgreSQL and Redis (broker on the URL's db, cache on the next db).
 """
