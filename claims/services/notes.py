@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.services import audit_record
 from claims.models import Claim, Note
@@ -23,6 +25,9 @@ logger = logging.getLogger(__name__)
 # "@alice", "@demo-editor2", "@j.doe": not inside a word or an e-mail address.
 MENTION_RE = re.compile(r"(?<![\w@.])@([\w][\w.+-]*[\w]|[\w])")
 NOTE_MAX_LENGTH = 10_000
+# The same note (author, claim, body, format) posted again within this window is a double
+# submission (a double click, a resent form), not a second note.
+NOTE_RESUBMIT_WINDOW = timedelta(seconds=30)
 
 
 def mentioned_usernames(body: str) -> list[str]:
@@ -35,7 +40,12 @@ def mentioned_usernames(body: str) -> list[str]:
 
 @transaction.atomic
 def note_add(*, claim: Claim, user, body: str, format: str = Note.Format.PLAIN) -> Note:
-    """Add a note; ``@username`` mentions of reviewers are recorded (others are ignored)."""
+    """Add a note; ``@username`` mentions of reviewers are recorded (others are ignored).
+
+    Posting the same note twice (same author, claim, body and format within
+    ``NOTE_RESUBMIT_WINDOW``) adds it once: the second call returns the first note and
+    records, mentions and e-mails nothing. As for evidence (the same link twice), the claim
+    row is locked first, so two requests at once are checked one after the other."""
     require(user, REVIEW_PERMISSION, "write notes")
     claim = locked_claim(user, claim, None)
     body = (body or "").strip()
@@ -45,6 +55,19 @@ def note_add(*, claim: Claim, user, body: str, format: str = Note.Format.PLAIN) 
         raise ValidationError({"body": f"Keep a note under {NOTE_MAX_LENGTH} characters."})
     if format not in Note.Format.values:
         raise ValidationError({"format": "Choose plain text or Markdown."})
+    resubmitted = (
+        Note.objects.filter(
+            claim=claim,
+            author=user,
+            body=body,
+            format=format,
+            created_at__gte=timezone.now() - NOTE_RESUBMIT_WINDOW,
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if resubmitted is not None:
+        return resubmitted
     note = Note(claim=claim, author=user, body=body, format=format)
     note.full_clean()
     note.save()
