@@ -16,6 +16,7 @@ from claims.models import (
     RatingScale,
     Topic,
     Verdict,
+    VerdictContribution,
 )
 from factcheck.lib.admin import RefreshesReaderPages
 
@@ -285,12 +286,29 @@ class _ReadOnly(admin.ModelAdmin):
         return False
 
 
+class VerdictContributionInline(admin.TabularInline):
+    """Who changed the version's content (``claims.services.contributors``): shown only."""
+
+    model = VerdictContribution
+    fields = ("user", "changed", "added_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Verdict)
 class VerdictAdmin(_ReadOnly):
     list_display = ("claim", "number", "rating", "state", "author", "approver", "published_at")
     list_filter = ("state", "rating")
     list_select_related = ("claim", "rating", "author", "approver")
     raw_id_fields = ("claim",)
+    inlines = [VerdictContributionInline]
 
 
 @admin.register(Evidence)

@@ -589,6 +589,16 @@ class Verdict(TimeStampedModel):
     correction_note = models.TextField(blank=True)
     # Optimistic locking: every edit bumps it; a save from an older version is refused.
     version = models.PositiveIntegerField(default=1)
+    # Everyone who changed what this version says since the claim was last published: its
+    # rating, summary, rationale or correction note, or the claim's evidence (added, edited,
+    # removed, moved from a duplicate). Derived from the audit log and kept by the services
+    # (``claims.services.contributors``); the four-eyes rule refuses them as approvers.
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="VerdictContribution",
+        blank=True,
+        related_name="contributed_verdicts",
+    )
 
     objects = VerdictQuerySet.as_manager()
 
@@ -642,6 +652,38 @@ class Verdict(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+
+class VerdictContribution(models.Model):
+    """One person's part in one verdict version: what they changed since the claim's last
+    publication (``changed``: any of ``rating``, ``summary``, ``rationale``,
+    ``correction_note``, ``evidence``) and when they first did.
+
+    Written only by ``claims.services.contributors`` from the claim's audit events, while the
+    version is open, and a last time when it is published; a published or superseded
+    version's rows are the record of who wrote it. Rows are never removed from an open
+    version (the set only grows until publication)."""
+
+    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="contributions")
+    # Accounts are deactivated, never deleted by the desk; an account deleted in the admin
+    # takes its rows with it (the audit log keeps its events).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verdict_contributions"
+    )
+    changed = models.JSONField(default=list, blank=True)
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["verdict_id", "added_at", "id"]
+        constraints = [
+            # Also serves "the contributors of a verdict" (verdict first).
+            models.UniqueConstraint(
+                fields=["verdict", "user"], name="verdict_contribution_unique_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on verdict {self.verdict_id}: {', '.join(self.changed)}"
 
 
 # ------------------------------------------------------------------------------- notes

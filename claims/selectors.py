@@ -13,6 +13,7 @@ from django.db.models import (
     Exists,
     Expression,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -32,6 +33,7 @@ from claims.models import (
     Note,
     RatingLevel,
     Verdict,
+    VerdictContribution,
 )
 from sources.models import Link
 
@@ -382,6 +384,15 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         Verdict.objects.visible_to(user)
         .filter(claim=claim)
         .select_related("rating", "author", "approver")
+        .prefetch_related(
+            # "Contributors: ..." on each version, first contribution first.
+            Prefetch(
+                "contributions",
+                queryset=VerdictContribution.objects.select_related("user").order_by(
+                    "added_at", "id"
+                ),
+            )
+        )
         .order_by("-number")
     )
     open_verdict = next((v for v in verdicts if v.is_open), None)

@@ -7,6 +7,8 @@ Split by sub-domain; import from here (``from claims.services import claim_publi
 - ``creation``: claims made by reviewers (a selection, a promoted sentence);
 - ``assignment``, ``review``: assigning claims, and the status workflow with its rules;
 - ``common``: permissions, the locked claim row with its optimistic-lock check;
+- ``contributors``: who changed a verdict's content since the last publication, and the
+  four-eyes rule that refuses them as its approver;
 - ``evidence``, ``verdicts``, ``notes``: what reviewers attach to a claim;
 - ``scales``: rating scales and levels as admins change them (one active scale; levels
   published verdicts use are deactivated, never deleted);
@@ -20,6 +22,11 @@ from claims.services.common import (
     REVIEW_PERMISSION,
     four_eyes_required,
     reviewers,
+)
+from claims.services.contributors import (
+    four_eyes_refusal,
+    verdict_contributions,
+    verdict_contributors_refresh,
 )
 from claims.services.creation import claim_create_from_selection, claim_promote
 from claims.services.errors import Change, ConflictError
@@ -112,6 +119,7 @@ __all__ = [
     "evidence_add",
     "evidence_edit",
     "evidence_remove",
+    "four_eyes_refusal",
     "four_eyes_required",
     "human_size",
     "ingest_job_run",
@@ -134,5 +142,7 @@ __all__ = [
     "text_analyse",
     "text_prepare",
     "topic_get_or_create",
+    "verdict_contributions",
+    "verdict_contributors_refresh",
     "verdict_save",
 ]

@@ -27,7 +27,9 @@ Status = Claim.Status
 
 
 def four_eyes_required() -> bool:
-    """Publishing needs an editor other than the verdict's author (unless relaxed)."""
+    """Publishing needs an editor who is none of the verdict's contributors (its author and
+    whoever changed its content or the claim's evidence since the last publication; see
+    ``contributors.py``), unless a one-person desk relaxed it (``FACTCHECK_FOUR_EYES``)."""
     return bool(getattr(settings, "FACTCHECK_FOUR_EYES", True))
 
 

@@ -4,7 +4,11 @@ sources registry) with a stance, a quoted passage and a note.
 Evidence on a domain no source owns has no source: the domain is listed among the
 unregistered domains (``/review/sources/unregistered/``) until an admin registers it, which
 attaches the evidence. Evidence records the source's rating current when it was added
-(``source_rating``)."""
+(``source_rating``).
+
+Adding, editing or removing evidence changes what the claim's verdict rests on: the acting
+user becomes a contributor of the claim's open verdict (``contributors.py``), or of the next
+one drafted when there is none, and so may not approve it (four-eyes)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from claims.models import Claim, Evidence
 from claims.services.common import REVIEW_PERMISSION, locked_claim, require, who
+from claims.services.contributors import verdict_contributors_refresh
 from sources.models import Link
 
 __all__ = ["evidence_add", "evidence_edit", "evidence_remove", "link_for_evidence"]
@@ -99,6 +104,7 @@ def evidence_add(
             "source_rating": rating.rating if rating else None,
         },
     )
+    verdict_contributors_refresh(claim=claim)
     claim.version += 1
     claim.save(update_fields=["version", "updated_at"])
     return evidence
@@ -142,6 +148,7 @@ def evidence_remove(*, evidence: Evidence, user, reason: str) -> Claim:
         message=reason,
     )
     evidence.delete()
+    verdict_contributors_refresh(claim=claim)
     claim.version += 1
     claim.save(update_fields=["version", "updated_at"])
     return claim
@@ -179,6 +186,7 @@ def evidence_edit(
         target=evidence,
         changes={"url": evidence.link.url, **changes},
     )
+    verdict_contributors_refresh(claim=claim)
     claim.version += 1
     claim.save(update_fields=["version", "updated_at"])
     return evidence

@@ -1,8 +1,12 @@
 """The claim workflow ``new -> in_review -> awaiting_approval -> published`` (plus
-``dismissed``), and merging duplicates. Each transition is a service with its rules."""
+``dismissed``), and merging duplicates. Each transition is a service with its rules.
+
+``claim_publish`` is the only way a verdict is published (the admin shows verdicts read-only;
+``seed_demo`` publishes through it); its four-eyes rule is in ``contributors.py``."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,11 +18,16 @@ from claims.services.common import (
     REVIEW_PERMISSION,
     claim_save,
     claim_touch,
-    four_eyes_required,
     locked_claim,
     require,
     snapshot,
     verdict_change_record,
+)
+from claims.services.contributors import (
+    four_eyes_refusal,
+    verdict_contributions,
+    verdict_contributors_refresh,
+    verdict_contributors_store,
 )
 from claims.services.reader import reader_pages_changed
 
@@ -133,9 +142,12 @@ def claim_return_to_review(
 def claim_publish(*, claim: Claim, user, version: int | None = None) -> Verdict:
     """Approve the verdict awaiting approval and publish it (``-> published``).
 
-    Only editors may; with four-eyes on (the default) the approver must not be the
-    verdict's author. A previously published verdict becomes ``superseded``: the new version
-    is a correction and carries its public correction note.
+    Only editors may; with four-eyes on (the default) the approver must not be one of the
+    version's contributors: its author, or anyone who changed its rating, summary, rationale
+    or correction note, or the claim's evidence, since the claim was last published (derived
+    again here from the audit log, under the claim's lock, and stored as the version's final
+    contributors). A previously published verdict becomes ``superseded``: the new version is
+    a correction and carries its public correction note.
     """
     require(user, PUBLISH_PERMISSION, "approve and publish verdicts")
     claim = locked_claim(user, claim, version)
@@ -144,10 +156,12 @@ def claim_publish(*, claim: Claim, user, version: int | None = None) -> Verdict:
         raise ValidationError("No verdict of this claim is awaiting approval.")
     if claim.status not in {Status.AWAITING_APPROVAL, Status.PUBLISHED}:
         raise ValidationError(f"A claim that is {claim.get_status_display()} cannot be published.")
-    if four_eyes_required() and verdict.author_id == user.pk:
-        raise ValidationError(
-            "You drafted this verdict: another editor must approve it (four-eyes rule)."
-        )
+    contributors = verdict_contributors_store(
+        verdict, verdict_contributions(claim=claim, verdict=verdict)
+    )
+    refusal = four_eyes_refusal(verdict=verdict, user=user, contributors=contributors)
+    if refusal:
+        raise ValidationError(refusal, code="four_eyes")
     if not verdict.rating.scale.is_active:
         raise ValidationError(
             {"rating": "The verdict's rating is not on the active scale: edit the draft."}
@@ -180,6 +194,11 @@ def claim_publish(*, claim: Claim, user, version: int | None = None) -> Verdict:
             "state": [Verdict.State.AWAITING_APPROVAL, Verdict.State.PUBLISHED],
             "approver": [None, user.get_username()],
             "author": verdict.author.get_username() if verdict.author else None,
+            "contributors": sorted(
+                get_user_model()
+                .objects.filter(pk__in=list(contributors))
+                .values_list(get_user_model().USERNAME_FIELD, flat=True)
+            ),
             "number": verdict.number,
             "rating": verdict.rating.label,
         },
@@ -270,6 +289,9 @@ def claim_merge(*, duplicate: Claim, keep: Claim, user, reason: str) -> Claim:
             claim=keep,
             changes={"from_claim": duplicate.pk, "evidence": movable},
         )
+        # The kept claim's evidence changed: the merging user (and whoever wrote the moved
+        # evidence) may not approve its open verdict, or the next one drafted.
+        verdict_contributors_refresh(claim=keep)
     if moved_notes:
         audit_record(
             actor=user,

@@ -1,5 +1,8 @@
 """Verdicts: drafted on the active rating scale, edited under optimistic locking, and
-published by ``claim_publish`` (in ``review.py``) after four-eyes approval."""
+published by ``claim_publish`` (in ``review.py``) after four-eyes approval.
+
+Whoever drafts or edits a version becomes one of its contributors (with the fields they
+changed; ``contributors.py``), and so may not approve it."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from claims.services.common import (
     verdict_change_record,
     who,
 )
+from claims.services.contributors import verdict_contributors_refresh
 from claims.services.errors import Change, ConflictError
 
 __all__ = ["active_levels", "offered_levels", "verdict_save"]
@@ -185,6 +189,9 @@ def verdict_save(
                 "number": number,
             },
         )
+    # The drafter or editor (and, for a new draft, whoever changed the evidence since the
+    # last publication) are the version's contributors: none of them may approve it.
+    verdict_contributors_refresh(claim=claim, verdict=verdict)
     if claim.status != Claim.Status.PUBLISHED:
         before = snapshot(claim, "status", "rating")
         if claim.status == Claim.Status.NEW:

@@ -78,8 +78,13 @@ def render_claim(request, claim: Claim, *, status: int = 200, conflict=None, **f
         conflict=conflict,
         is_htmx=is_htmx(request),
         can_publish=user.has_perm(PUBLISH),
-        four_eyes_blocks=bool(
-            open_verdict and services.four_eyes_required() and open_verdict.author_id == user.pk
+        # Why this editor may not approve the open verdict (its author, or someone who
+        # changed its content or the claim's evidence since the last publication), if so.
+        four_eyes_refusal=open_verdict
+        and services.four_eyes_refusal(
+            verdict=open_verdict,
+            user=user,
+            contributors={c.user_id: c.changed for c in open_verdict.contributions.all()},
         ),
         # The link checker's badge when it is installed, else a plain state label.
         link_badge_templates=["includes/link_badge.html", "claims/_link_state.html"],
