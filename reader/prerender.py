@@ -22,7 +22,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import Http404, HttpRequest
 from django.test import RequestFactory
 
-from claims.models import Article, Claim
+from claims.models import Claim
 from reader import selectors as public
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def published_paths(
     """``(kind, path, key)`` of the published claims and of the articles named (every
     published one when both are ``None``), claims first."""
     claims = Claim.objects.filter(status=Claim.Status.PUBLISHED).only("id", "text")
-    articles = Article.objects.filter(claims__status=Claim.Status.PUBLISHED).distinct()
+    articles = public.public_articles(user=None)
     if claim_ids is not None or article_ids is not None:
         claims = claims.filter(pk__in=list(claim_ids or ()))
         articles = articles.filter(pk__in=list(article_ids or ()))

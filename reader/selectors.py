@@ -2,7 +2,9 @@
 
 Every selector starts from ``visible_to(user)`` and then keeps what is *published*, whoever
 asks: the reader site shows the desk's work in progress to nobody, reviewers included (they
-have the workbench under ``/review/``). Each page is built in a fixed number of queries.
+have the workbench under ``/review/``). An article is public only once one of its claims is
+published (``public_articles``): what the desk is investigating, and under which numbers, is
+nobody's business before that. Each page is built in a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -30,7 +32,9 @@ from claims.selectors import article_segments, claim_text_search, text_blocks
 from sources.models import Source
 
 PUBLIC_VERDICT_STATES = (Verdict.State.PUBLISHED, Verdict.State.SUPERSEDED)
-_KEY_RE = re.compile(r"^(\d+)(?:-.*)?$")
+# ASCII digits, few enough for any database's integer (a longer number names nothing).
+_KEY_RE = re.compile(r"([0-9]{1,18})(?:-.*)?", re.S)
+_NUMBER_RE = re.compile(r"[0-9]{1,18}")
 
 
 # ------------------------------------------------------------------------------ addresses
@@ -44,9 +48,15 @@ def claim_key(claim: Claim) -> str:
     return f"{claim.pk}-{slug}" if slug else str(claim.pk)
 
 
+def article_pk_from_key(key: str) -> int | None:
+    """The article number an ``/articles/<key>/`` address names (``12``), or ``None`` for a
+    slug (ASCII digits only, and few enough for any database's integer)."""
+    return int(key) if _NUMBER_RE.fullmatch(key or "") else None
+
+
 def claim_pk_from_key(key: str) -> int | None:
     """The claim number a ``/claims/<key>/`` address names (``12`` or ``12-any-words``)."""
-    match = _KEY_RE.match(key or "")
+    match = _KEY_RE.fullmatch(key or "")
     return int(match.group(1)) if match else None
 
 
@@ -59,10 +69,11 @@ def article_path(article: Article) -> str:
 
 
 def public_url(obj) -> str | None:
-    """The public address of an article, or of a claim once published (the reviewer pages
-    link to it through ``claims.hooks``)."""
+    """The public address of an article once one of its claims is published, or of a claim
+    once published (the reviewer pages link to it through ``claims.hooks``)."""
     if isinstance(obj, Article):
-        return article_path(obj)
+        public = obj.pk is not None and public_articles(user=None).filter(pk=obj.pk).exists()
+        return article_path(obj) if public else None
     if isinstance(obj, Claim) and obj.status == Claim.Status.PUBLISHED:
         return claim_path(obj)
     return None
@@ -73,6 +84,26 @@ def public_url(obj) -> str | None:
 
 def published_claims(*, user) -> QuerySet[Claim]:
     return Claim.objects.visible_to(user).filter(status=Claim.Status.PUBLISHED)
+
+
+def public_articles(*, user) -> QuerySet[Article]:
+    """The articles the reader site shows: those with at least one published claim (and so
+    a published verdict). An article nobody has published a fact-check of is the desk's work
+    in progress: no page (404, as for an article that does not exist), no sitemap entry, no
+    filter choice (its publisher, its topics), whoever asks."""
+    return Article.objects.visible_to(user).filter(
+        Exists(published_claims(user=user).filter(article=OuterRef("pk")))
+    )
+
+
+def article_public_get(*, user, key: str) -> Article:
+    """A public article by slug or number (raises ``Article.DoesNotExist`` for one that
+    does not exist and for one with no published claim alike)."""
+    articles = public_articles(user=user)
+    number = article_pk_from_key(key)
+    if number is not None:
+        return articles.get(pk=number)
+    return articles.get(slug=key)
 
 
 def public_verdicts(*, user) -> QuerySet[Verdict]:
@@ -129,7 +160,7 @@ def filter_choices(*, user) -> dict:
         if level.slug not in seen:
             seen.add(level.slug)
             unique_levels.append(level)
-    with_fact_checks = Article.objects.visible_to(user).filter(claims__in=published)
+    with_fact_checks = public_articles(user=user)
     publishers = list(
         Source.objects.filter(articles__in=with_fact_checks).distinct().order_by("name")
     )
@@ -312,6 +343,33 @@ def workflow_steps(
     return steps
 
 
+def _approved_and_since(
+    events: list[AuditEvent], current: Verdict | None
+) -> tuple[list[AuditEvent], list[AuditEvent]]:
+    """The claim's recorded events up to the publication of its current version, and those
+    since (the desk's work on the next version)."""
+    published = [i for i, e in enumerate(events) if e.action == "claims.verdict.published"]
+    if published:
+        return events[: published[-1] + 1], events[published[-1] + 1 :]
+    if current is None or current.published_at is None:
+        return [], events
+    # Published before publications were recorded: by time.
+    cut = current.published_at
+    return [e for e in events if e.created_at <= cut], [e for e in events if e.created_at > cut]
+
+
+def _evidence_of(events: list[AuditEvent]) -> set[int]:
+    """The evidence these events added to the claim or moved to it (from a duplicate)."""
+    pks: set[int] = set()
+    for event in events:
+        if event.action == "claims.evidence.added" and event.target_id:
+            pks.add(event.target_id)
+        elif event.action == "claims.evidence.moved":
+            moved = (event.changes or {}).get("evidence") or []
+            pks.update(pk for pk in moved if isinstance(pk, int))
+    return pks
+
+
 def claim_page_context(*, user, claim: Claim) -> dict:
     """Everything the public claim page shows, in a fixed number of queries."""
     show = bool(settings.FACTCHECK_SHOW_REVIEWER_NAMES)
@@ -322,12 +380,6 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         .order_by("-number")
     )
     current = next((v for v in verdicts if v.state == Verdict.State.PUBLISHED), None)
-    evidence = list(
-        Evidence.objects.visible_to(user)
-        .filter(claim=claim)
-        .select_related("link", "source")
-        .order_by("created_at", "id")
-    )
     events = list(
         # The claim is published (this page shows nothing else): its workflow steps are
         # what readers learn "how we checked this" from, as dates and counts.
@@ -335,11 +387,24 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         .select_related("actor")
         .order_by("created_at", "id")
     )
+    # A correction in progress is work in progress too: the evidence added or moved to the
+    # claim since the current version was published, and the steps recorded since, wait
+    # for the correction's publication.
+    events, since = _approved_and_since(events, current)
+    pending = _evidence_of(since)
+    evidence = [
+        item
+        for item in Evidence.objects.visible_to(user)
+        .filter(claim=claim)
+        .select_related("link", "source")
+        .order_by("created_at", "id")
+        if item.pk not in pending
+    ]
     before, after = quote_context(claim.article.text, claim.start, claim.end)
     first = min((v.published_at for v in verdicts), default=None)
     levels = list(
         RatingLevel.objects.visible_to(user)
-        .filter(scale_id=claim.rating.scale_id if claim.rating_id else None)
+        .filter(scale_id=current.rating.scale_id if current is not None else None)
         .order_by("position", "id")
     )
     return {

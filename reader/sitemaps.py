@@ -1,11 +1,11 @@
 """The reader site's sitemap (``django.contrib.sitemaps``): published fact-checks, the
-articles that have one, and the list pages."""
+articles that have one (no other article has a public page), and the list pages."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 
 from claims.models import Article, Claim
@@ -38,11 +38,10 @@ class ArticleSitemap(Sitemap):
     limit = 5000
 
     def items(self):
-        published = public.published_claims(user=AnonymousUser())
+        published = Q(claims__status=Claim.Status.PUBLISHED)
         return (
-            Article.objects.visible_to(None)
-            .filter(claims__in=published)
-            .annotate(last_published=Max("claims__verdicts__published_at"))
+            public.public_articles(user=AnonymousUser())
+            .annotate(last_published=Max("claims__verdicts__published_at", filter=published))
             .only("id", "slug")
             .order_by("pk")
         )

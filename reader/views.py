@@ -13,7 +13,6 @@ from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
-from claims import selectors
 from claims.models import Article, Claim
 from reader import cache
 from reader import selectors as public
@@ -33,8 +32,9 @@ def _article_slug_key(slug: str) -> str:
 
 def _article_scope(request, kwargs) -> str | None:
     key = kwargs.get("key", "")
-    if key.isdigit():
-        return cache.article_scope(int(key))
+    number = public.article_pk_from_key(key)
+    if number is not None:
+        return cache.article_scope(number)
     pk = django_cache.get(_article_slug_key(key))  # learnt when the page was first built
     return cache.article_scope(pk) if pk else None
 
@@ -98,9 +98,11 @@ def home(request):
 @cache.reader_page(_article_scope)
 def article_detail(request, key: str):
     """The article's text with every published claim highlighted; nothing unpublished is
-    loaded, so nothing unpublished can reach the HTML."""
+    loaded, so nothing unpublished can reach the HTML. An article with no published
+    fact-check is the desk's work in progress: 404 (as for an article that does not exist),
+    whoever asks (the desk reads it under ``/review/articles/<id>/``)."""
     try:
-        article = selectors.article_get(user=request.user, key=key)
+        article = public.article_public_get(user=request.user, key=key)
     except Article.DoesNotExist:
         raise Http404("No such article.") from None
     django_cache.set(_article_slug_key(article.slug), article.pk, timeout=None)

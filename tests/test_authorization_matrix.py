@@ -12,6 +12,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from claims.models import Claim, Verdict
 from reader.selectors import claim_key
 from tests.conftest import PERSONAS
 from tests.factories import (
@@ -22,7 +23,9 @@ from tests.factories import (
     IngestJobFactory,
     LinkFactory,
     SourceFactory,
+    TopicFactory,
     UserFactory,
+    VerdictFactory,
     published_claim,
     rating_level,
 )
@@ -42,15 +45,46 @@ _REVIEWERS = {
 }
 
 _EDITORS = {**_REVIEWERS, "reviewer": FORBIDDEN}
+# Work in progress on the public site: nobody sees it there.
+_NOBODY = dict.fromkeys(PERSONAS, NOT_FOUND)
 # Sources registry: reviewers and editors read it; admins change it.
 _SOURCE_ADMINS = {**_EDITORS, "editor": FORBIDDEN}
 
 # Desk: dashboard, team, scales. Team, scales and the link-check policy are the admins'.
 _DESK_ADMINS = {**_EDITORS, "editor": FORBIDDEN}
 
+
+def _article_in_review():
+    """An article the desk works on: a claim awaiting approval (with its verdict), another
+    in review with a draft, none published."""
+    article = ArticleFactory(text="It cost 4 dollars. It was fine.\n\nMore text.")
+    waiting = ClaimFactory(article=article, status=Claim.Status.AWAITING_APPROVAL)
+    VerdictFactory(claim=waiting, state=Verdict.State.AWAITING_APPROVAL)
+    drafted = ClaimFactory(article=article, start=19, end=31, status=Claim.Status.IN_REVIEW)
+    VerdictFactory(claim=drafted, state=Verdict.State.DRAFT)
+    return article
+
+
+def _claim_key_at(status: str) -> str:
+    """The public address's key of a claim at ``status`` (with a verdict, if it has one by
+    then), on an article that has a published claim besides."""
+    article = published_claim().article
+    claim = ClaimFactory(
+        article=article,
+        start=article.text.index("\n\n") + 2,
+        end=len(article.text),
+        status=status,
+        dismissed_reason="Not checkable." if status == "dismissed" else "",
+    )
+    if status in {"in_review", "awaiting_approval"}:
+        VerdictFactory(claim=claim, state=status.replace("in_review", "draft"))
+    return claim_key(claim)
+
+
 MATRIX = {
     "reader:home": (dict, _EVERYONE),
-    "reader:article_detail": (lambda: {"key": ArticleFactory().slug}, _EVERYONE),
+    # Public once one of its claims is published (see EXTRA for the others: 404).
+    "reader:article_detail": (lambda: {"key": published_claim().article.slug}, _EVERYONE),
     "login": (dict, _EVERYONE),
     "logout": (dict, None),  # POST-only; checked in test_auth.py
     "healthz": (dict, dict.fromkeys(PERSONAS, HEALTH)),
@@ -159,6 +193,24 @@ EXTRA = [
         lambda: {"key": str(published_claim().article_id)},
         _EVERYONE,
     ),
+    # Work in progress is private: an article with no published claim has no public page,
+    # by slug or by number, whoever asks (the same 404 as an article that does not exist;
+    # the desk reads it under /review/articles/<id>/).
+    *[
+        ("reader:article_detail", make, _NOBODY)
+        for article in (lambda: ArticleFactory(), lambda: _article_in_review())
+        for make in (
+            lambda article=article: {"key": article().slug},
+            lambda article=article: {"key": str(article().pk)},
+        )
+    ],
+    ("reader:article_detail", lambda: {"key": "no-such-article"}, _NOBODY),
+    ("reader:article_detail", lambda: {"key": "999999999"}, _NOBODY),
+    # A claim at any stage before publication has no public page either.
+    *[
+        ("reader:claim_page", lambda status=status: {"key": _claim_key_at(status)}, _NOBODY)
+        for status in ("new", "in_review", "awaiting_approval", "dismissed")
+    ],
 ]
 
 
@@ -231,3 +283,115 @@ def test_each_persona_gets_the_expected_status(name, row, persona, client_for):
         # Public and never a redirect; 503 while no worker has answered in tests.
         assert response.status_code in {200, 503}, (url, persona)
         assert response["Content-Type"] == "application/json"
+
+
+# ---------------------------------------------------------- work in progress is private
+
+SECRET = "SECRET"  # every piece of the desk's work in progress below carries it
+IN_REVIEW = "The mayor said the accounts were sealed."  # a sentence of a public article
+
+
+def _work_in_progress(reviewer, editor):
+    """A published fact-check amid the desk's work in progress: an article nobody has
+    published a fact-check of (with a publisher and a topic only it uses), a claim in review
+    beside the published one, and a correction of the published one awaiting approval (with
+    evidence added for it). Made through the services, as the desk makes them."""
+    from claims import services
+
+    def draft(claim, **fields):
+        data = {"rating": rating_level("true"), "summary": f"{SECRET} draft summary."}
+        data |= {"rationale": f"{SECRET} rationale."} | fields
+        services.verdict_save(claim=claim, user=reviewer, **data)
+        services.claim_submit_for_approval(claim=claim, user=reviewer)
+
+    hidden = ArticleFactory(
+        title=f"{SECRET} investigation",
+        slug="secret-investigation",
+        text=f"The {SECRET} budget line doubled.\n\nNobody knows yet.",
+    )
+    hidden.publisher = SourceFactory(name=f"{SECRET} Gazette")
+    hidden.save()
+    hidden.topics.add(TopicFactory(name=f"{SECRET} topic", slug="secret-topic"))
+    draft(ClaimFactory(article=hidden))
+
+    article = ArticleFactory(
+        title="Roads", text=f"The city spent 4 million dollars on roads.\n\n{IN_REVIEW}"
+    )
+    public = ClaimFactory(article=article)
+    draft(
+        public,
+        rating=rating_level("false"),
+        summary="The city spent 3 million.",
+        rationale="The audited accounts.",
+    )
+    services.claim_publish(claim=public, user=editor)
+    in_review = ClaimFactory(
+        article=article, start=article.text.index(IN_REVIEW), end=len(article.text)
+    )
+    draft(in_review)
+    # A correction in progress: new evidence and a new version, awaiting approval.
+    services.evidence_add(
+        claim=public,
+        user=reviewer,
+        url="https://secret.example.org/ledger",
+        stance="supports",
+        quote=f"{SECRET} ledger.",
+    )
+    draft(public, correction_note=f"{SECRET} correction note.")
+    return hidden, public, in_review
+
+
+# Every public URL pattern: the addresses read below (each must show no work in progress).
+PUBLIC_PAGES = {
+    # Searching for the words of a claim in review, or a topic only hidden work uses.
+    "reader:home": lambda hidden, public: ["/", "/?q=budget+line+doubled", "/?topic=secret-topic"],
+    "reader:article_detail": lambda hidden, public: [
+        reverse("reader:article_detail", kwargs={"key": public.article.slug}),
+        reverse("reader:article_detail", kwargs={"key": str(public.article_id)}),
+    ],
+    "reader:claim_page": lambda hidden, public: [
+        reverse("reader:claim_page", kwargs={"key": claim_key(public)})
+    ],
+    "reader:corrections": lambda hidden, public: [reverse("reader:corrections")],
+    "reader:feed_fact_checks": lambda hidden, public: [reverse("reader:feed_fact_checks")],
+    "reader:feed_corrections": lambda hidden, public: [reverse("reader:feed_corrections")],
+    "reader:sitemap": lambda hidden, public: [reverse("reader:sitemap")],
+}
+
+
+def test_every_public_url_pattern_is_read_for_work_in_progress():
+    public_names = {name for name in _named_patterns() if name.startswith("reader:")}
+    assert public_names == PUBLIC_PAGES.keys()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_no_persona_sees_the_desks_work_in_progress_on_the_public_site(
+    persona, client_for, reviewer, editor
+):
+    hidden, public, in_review = _work_in_progress(reviewer, editor)
+    client = client_for(persona)
+    for url in (
+        reverse("reader:article_detail", kwargs={"key": hidden.slug}),
+        reverse("reader:article_detail", kwargs={"key": str(hidden.pk)}),
+        reverse("reader:claim_page", kwargs={"key": claim_key(hidden.claims.get())}),
+        reverse("reader:claim_page", kwargs={"key": claim_key(in_review)}),
+    ):
+        assert client.get(url).status_code == 404, (url, persona)
+    for name, urls in PUBLIC_PAGES.items():
+        for url in urls(hidden, public):
+            response = client.get(url)
+            assert response.status_code == 200, (url, persona)
+            page = response.content.decode()
+            assert SECRET not in page and "secret" not in page.lower(), (url, persona)
+            assert f"/claims/{in_review.pk}" not in page, (url, persona)
+            if name == "reader:article_detail":
+                # The sentence is the article's public text, shown once and not as a claim.
+                assert page.count(IN_REVIEW) == 1, (url, persona)
+                assert f"{IN_REVIEW}</mark>" not in page and f"“{IN_REVIEW}”" not in page
+                assert f"fact-check-{in_review.pk}" not in page
+            else:
+                assert IN_REVIEW not in page, (url, persona)
+    assert "0 fact-checks match" in client.get("/?q=budget+line+doubled").content.decode()
+    claim_page = client.get(PUBLIC_PAGES["reader:claim_page"](hidden, public)[0])
+    assert claim_page.content.decode().count("It was submitted for approval.") == 1

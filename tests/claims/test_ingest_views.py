@@ -8,10 +8,18 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from claims.models import Article, ArticleSentence, Claim, IngestJob
+from claims.models import Article, ArticleSentence, Claim, IngestJob, Verdict
 from claims.services import article_ingest
-from tests.factories import ArticleFactory, ArticleSentenceFactory, IngestJobFactory
+from tests.factories import (
+    ArticleFactory,
+    ArticleSentenceFactory,
+    IngestJobFactory,
+    UserFactory,
+    VerdictFactory,
+    rating_level,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -194,6 +202,7 @@ def test_hostile_html_never_reaches_any_rendered_page(client_for, keyword_scorer
     assert "4.2 million dollars" in article.text
     assert article.cited_links.count() == 1
     job = IngestJobFactory(state=IngestJob.State.DONE, article=article)
+    _publish_one_claim(article)
     pages = [
         response.content.decode(),
         _page(client, "claims:article_detail", pk=article.pk),
@@ -247,12 +256,31 @@ def test_the_reviewer_page_needs_few_queries_whatever_the_number_of_claims(
         client.get(reverse("claims:article_detail", kwargs={"pk": article.pk}))
 
 
-def test_the_public_article_page_does_not_show_unpublished_claims(client_for, keyword_scorer):
+def test_an_ingested_article_is_not_public_until_a_verdict_on_it_is(client_for, keyword_scorer):
     article = article_ingest(title="T", text="It cost 4 dollars. It was fine.").article
+    url = reverse("reader:article_detail", kwargs={"key": article.slug})
+    for persona in ("anonymous", "reader", "reviewer"):
+        assert client_for(persona).get(url).status_code == 404
+    _publish_one_claim(article)
     for persona in ("anonymous", "reader", "reviewer"):
         page = _page(client_for(persona), "reader:article_detail", key=article.slug)
-        assert "It cost 4 dollars." in page  # the article's text is public
-        assert "claim-tag" not in page and "<mark" not in page and "Promote" not in page
+        assert "It cost 4 dollars." in page and "Promote" not in page
+
+
+def _publish_one_claim(article) -> Claim:
+    """Give one of the article's claims a published verdict (directly, not through the
+    workflow), so that its public page exists."""
+    claim = article.claims.order_by("start").first()
+    level = rating_level("false")
+    Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.PUBLISHED, rating=level)
+    VerdictFactory(
+        claim=claim,
+        rating=level,
+        state=Verdict.State.PUBLISHED,
+        published_at=timezone.now(),
+        approver=UserFactory(),
+    )
+    return claim
 
 
 # ------------------------------------------------------------ promote and select (POST)

@@ -166,3 +166,30 @@ def test_export_claimreview_needs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(3):
         call_command("export_claimreview")
     assert len(json.loads(capsys.readouterr().out)) == 4
+
+
+def test_the_export_and_the_page_carry_no_work_in_progress_and_no_link_health(
+    client, reviewer, editor, capsys
+):
+    claim = _published(reviewer, editor)
+    evidence = services.evidence_add(
+        claim=claim, user=reviewer, url="https://e.example.org/x", stance="refutes"
+    )
+    type(evidence.link).objects.filter(pk=evidence.link_id).update(state="failing")
+    services.verdict_save(
+        claim=claim,
+        user=reviewer,
+        rating=rating_level("false"),
+        summary="A correction in progress.",
+        rationale="R2",
+        correction_note="Not yet.",
+    )
+    services.claim_submit_for_approval(claim=claim, user=reviewer)
+    in_review = ClaimFactory(article=ArticleFactory(text=TEXT.format(n=next(_N))))
+    call_command("export_claimreview")
+    exported = capsys.readouterr().out
+    [embedded] = _extract(client, claim)
+    for text in (exported, json.dumps(embedded)):
+        assert "First summary." in text and "correction in progress" not in text
+        assert in_review.article.title not in text
+        assert not any(word in text.lower() for word in ("failing", "e.example.org", "dead"))

@@ -5,20 +5,23 @@ query counts."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from django.core.cache import cache as django_cache
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date
 
 from audit.models import AuditEvent
 from claims import services
 from claims.demo import DEMO_PUBLISHER, demo_seed
-from claims.models import Article, Claim, Verdict
+from claims.models import Article, Claim, Evidence, Verdict
 from reader import cache as reader_cache
 from reader.selectors import claim_key, claim_path, quote_context
-from sources.models import Source
+from sources.models import Link, Source
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
@@ -286,7 +289,7 @@ def test_the_claim_page_tells_the_whole_fact_check(client, reviewer, editor):
     assert "Refutes the claim" in text and "No audit took place in 2023." in text
     assert 'href="https://audit.example.org/report" rel="noopener nofollow"' in html
     assert "read the archived copy" in html and "archive.example.org" in html
-    assert "Link state: </span>Dead" in html
+    assert "no longer available at its original address (accessed on" in html
     assert "Correction, " in text and "The audit started later than we first said." in text
     assert "Version 1" in text and "Version 2" in text and "No audit took place." in text
     assert "How we checked this" in text
@@ -559,7 +562,9 @@ def test_the_claim_page_needs_a_fixed_number_of_queries(client, django_assert_ma
     for _ in range(5):
         EvidenceFactory(claim=claim)
     with django_assert_max_num_queries(8):
-        assert client.get(claim_path(claim)).status_code == 200
+        response = client.get(claim_path(claim))
+    assert response.status_code == 200
+    assert response.content.decode().count('<li class="evidence ') == 5
 
 
 # ------------------------------------------------------------------- topics and publisher
@@ -618,8 +623,6 @@ def test_the_demo_puts_published_fact_checks_with_evidence_on_the_reader_site(
     ):
         assert "Demonstration content: not a real fact-check" in html
     # The evidence's publishers are registered, with the rating they had when it was added.
-    from claims.models import Evidence
-
     cited = Evidence.objects.filter(claim__article=article).select_related("source")
     assert {e.source.name for e in cited} == {"NATO", "Wikipedia"}
     assert all(e.source_rating is not None for e in cited)
@@ -634,3 +637,338 @@ def test_public_pages_answer_head_requests_and_refuse_posts(client):
     for url in ("/", claim_path(claim), reverse("reader:corrections")):
         assert client.head(url).status_code == 200, url
         assert client.post(url).status_code == 405, url
+
+
+# ------------------------------------------------------------------- work in progress
+
+
+def test_an_article_is_public_only_once_one_of_its_claims_is_published(
+    client_for, reviewer, editor
+):
+    article = ArticleFactory(text=TEXT)
+    claim = _claim(article, "The mayor owns three cars.")
+    services.verdict_save(
+        claim=claim, user=reviewer, rating=rating_level("true"), summary="S", rationale="R"
+    )
+    services.claim_submit_for_approval(claim=claim, user=reviewer)
+    urls = [f"/articles/{article.slug}/", f"/articles/{article.pk}/"]
+    missing = client_for("anonymous").get("/articles/no-such-article/")
+    for url in urls:
+        response = client_for("anonymous").get(url)
+        # The same answer as for an article that does not exist.
+        assert response.status_code == 404 and response.content == missing.content, url
+        assert response.headers == missing.headers, url
+        for persona in ("reviewer", "editor"):  # the desk reads it under /review/
+            assert client_for(persona).get(url).status_code == 404, (persona, url)
+    sitemap = client_for("anonymous").get(reverse("reader:sitemap")).content.decode()
+    assert article.slug not in sitemap
+    # The reviewer page offers no "public page" link to a page that does not exist yet.
+    html = client_for("reviewer").get(f"/review/articles/{article.pk}/").content.decode()
+    assert f'href="/articles/{article.slug}/"' not in html
+    services.claim_publish(claim=claim, user=editor)
+    for url in urls:
+        assert client_for("anonymous").get(url).status_code == 200, url
+    html = client_for("reviewer").get(f"/review/articles/{article.pk}/").content.decode()
+    assert f'href="/articles/{article.slug}/"' in html
+
+
+def test_odd_numbers_in_addresses_are_not_found_rather_than_errors(client):
+    for url in ("/articles/²/", "/articles/99999999999999999999999/", "/claims/²/"):
+        assert client.get(url).status_code == 404, url
+    assert client.get("/claims/99999999999999999999999-words/").status_code == 404
+
+
+def test_filters_offer_no_publisher_or_topic_that_only_unpublished_articles_have(client):
+    shown = published_claim()
+    shown.article.publisher = SourceFactory(name="Public Gazette")
+    shown.article.save()
+    shown.article.topics.add(TopicFactory(name="Roads"))
+    hidden = ClaimFactory(status=Claim.Status.IN_REVIEW)
+    hidden.article.publisher = SourceFactory(name="Desk Secret Gazette")
+    hidden.article.save()
+    hidden.article.topics.add(TopicFactory(name="Desk Secret Topic"))
+    html = client.get("/").content.decode()
+    assert "Public Gazette" in html and ">Roads<" in html
+    assert "Desk Secret" not in html
+
+
+def test_a_correction_in_progress_shows_nothing_until_it_is_published(
+    client_for, reviewer, editor, django_capture_on_commit_callbacks
+):
+    client = client_for("anonymous")
+    article = ArticleFactory(text=TEXT)
+    claim = _claim(article, "The mayor owns three cars.")
+    services.evidence_add(
+        claim=claim, user=reviewer, url="https://register.example.org/", stance="refutes"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        _publish(claim, reviewer, editor)
+    services.evidence_add(
+        claim=claim,
+        user=reviewer,
+        url="https://new-evidence.example.org/",
+        stance="supports",
+        quote="Three cars are registered.",
+    )
+    services.verdict_save(
+        claim=claim,
+        user=reviewer,
+        rating=rating_level("true"),
+        summary="He owns three cars after all.",
+        rationale="R",
+        correction_note="We checked the register again.",
+    )
+    services.claim_submit_for_approval(claim=claim, user=reviewer)
+    for persona in ("anonymous", "editor"):
+        reader_cache.bump(reader_cache.claim_scope(claim.pk))  # rendered afresh
+        html = client_for(persona).get(claim_path(claim)).content.decode()
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+        assert "register.example.org" in html and "The evidence (1)" in text
+        assert "new-evidence.example.org" not in html and "Three cars are" not in html
+        assert "He owns three cars after all." not in html and "register again" not in html
+        assert text.count("It was submitted for approval.") == 1
+        assert "1 source from 1 publisher consulted" in text
+    with django_capture_on_commit_callbacks(execute=True):
+        services.claim_publish(claim=claim, user=editor)
+    html = client.get(claim_path(claim)).content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "new-evidence.example.org" in html and "The evidence (2)" in text
+    assert "He owns three cars after all." in html and "register again" in html
+    assert text.count("It was submitted for approval.") == 2
+
+
+def test_evidence_merged_into_a_published_claim_waits_for_its_next_version(
+    client, reviewer, editor
+):
+    article = ArticleFactory(text=TEXT)
+    keep = _claim(article, "The mayor owns three cars.")
+    _publish(keep, reviewer, editor)
+    duplicate = _claim(article, "Officials said the figure was audited in 2023.")
+    services.evidence_add(
+        claim=duplicate, user=reviewer, url="https://moved.example.org/", stance="refutes"
+    )
+    services.claim_merge(duplicate=duplicate, keep=keep, user=editor, reason="Same claim.")
+    assert keep.evidence.count() == 1
+    html = client.get(claim_path(keep)).content.decode()
+    assert "moved.example.org" not in html and "This verdict cites no outside source." in html
+
+
+# ------------------------------------------------------------------ evidence link health
+
+
+_LINK_WORDS = re.compile(
+    r"link-badge|link state|\b(failing|blocked|unsafe|redirected|unchecked|alive|moved to)\b",
+    re.I,
+)
+
+
+_OVERRIDE = {"override_reason": "Checked by hand.", "override_at": timezone.now()}
+
+
+def test_readers_see_a_link_only_once_it_is_confirmed_dead_with_its_archived_copy_and_date(
+    client, reviewer, editor
+):
+    article = ArticleFactory(text=TEXT)
+    claim = _claim(article, "Officials said the figure was audited in 2023.")
+    services.claim_start_review(claim=claim, user=reviewer)
+    states = {
+        "archived": {"state": "dead", "archive_url": "https://archive.example.org/web/1/x"},
+        "gone": {"state": "dead"},
+        "called-dead": {"state": "failing", "override_state": "dead", **_OVERRIDE},
+        # Failing, with the archived copy looked up already: still nothing to say.
+        "failing": {
+            "state": "failing",
+            "consecutive_failures": 2,
+            "archive_url": "https://archive.example.org/web/2/x",
+        },
+        "blocked": {"state": "blocked", "last_status": 403},
+        "unsafe": {"state": "unsafe"},
+        "redirected": {"state": "redirected", "moved_to_host": "elsewhere.example.net"},
+        "unchecked": {"state": "unchecked"},
+        "alive": {"state": "alive"},
+        "vouched": {"state": "dead", "override_state": "alive", **_OVERRIDE},
+    }
+    accessed = timezone.make_aware(timezone.datetime(2024, 3, 5, 12, 0))
+    names = list(states)  # the links' addresses say nothing of their state: site-<n>
+    for n, fields in enumerate(states.values()):
+        evidence = services.evidence_add(
+            claim=claim, user=reviewer, url=f"https://site-{n}.example.org/page", stance="context"
+        )
+        Link.objects.filter(pk=evidence.link_id).update(**fields)
+        Evidence.objects.filter(pk=evidence.pk).update(created_at=accessed)
+    _publish(claim, reviewer, editor)
+
+    html = _get(client, "reader:claim_page", key=claim_key(claim))
+    items = {
+        names[int(re.search(r"https://site-(\d+)\.example\.org/page", item).group(1))]: item
+        for item in re.findall(r'<li class="evidence .*?</li>', html, re.S)
+    }
+    assert items.keys() == states.keys()
+    date = '(accessed on <time datetime="2024-03-05">5 Mar 2024</time>)'
+    assert f"no longer available at its original address {date}" in items["archived"]
+    assert 'href="https://archive.example.org/web/1/x" rel="noopener nofollow"' in items["archived"]
+    assert f"{date}; no archived copy is known." in items["gone"]
+    assert date in items["called-dead"]  # an editor's word counts as the checker's
+    for name in ("failing", "blocked", "unsafe", "redirected", "unchecked", "alive", "vouched"):
+        assert "archived" not in items[name] and "accessed" not in items[name], name
+        assert "no longer" not in items[name], name
+        assert not _LINK_WORDS.search(items[name]), name
+    assert not _LINK_WORDS.search(html)
+    [json_ld] = _markup(html).json_ld
+    assert not re.search(r"dead|fail|block|unsafe|redirect|unchecked|archive", json_ld, re.I)
+
+
+# ----------------------------------------------------------------- browsers and proxies
+
+
+def _cache_control(response) -> set[str]:
+    return {part.strip() for part in response["Cache-Control"].split(",")}
+
+
+def _reader_urls(claim) -> list[str]:
+    return [
+        claim_path(claim),
+        reverse("reader:article_detail", kwargs={"key": claim.article.slug}),
+        reverse("reader:article_detail", kwargs={"key": str(claim.article_id)}),
+        "/",
+        "/?rating=false",
+        reverse("reader:corrections"),
+        reverse("reader:feed_fact_checks"),
+        reverse("reader:feed_corrections"),
+        reverse("reader:sitemap"),
+    ]
+
+
+def test_public_pages_make_browsers_revalidate_and_let_proxies_keep_them_briefly(client, settings):
+    settings.FACTCHECK_READER_SHARED_MAX_AGE = 45
+    urls = _reader_urls(published_claim())
+    etags = set()
+    for url in urls:
+        miss, hit = client.get(url), client.get(url)
+        assert (miss["X-Reader-Cache"], hit["X-Reader-Cache"]) == ("miss", "hit"), url
+        for response in (miss, hit):
+            assert _cache_control(response) == {
+                "public",
+                "max-age=0",
+                "must-revalidate",
+                "s-maxage=45",
+            }, url
+            assert "Cookie" in response["Vary"], url
+            assert response["ETag"].startswith('W/"'), url
+            assert "Last-Modified" in response, url
+        assert hit["ETag"] == miss["ETag"] and hit["Last-Modified"] == miss["Last-Modified"]
+        etags.add(miss["ETag"])
+    assert len(etags) == len(urls)  # one per address
+
+
+def test_a_conditional_request_is_answered_304_from_the_stamps_without_rendering_or_sql(
+    client, django_assert_num_queries, monkeypatch
+):
+    from reader import views
+
+    claim = published_claim()
+    urls = _reader_urls(claim)
+    first = {url: client.get(url) for url in urls}
+
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("rendered")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(views, "render", no_rendering)
+        for url in urls:
+            etag = first[url]["ETag"]
+            with django_assert_num_queries(0):
+                response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+                head = client.head(url, HTTP_IF_NONE_MATCH=f'"other", {etag}')
+                since = client.get(url, HTTP_IF_MODIFIED_SINCE=first[url]["Last-Modified"])
+            for answer in (response, head, since):
+                assert answer.status_code == 304, url
+                assert answer.content == b"" and answer["ETag"] == etag, url
+                assert "public" in _cache_control(answer) and "Cookie" in answer["Vary"], url
+                assert answer["X-Reader-Cache"] == "revalidated"
+    # Another version, or a time before the last change: the page itself.
+    response = client.get(urls[0], HTTP_IF_NONE_MATCH='W/"something-else"')
+    assert response.status_code == 200 and response["X-Reader-Cache"] == "hit"
+    earlier = http_date(time.time() - 3600)
+    assert client.get(urls[0], HTTP_IF_MODIFIED_SINCE=earlier).status_code == 200
+
+
+def test_a_published_correction_reaches_a_revalidating_reader_at_once(
+    client, reviewer, editor, django_capture_on_commit_callbacks
+):
+    article = ArticleFactory(text=TEXT)
+    claim = _claim(article, "The mayor owns three cars.")
+    with django_capture_on_commit_callbacks(execute=True):
+        _publish(claim, reviewer, editor)
+    urls = [
+        claim_path(claim),
+        reverse("reader:article_detail", kwargs={"key": article.slug}),
+        "/",
+        reverse("reader:corrections"),
+        reverse("reader:feed_corrections"),
+    ]
+    etags = {url: client.get(url)["ETag"] for url in urls}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.verdict_save(
+            claim=claim,
+            user=reviewer,
+            rating=rating_level("true"),
+            summary="He owns three cars after all.",
+            rationale="R",
+            correction_note="We checked the register again.",
+        )
+        services.claim_submit_for_approval(claim=claim, user=reviewer)
+    for url in urls:  # a draft changes nothing readers see
+        assert client.get(url, HTTP_IF_NONE_MATCH=etags[url]).status_code == 304, url
+    with django_capture_on_commit_callbacks(execute=True):
+        services.claim_publish(claim=claim, user=editor)
+    for url in urls:
+        response = client.get(url, HTTP_IF_NONE_MATCH=etags[url])
+        assert response.status_code == 200, url
+        assert response["ETag"] != etags[url], url
+        assert "register again" in response.content.decode() or url in urls[1:3], url
+        assert "He owns three cars after all." in response.content.decode(), url
+        again = client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+        assert again.status_code == 304, url
+
+
+def test_signed_in_users_get_fresh_private_pages_and_never_a_304(client_for):
+    claim = published_claim()
+    url = claim_path(claim)
+    etag = client_for("anonymous").get(url)["ETag"]
+    for persona in ("outsider", "reader", "reviewer", "editor"):
+        response = client_for(persona).get(url, HTTP_IF_NONE_MATCH=etag)
+        assert response.status_code == 200, persona
+        assert "private" in _cache_control(response), persona
+        assert "public" not in _cache_control(response), persona
+        assert "ETag" not in response and "Last-Modified" not in response, persona
+        assert "X-Reader-Cache" not in response, persona
+
+
+def test_an_address_that_names_nothing_public_is_never_not_modified(client):
+    unpublished = ClaimFactory()
+    urls = [
+        f"/articles/{unpublished.article_id}/",
+        f"/articles/{unpublished.article.slug}/",
+        "/articles/999999/",
+        f"/claims/{unpublished.pk}/",
+        "/claims/999999/",
+    ]
+    later = http_date(time.time() + 60)
+    for url in urls:
+        assert client.get(url, HTTP_IF_NONE_MATCH="*").status_code == 404, url
+        assert client.get(url, HTTP_IF_MODIFIED_SINCE=later).status_code == 404, url
+        response = client.get(url)
+        assert "ETag" not in response and "public" not in response.get("Cache-Control", "")
+
+
+def test_a_page_evicted_from_the_cache_is_rendered_again_and_still_revalidated(client):
+    claim = published_claim()
+    url = claim_path(claim)
+    etag = client.get(url)["ETag"]
+    django_cache.delete(
+        reader_cache.page_key(reader_cache.claim_scope(claim.pk), f"testserver{url}")
+    )
+    response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304 and response["ETag"] == etag
+    assert client.get(url)["X-Reader-Cache"] == "hit"  # stored again on the way
