@@ -161,6 +161,44 @@ DESCRIBED: list[tuple[str, list[tuple[str, str, str]]]] = [
         ],
     ),
     (
+        "When the checker itself is cut off",
+        [
+            (
+                "FACTCHECK_LINK_OUTAGE_WINDOW_SECONDS",
+                "seconds",
+                "The checker judges whether its own network is down on the checks of this "
+                "last stretch of time. During such an outage, checks that cannot reach their "
+                "site (name look-up, connection or time-out errors) never count against a "
+                "link, and those links are checked again soon after it ends.",
+            ),
+            (
+                "FACTCHECK_LINK_OUTAGE_MIN_CHECKS",
+                "checks",
+                "At least this many checks in that time before the checker can call it its "
+                "own outage.",
+            ),
+            (
+                "FACTCHECK_LINK_OUTAGE_MIN_HOSTS",
+                "sites",
+                "The failures must be spread over at least this many sites: a few dead sites "
+                "are the links' own failures and count as usual.",
+            ),
+            (
+                "FACTCHECK_LINK_OUTAGE_SHARE",
+                "",
+                "The share of those checks that must have failed to reach their site (0.8 = "
+                "80 %). Sites that answered recently are then asked again: if one answers, the "
+                "failures are real and count.",
+            ),
+            (
+                "FACTCHECK_LINK_OUTAGE_PROBES",
+                "links",
+                "While the outage lasts, the checker sends only this many links a round, from "
+                "sites that answered before; the first answer from any site ends the outage.",
+            ),
+        ],
+    ),
+    (
         "History, digest and archive",
         [
             (

@@ -324,6 +324,9 @@ class LinkCheck(models.Model):
     state_before = models.CharField(max_length=20, choices=Link.State)
     state_after = models.CharField(max_length=20, choices=Link.State)
     counted = models.BooleanField(default=False)
+    # Made during the checker's own outage (``LinkCheckerOutage``): the host could not be
+    # reached, and that said nothing about the link, so the link was left as it was.
+    checker_outage = models.BooleanField("not counted: checker outage", default=False)
 
     objects = LinkCheckQuerySet.as_manager()
 
@@ -349,3 +352,39 @@ class LinkCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.link_id} {self.outcome} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class LinkCheckerOutage(models.Model):
+    """A time the link checker itself could not reach the network (its uplink or resolver
+    was down), told from dead links by ``sources.services.outage``: while one is open,
+    checks that could not reach their host are recorded (``LinkCheck.checker_outage``) but
+    not counted, and the sweeper sends only a few probe links. At most one is open; the first
+    HTTP answer any check gets ends it. The rows are the outages' history, shared by every
+    worker through the database."""
+
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    is_open = models.BooleanField(default=True)
+    # What was seen when it started ("24 of 24 checks in the last 300 s ...").
+    evidence = models.TextField(blank=True)
+    detected_by = models.CharField(max_length=255, blank=True)
+    end_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+        constraints = [
+            # Two workers seeing the same outage open it once: the second one's insert fails.
+            models.UniqueConstraint(
+                fields=["is_open"], condition=Q(is_open=True), name="linkcheckeroutage_one_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_open=True, ended_at__isnull=True)
+                | Q(is_open=False, ended_at__isnull=False),
+                name="linkcheckeroutage_open_until_ended",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        end = f"{self.ended_at:%Y-%m-%d %H:%M}" if self.ended_at else "now"
+        return f"link checker outage {self.started_at:%Y-%m-%d %H:%M} to {end}"

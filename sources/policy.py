@@ -34,6 +34,14 @@ The rules (constants are ``FACTCHECK_LINK_*`` settings, read by :meth:`LinkPolic
   rechecked only every ``RECHECK_UNSAFE_HOURS``; the failing streak is left as it is.
 * Every delay gets a random jitter of +/- ``JITTER`` (a fraction, 0.1 = 10 %) so rechecks
   of links added together spread out; a Retry-After delay is only ever lengthened.
+* **The checker's own outage** (:class:`OutagePolicy`, ``FACTCHECK_LINK_OUTAGE_*``): a check
+  that could not reach its host (``dns_error``, ``connection_error``, ``timeout``:
+  :data:`UNREACHABLE`) says nothing about the link when most checks of the last
+  ``WINDOW_SECONDS`` failed that way across many hosts (:func:`looks_like_outage`): the
+  worker's network or resolver is down. Such a check is not counted (:func:`decide_not_counted`:
+  the link keeps its state and points, and is looked at again after the window). Any HTTP
+  answer (:func:`answered`, whatever its status) proves the network works and ends an outage.
+  ``sources.services.outage`` keeps the outage's state and confirms it with known-good hosts.
 """
 
 from __future__ import annotations
@@ -63,6 +71,11 @@ HARD_FAILURES = frozenset(
     }
 )
 UNSAFE_OUTCOMES = frozenset({Outcome.UNSAFE, Outcome.INVALID_URL})
+# The check never got an answer from the host: no address, no connection (refused,
+# unreachable, reset), or no answer in time (a DNS look-up that times out is a timeout too).
+# What the checker sees of every host when its own network or resolver is down. TLS errors are
+# not here: the host answered the connection.
+UNREACHABLE = frozenset({Outcome.DNS_ERROR, Outcome.CONNECTION_ERROR, Outcome.TIMEOUT})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 HOUR = 3600.0
 
@@ -100,6 +113,86 @@ class LinkPolicy:
                 if hasattr(settings, f"FACTCHECK_LINK_{name.upper()}")
             }
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class OutagePolicy:
+    """When failures to reach hosts are the checker's own outage (``FACTCHECK_LINK_OUTAGE_*``)."""
+
+    window_seconds: float = 300
+    min_checks: int = 20
+    min_hosts: int = 5
+    share: float = 0.8
+    probes: int = 3
+
+    def __post_init__(self) -> None:
+        if self.window_seconds <= 0:
+            raise ValueError("FACTCHECK_LINK_OUTAGE_WINDOW_SECONDS must be positive")
+        if self.min_checks < 1 or self.min_hosts < 1 or self.probes < 1:
+            raise ValueError(
+                "FACTCHECK_LINK_OUTAGE_MIN_CHECKS, _MIN_HOSTS and _PROBES must be >= 1"
+            )
+        if not 0 < self.share <= 1:
+            raise ValueError("FACTCHECK_LINK_OUTAGE_SHARE must be a fraction in (0, 1]")
+
+    @classmethod
+    def from_settings(cls) -> OutagePolicy:
+        from django.conf import settings
+
+        return cls(
+            **{
+                field.name: getattr(settings, f"FACTCHECK_LINK_OUTAGE_{field.name.upper()}")
+                for field in dataclasses.fields(cls)
+                if hasattr(settings, f"FACTCHECK_LINK_OUTAGE_{field.name.upper()}")
+            }
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """Checks seen in a window: how many, how many could not reach their host, and on how
+    many distinct hosts those were."""
+
+    checks: int = 0
+    unreachable: int = 0
+    hosts: int = 0
+
+    def describe(self, window_seconds: float) -> str:
+        return (
+            f"{self.unreachable} of {self.checks} checks in {window_seconds:g} s could not "
+            f"reach their host ({self.hosts} hosts)"
+        )
+
+
+def unreachable(result: CheckResult) -> bool:
+    """The check got no answer from the host (see :data:`UNREACHABLE`)."""
+    return Outcome(result.outcome) in UNREACHABLE
+
+
+def answered(result: CheckResult) -> bool:
+    """A server sent an HTTP answer (any status): the checker's network works."""
+    return result.status is not None
+
+
+def evidence_of(results) -> Evidence:
+    """:class:`Evidence` of ``(host, CheckResult)`` pairs."""
+    results = list(results)
+    hosts = {host for host, result in results if unreachable(result)}
+    return Evidence(
+        checks=len(results),
+        unreachable=sum(1 for _, result in results if unreachable(result)),
+        hosts=len(hosts),
+    )
+
+
+def looks_like_outage(evidence: Evidence, policy: OutagePolicy | None = None) -> bool:
+    """Enough checks, most of them unable to reach their host, across enough hosts."""
+    policy = policy or OutagePolicy()
+    return (
+        evidence.checks >= policy.min_checks
+        and evidence.hosts >= policy.min_hosts
+        and evidence.unreachable >= policy.share * evidence.checks
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -253,5 +346,30 @@ def decide(
         last_counted_failure_at=last,
         next_check_at=next_check,
         counted=counts,
+        moved_to_host=health.moved_to_host,
+    )
+
+
+def decide_not_counted(
+    health: Health,
+    *,
+    now: datetime,
+    delay_seconds: float,
+    policy: LinkPolicy | None = None,
+    rng: random.Random | None = None,
+) -> Decision:
+    """A check that says nothing about the link (made during the checker's own outage): the
+    link keeps its state, streak and points, and is looked at again after ``delay_seconds``
+    (jittered)."""
+    policy = policy or LinkPolicy()
+    rng = rng or random.Random()  # noqa: S311 - jitter, not security
+    return Decision(
+        state=health.state,
+        consecutive_failures=health.consecutive_failures,
+        failure_points=health.failure_points,
+        first_failure_at=health.first_failure_at,
+        last_counted_failure_at=health.last_counted_failure_at,
+        next_check_at=now + timedelta(seconds=_jittered(delay_seconds, policy, rng)),
+        counted=False,
         moved_to_host=health.moved_to_host,
     )

@@ -11,7 +11,8 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from audit.selectors import TimelineEntry, history_of
-from sources.models import Link, LinkCheck, LinkState, Source, SourceRating
+from sources import policy as link_policy
+from sources.models import Link, LinkCheck, LinkCheckerOutage, LinkState, Source, SourceRating
 from sources.usage import usage
 
 # ----------------------------------------------------------------------- the sweeper
@@ -46,6 +47,87 @@ def links_due(
 
 def links_due_exist(*, now: datetime) -> bool:
     return Link.objects.filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)).exists()
+
+
+# ----------------------------------------------------------------------- the checker's outage
+
+
+def link_checker_outage_open() -> LinkCheckerOutage | None:
+    """The checker's outage going on now, if any (at most one is open)."""
+    return LinkCheckerOutage.objects.filter(is_open=True).first()
+
+
+def link_checker_outage_last_end() -> datetime | None:
+    """When the latest outage ended (evidence from before it is not used again)."""
+    return (
+        LinkCheckerOutage.objects.filter(is_open=False)
+        .order_by("-ended_at")
+        .values_list("ended_at", flat=True)
+        .first()
+    )
+
+
+def link_checks_evidence(*, since: datetime, extra: Iterable = ()) -> link_policy.Evidence:
+    """Checks recorded since ``since`` by every worker, plus ``extra`` ``(host, CheckResult)``
+    pairs not recorded yet: how many, how many could not reach their host, on how many hosts.
+    Two queries on the ``checked_at`` index: a count, and the hosts of the unreachable ones
+    (few, unless there is an outage)."""
+    window = LinkCheck.objects.filter(checked_at__gte=since)
+    checks = window.count()
+    rows = list(
+        window.filter(outcome__in=[str(outcome) for outcome in link_policy.UNREACHABLE])
+        .values("link__host")
+        .annotate(failed=Count("pk"))
+        .order_by()
+    )
+    hosts = {row["link__host"] for row in rows}
+    failed = sum(row["failed"] for row in rows)
+    for host, result in extra:
+        checks += 1
+        if link_policy.unreachable(result):
+            failed += 1
+            hosts.add(host)
+    return link_policy.Evidence(checks=checks, unreachable=failed, hosts=len(hosts))
+
+
+def links_answered_recently(
+    *, limit: int, exclude_hosts: Iterable[str] = (), scan: int = 200
+) -> list[Link]:
+    """Links whose latest checks got an HTTP answer (any status), newest first, one per host,
+    at most ``limit``: hosts known to answer the checker. Reads only the newest ``scan``
+    answered checks (backwards on the ``checked_at`` index)."""
+    excluded = set(exclude_hosts)
+    rows = (
+        LinkCheck.objects.filter(status__isnull=False)
+        .order_by("-checked_at", "-pk")
+        .values_list("link_id", "link__host")[:scan]
+    )
+    chosen: dict[str, int] = {}
+    for link_id, host in rows:
+        if host not in excluded and host not in chosen:
+            chosen[host] = link_id
+            if len(chosen) >= limit:
+                break
+    if not chosen:
+        return []
+    links = Link.objects.in_bulk(list(chosen.values()))
+    return [links[pk] for pk in chosen.values() if pk in links]
+
+
+def link_checker_health() -> tuple[bool, str]:
+    """For ``/healthz`` (registered from ``SourcesConfig.ready``): not ok while the checker's
+    outage lasts. Never raises."""
+    try:
+        outage = link_checker_outage_open()
+    except Exception as exc:
+        return False, f"cannot read the link checker's state: {type(exc).__name__}: {exc}"
+    if outage is None:
+        return True, "checking links"
+    return False, (
+        f"checker outage since {outage.started_at.isoformat(timespec='seconds')}: "
+        f"{outage.evidence}; failures to reach hosts are not counted against links and the "
+        "sweeper sends only probe links until a check gets an HTTP answer"
+    )
 
 
 # ----------------------------------------------------------------------- evidence

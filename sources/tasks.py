@@ -33,8 +33,12 @@ _RETRY = {
 def link_check_batch(link_ids: list[int]) -> None:
     """Check a batch of links (claimed first, so running it twice checks each link once)."""
     services.link_check_run(link_ids=link_ids)
-    # Hosts of this batch are free again: send what is due without waiting for beat.
-    if selectors.links_due_exist(now=timezone.now()):
+    # Hosts of this batch are free again: send what is due without waiting for beat (but
+    # during the checker's own outage, probes go at beat's pace only).
+    if (
+        selectors.links_due_exist(now=timezone.now())
+        and selectors.link_checker_outage_open() is None
+    ):
         services.links_sweep_soon()
 
 

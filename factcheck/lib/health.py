@@ -2,11 +2,18 @@
 
 Each check returns ``(ok, detail)`` and never raises: a broken dependency is reported,
 not turned into a traceback.
+
+``CHECKS`` are the parts the site cannot work without: one failing makes ``/healthz`` answer
+503 ("unavailable"). The apps add checks of parts whose failure only *degrades* the service
+with :func:`health_check_register` (a hook: this module imports no app), from their
+``ready()``: the sources app's ``link_checker``. One failing makes ``/healthz`` say
+"degraded" with status 200: the web app still serves every page.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -66,11 +73,37 @@ def worker_check() -> tuple[bool, str]:
 
 CHECKS = {"database": database_check, "broker": broker_check, "worker": worker_check}
 
+# Checks whose failure degrades the service without making it unavailable (filled by apps).
+DEGRADING_CHECKS: dict[str, Callable[[], tuple[bool, str]]] = {}
+
+
+def health_check_register(name: str, check: Callable[[], tuple[bool, str]]) -> None:
+    """Add a check of a part the site works without (``/healthz`` says "degraded", 200)."""
+    if name in CHECKS:
+        raise ValueError(f"{name!r} is one of the checks the site cannot work without")
+    DEGRADING_CHECKS[name] = check
+
+
+def _run(check: Callable[[], tuple[bool, str]]) -> tuple[bool, str]:
+    try:
+        return check()
+    except Exception as exc:  # a check that breaks is a failed check, never a traceback
+        return False, f"{type(exc).__name__}: {exc}"
+
 
 def health_report() -> tuple[bool, dict]:
+    """``(healthy, report)``: healthy unless a check in ``CHECKS`` fails; the report's
+    ``status`` is "unavailable", "degraded" (only registered checks fail) or "ok"."""
     results = {name: check() for name, check in CHECKS.items()}
+    degrading = {name: _run(check) for name, check in DEGRADING_CHECKS.items()}
     healthy = all(ok for ok, _ in results.values())
-    return healthy, {
-        "status": "ok" if healthy else "unavailable",
-        "checks": {name: {"ok": ok, "detail": detail} for name, (ok, detail) in results.items()},
-    }
+    degraded = not all(ok for ok, _ in degrading.values())
+    checks = {name: {"ok": ok, "detail": detail} for name, (ok, detail) in results.items()}
+    checks.update(
+        {
+            name: {"ok": ok, "status": "ok" if ok else "degraded", "detail": detail}
+            for name, (ok, detail) in degrading.items()
+        }
+    )
+    status = "unavailable" if not healthy else "degraded" if degraded else "ok"
+    return healthy, {"status": status, "checks": checks}

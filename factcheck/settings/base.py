@@ -300,6 +300,16 @@ FACTCHECK_LINK_HISTORY_DAYS = env_int("FACTCHECK_LINK_HISTORY_DAYS", 180)
 FACTCHECK_LINK_DIGEST_HOUR = env_int("FACTCHECK_LINK_DIGEST_HOUR", 7)
 # A Wayback-style availability API (GET ?url=...); empty = no archive look-ups.
 FACTCHECK_ARCHIVE_API_URL = env_str("FACTCHECK_ARCHIVE_API_URL")
+# The checker's own outage (sources.services.outage): when, within WINDOW_SECONDS, at least
+# MIN_CHECKS checks were made and at least SHARE of them could not reach their host (DNS,
+# connection, timeout) across at least MIN_HOSTS hosts, and no known-good host answers, the
+# failures are the checker's, not the links': not counted, and the sweeper sends only PROBES
+# links a sweep until a check gets an HTTP answer again.
+FACTCHECK_LINK_OUTAGE_WINDOW_SECONDS = env_int("FACTCHECK_LINK_OUTAGE_WINDOW_SECONDS", 300)
+FACTCHECK_LINK_OUTAGE_MIN_CHECKS = env_int("FACTCHECK_LINK_OUTAGE_MIN_CHECKS", 20)
+FACTCHECK_LINK_OUTAGE_MIN_HOSTS = env_int("FACTCHECK_LINK_OUTAGE_MIN_HOSTS", 5)
+FACTCHECK_LINK_OUTAGE_SHARE = env_float("FACTCHECK_LINK_OUTAGE_SHARE", 0.8)
+FACTCHECK_LINK_OUTAGE_PROBES = env_int("FACTCHECK_LINK_OUTAGE_PROBES", 3)
 
 CELERY_BEAT_SCHEDULE.update(
     {
@@ -341,6 +351,10 @@ FACTCHECK_DASHBOARD_CACHE_SECONDS = env_int("FACTCHECK_DASHBOARD_CACHE_SECONDS",
 FACTCHECK_READER_CACHE_SECONDS = env_int("FACTCHECK_READER_CACHE_SECONDS", 86400)
 # Publishing renders the new pages into that cache in a background job (reader.prerender).
 FACTCHECK_READER_PRERENDER = env_bool("FACTCHECK_READER_PRERENDER", True)
+# Public pages go out with "Cache-Control: public, max-age=0, must-revalidate" and an ETag
+# (browsers ask again each time and get a 304 while nothing changed, so a correction shows
+# at once); a shared proxy or CDN may keep a page this many seconds (s-maxage; 0: never).
+FACTCHECK_READER_SHARED_MAX_AGE = env_int("FACTCHECK_READER_SHARED_MAX_AGE", 60)
 FACTCHECK_SITE_URL = env_str("FACTCHECK_SITE_URL") or "http://127.0.0.1:8000"
 
 # Sources registry: the largest CSV file an import accepts (bytes). The preview carries the

@@ -33,13 +33,14 @@ Modules, in dependency order (each imports only from those above it):
   ``pages``: soft 404s, bot walls, ``Retry-After``;
 - ``session``: one check or fetch, redirects followed hop by hop, errors as outcomes;
 - ``checking``: link checks, HEAD then GET (:func:`acheck_url`, :func:`acheck_many`,
-  :func:`check_url`); ``documents``: :func:`afetch_document`, :func:`fetch_document`.
+  :func:`check_url`, :func:`check_many`); ``documents``: :func:`afetch_document`,
+  :func:`fetch_document`.
 
 Tests that replace a private helper patch the module that looks it up (e.g.
 ``sources.fetching.transport._resolve``), not this package.
 """
 
-from sources.fetching.checking import acheck_many, acheck_url, check_url
+from sources.fetching.checking import acheck_many, acheck_url, check_many, check_url
 from sources.fetching.config import (
     DEFAULT_CONTACT_URL,
     DEFAULT_DOCUMENT_MAX_BYTES,
@@ -83,6 +84,7 @@ __all__ = [
     "acheck_url",
     "afetch_document",
     "build_async_client",
+    "check_many",
     "check_url",
     "detect_bot_wall",
     "detect_soft_404",

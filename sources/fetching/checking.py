@@ -1,5 +1,5 @@
 """Link checks: :func:`acheck_url`, :func:`acheck_many` (concurrently, politely) and
-:func:`check_url` (sync).
+:func:`check_url`, :func:`check_many` (sync).
 
 HEAD/GET rule used by link checks (see :func:`acheck_url`):
 
@@ -222,3 +222,9 @@ async def acheck_many(
 def check_url(url: str, *, config: FetchConfig | None = None) -> CheckResult:
     """Synchronous :func:`acheck_url`."""
     return _run_sync(lambda: acheck_url(url, config=config))
+
+
+def check_many(urls: Iterable[str], *, config: FetchConfig | None = None) -> list[CheckResult]:
+    """Synchronous :func:`acheck_many` (default politeness); results in input order."""
+    url_list = list(urls)
+    return _run_sync(lambda: acheck_many(url_list, config=config))

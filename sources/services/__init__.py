@@ -1,11 +1,12 @@
 """Writes of the sources app, by sub-domain (``from sources.services import X`` as before):
 
 - link health: ``queueing`` (links claimed, enqueued and swept), ``checking`` (a batch of
-  checks run), ``recording`` (one check stored, the policy applied), ``overrides`` (editors'
-  overrides and "check now"), ``archive`` (archived copies looked up), ``risk`` (whether a link
-  puts evidence at risk; changes told to the apps above through ``sources.signals``),
-  ``housekeeping`` (old checks pruned), ``links`` (the one get-or-create of a
-  ``Link`` for a URL, safe against two requests creating it at once);
+  checks run), ``recording`` (one check stored, the policy applied), ``outage`` (the
+  checker's own outage told from dead links), ``overrides`` (editors' overrides and "check
+  now"), ``archive`` (archived copies looked up), ``risk`` (whether a link puts evidence at
+  risk; changes told to the apps above through ``sources.signals``), ``housekeeping`` (old
+  checks pruned), ``links`` (the one get-or-create of a ``Link`` for a URL, safe against two
+  requests creating it at once);
 - ``registry``: sources, their domains and ratings, links attached by domain (the apps above
   attach their own rows through ``sources.signals.links_attached``);
 - ``importing``: CSV import of sources (dry run, then all or nothing).
@@ -18,6 +19,7 @@ from sources.services import (
     housekeeping,
     importing,
     links,
+    outage,
     overrides,
     queueing,
     recording,
@@ -31,6 +33,7 @@ from sources.services.checking import RunReport
 from sources.services.housekeeping import *  # noqa: F403
 from sources.services.importing import *  # noqa: F403
 from sources.services.links import *  # noqa: F403
+from sources.services.outage import *  # noqa: F403
 from sources.services.overrides import *  # noqa: F403
 from sources.services.overrides import OVERRIDE_STATES
 from sources.services.queueing import *  # noqa: F403
@@ -48,6 +51,7 @@ __all__ = [
     "importing",
     "link_policy",
     "links",
+    "outage",
     "overrides",
     "queueing",
     "recording",
@@ -58,6 +62,7 @@ __all__ = [
     *housekeeping.__all__,
     *importing.__all__,
     *links.__all__,
+    *outage.__all__,
     *overrides.__all__,
     *queueing.__all__,
     *recording.__all__,

@@ -3,6 +3,10 @@
 thread of its own), and every result is recorded host by host as the checks finish; a host
 that is done gets its next due links in the same batch while the time budget allows, and
 links left without a result are released and stay due.
+
+Results that could not reach their host are held back until the checker's outage has been
+judged on them (``sources.services.outage``): after each host, and at the end of the batch.
+Once there is an outage they are recorded as not counted, and no host gets more links.
 """
 
 from __future__ import annotations
@@ -19,8 +23,12 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from sources.fetching import FetchConfig, acheck_many, build_async_client
+from sources import policy as link_policy
+from sources import selectors
+from sources.fetching import CheckResult, FetchConfig, acheck_many, build_async_client
+from sources.models import LinkCheckerOutage
 from sources.services._common import logger
+from sources.services.outage import link_checker_outage_judge
 from sources.services.queueing import JobSettings, _claim_more, _release, links_claim
 from sources.services.recording import link_check_record
 
@@ -172,10 +180,16 @@ def link_check_run(
     a whole group still fits in the batch's time budget: hosts stay busy without waiting for
     the sweeper. Links claimed but left without a result (the batch ran out of time, or
     recording failed) are released and stay due.
+
+    Results that could not reach their host wait until the checker's outage has been judged
+    on them (after each host, with the whole batch so far as evidence); during an outage they
+    are recorded as not counted and hosts get no more links.
     """
     from celery.exceptions import SoftTimeLimitExceeded
 
     cfg = JobSettings.from_settings()
+    outage_policy = link_policy.OutagePolicy.from_settings()
+    outage: LinkCheckerOutage | None = selectors.link_checker_outage_open()
     started = time.monotonic()
     claimed_at = timezone.now()
     links = {link.pk: link for link in links_claim(link_ids=link_ids, now=claimed_at)}
@@ -191,7 +205,36 @@ def link_check_run(
     checker.start()
     outstanding = len(groups)
     recorded: set[int] = set()
+    held: list[tuple[int, CheckResult]] = []  # could not reach their host: not judged yet
+    seen: list[tuple[str, CheckResult]] = []  # every result of this batch: its own evidence
     cap = cfg.per_host_cap
+
+    def record(pk: int, result: CheckResult) -> None:
+        nonlocal outage
+        link_check_record(link=links[pk], result=result, rng=rng, outage=outage)
+        if outage is not None and link_policy.answered(result):
+            outage = None  # that answer ended it
+        recorded.add(pk)
+        outcome = str(result.outcome)
+        report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+
+    def judge(*, final: bool = False) -> None:
+        """Judge the outage on the held results; record them once judged (or at the end)."""
+        nonlocal outage, held
+        if not held:
+            outage = selectors.link_checker_outage_open()
+            return
+        outage = link_checker_outage_judge(
+            pending=[(links[pk].host, result) for pk, result in held],
+            batch=seen,
+            policy=outage_policy,
+            config=checker.config,
+        )
+        if outage is not None or final:
+            waiting, held = held, []
+            for pk, result in waiting:
+                record(pk, result)
+
     try:
         while outstanding:
             item = checker.results.get()
@@ -201,7 +244,12 @@ def link_check_run(
                 logger.error("link checks stopped: %r", item)
                 continue
             outstanding -= 1
-            if item and refill and time.monotonic() - started + cfg.worst_case(cap) <= cfg.budget:
+            if (
+                item
+                and refill
+                and outage is None
+                and time.monotonic() - started + cfg.worst_case(cap) <= cfg.budget
+            ):
                 host = links[item[0][0]].host
                 more = _claim_more(host, limit=cap, now=timezone.now(), lease=cfg.lease)
                 if more:
@@ -210,10 +258,13 @@ def link_check_run(
                     checker.add([(link.pk, link.url) for link in more], delay=cfg.per_host_interval)
                     outstanding += 1
             for pk, result in item:
-                link_check_record(link=links[pk], result=result, rng=rng)
-                recorded.add(pk)
-                outcome = str(result.outcome)
-                report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+                seen.append((links[pk].host, result))
+                if outage is None and link_policy.unreachable(result):
+                    held.append((pk, result))
+                else:
+                    record(pk, result)
+            judge()
+        judge(final=True)
         checker.close()
     except SoftTimeLimitExceeded:
         logger.warning("link batch hit its soft time limit after %d results", len(recorded))

@@ -13,6 +13,9 @@ and both expiring after ``FACTCHECK_LINK_LEASE_SECONDS``:
   mid-batch leaves claims that expire; the sweeper then re-enqueues those links, and a task
   redelivered by the broker (``acks_late``) finds them checked or claims them again.
 
+During the checker's own outage (``sources.services.outage``) the sweeper sends only a few
+probe links a sweep, and none while links are in flight, until a check gets an HTTP answer.
+
 Politeness across workers: the sweeper never sends a host's links while other links of that
 host are queued or being checked, and a batch carries all of its links of one host, so one
 ``acheck_many`` gate governs every request to a host.
@@ -263,12 +266,21 @@ def links_mark_due(*, link_ids: Iterable[int] | None = None, now: datetime | Non
 def links_sweep(*, now: datetime | None = None) -> int:
     """Enqueue due links, at most ``per_host_cap`` per host and never a host that already has
     links in flight, keeping at most ``FACTCHECK_LINK_MAX_IN_FLIGHT`` in flight overall.
-    Returns how many links were sent."""
+    During the checker's own outage only a few probe links are sent, and none while links are
+    in flight (``sources.services.outage``). Returns how many links were sent."""
     from sources import selectors
+    from sources.services.outage import link_checker_outage_probes
 
     cfg = JobSettings.from_settings()
     now = now or timezone.now()
-    room = cfg.max_in_flight - selectors.links_in_flight_count(now=now, lease=cfg.lease)
+    in_flight = selectors.links_in_flight_count(now=now, lease=cfg.lease)
+    outage = selectors.link_checker_outage_open()
+    if outage is not None:
+        probes = link_checker_outage_probes(
+            outage=outage, now=now, lease=cfg.lease, in_flight=in_flight
+        )
+        return links_enqueue(link_ids=probes, now=now) if probes else 0
+    room = cfg.max_in_flight - in_flight
     if room <= 0:
         return 0
     rows = selectors.links_due(now=now, lease=cfg.lease, per_host=cfg.per_host_cap, limit=room)

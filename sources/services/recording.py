@@ -4,6 +4,10 @@ change is audited and, when the link turns failing or dead, an archived copy is 
 a change of the link's health as shown is told to the apps above (``sources.signals.
 links_changed``, sent by ``risk._links_changed``, as the overrides and the archive look-up do):
 they flag the published verdicts at risk and refresh the reader pages showing the link.
+
+During the checker's own outage (``sources.services.outage``) a check that could not reach its
+host is stored with ``checker_outage`` and nothing else changes on the link but its next check
+time; a check with an HTTP answer ends the outage.
 """
 
 from __future__ import annotations
@@ -17,13 +21,16 @@ from django.utils import timezone
 
 from sources import policy as link_policy
 from sources.fetching import CheckResult, normalize_url
-from sources.models import Link, LinkCheck, LinkState
+from sources.models import Link, LinkCheck, LinkCheckerOutage, LinkState
 from sources.services._common import _audit, _enqueue_on_commit, _storable_url
+from sources.services.outage import link_checker_outage_end, link_checker_outage_judge
 from sources.services.risk import _at_risk, _links_changed
 
 __all__ = ["link_check_record"]
 
 ARCHIVE_LOOKUP_STATES = {LinkState.FAILING, LinkState.DEAD}
+# ``outage`` not given: this call finds out itself.
+JUDGE = object()
 
 
 def _same_url(a: str, b: str) -> bool:
@@ -33,6 +40,54 @@ def _same_url(a: str, b: str) -> bool:
         return a == b
 
 
+def _check_row(
+    link: Link, result: CheckResult, now: datetime, decision: link_policy.Decision, **fields
+) -> LinkCheck:
+    check = LinkCheck(
+        link=link,
+        checked_at=now,
+        outcome=str(result.outcome),
+        status=result.status,
+        final_url=(result.final_url or "")[:2000],
+        redirects=[[status, url] for status, url in result.redirects],
+        elapsed_ms=max(0, int(result.elapsed_ms)),
+        error=(result.error or "")[:5000],
+        retry_after=result.retry_after,
+        state_before=link.state,
+        state_after=decision.state,
+        counted=decision.counted,
+        **fields,
+    )
+    # Fields are validated here; the database itself enforces the check constraints.
+    check.full_clean(exclude=["link"], validate_constraints=False)
+    check.save()
+    return check
+
+
+def _record_not_counted(
+    link: Link,
+    result: CheckResult,
+    now: datetime,
+    policy: link_policy.LinkPolicy,
+    rng: random.Random | None,
+) -> LinkCheck:
+    """A check made during the checker's outage that could not reach its host: stored, the
+    link left as it was (state, points, last check shown), looked at again after the outage
+    window (and at once when the outage ends)."""
+    window = link_policy.OutagePolicy.from_settings().window_seconds
+    with transaction.atomic():
+        link = Link.objects.select_for_update().get(pk=link.pk)
+        decision = link_policy.decide_not_counted(
+            link_policy.Health.of(link), now=now, delay_seconds=window, policy=policy, rng=rng
+        )
+        check = _check_row(link, result, now, decision, checker_outage=True)
+        link.next_check_at = decision.next_check_at
+        link.checking_since = None
+        link.queued_at = None
+        link.save(update_fields=["next_check_at", "checking_since", "queued_at", "updated_at"])
+    return check
+
+
 def link_check_record(
     *,
     link: Link,
@@ -40,15 +95,49 @@ def link_check_record(
     now: datetime | None = None,
     policy: link_policy.LinkPolicy | None = None,
     rng: random.Random | None = None,
+    outage: LinkCheckerOutage | object | None = JUDGE,
 ) -> LinkCheck:
     """Store one check of ``link`` and apply the policy to the link, in one transaction.
 
     Clears the check claim. A state change writes an audit event; turning failing or dead
     looks up an archived copy (when an archive is configured); a change in whether the link's
     evidence is at risk flags (or clears) the published verdicts resting on it.
+
+    ``outage`` is the checker's outage as the caller has judged it (a batch does, for all of
+    its results at once): while there is one, a result that could not reach its host is not
+    counted, and a result with an HTTP answer ends it. ``None``: no outage. Not given: this
+    call judges (``sources.services.outage``).
     """
     now = now or timezone.now()
     policy = policy or link_policy.LinkPolicy.from_settings()
+    if outage is JUDGE:
+        outage = (
+            link_checker_outage_judge(pending=[(link.host, result)], now=now)
+            if link_policy.unreachable(result)
+            else None
+        )
+        ends = link_policy.answered(result)
+    else:
+        ends = outage is not None and link_policy.answered(result)
+    if outage is not None and link_policy.unreachable(result):
+        return _record_not_counted(link, result, now, policy, rng)
+    check = _record_counted(link, result, now, policy, rng)
+    if ends:
+        link_checker_outage_end(
+            reason=f"HTTP {result.status} from {link.host}",
+            now=now,
+            outage=outage if isinstance(outage, LinkCheckerOutage) else None,
+        )
+    return check
+
+
+def _record_counted(
+    link: Link,
+    result: CheckResult,
+    now: datetime,
+    policy: link_policy.LinkPolicy,
+    rng: random.Random | None,
+) -> LinkCheck:
     with transaction.atomic():
         link = Link.objects.select_for_update().get(pk=link.pk)
         before_state, was_at_risk = link.state, _at_risk(link)
@@ -57,23 +146,7 @@ def link_check_record(
             link_policy.Health.of(link), result, now=now, policy=policy, rng=rng
         )
         final_url = result.final_url if not _same_url(result.final_url, link.url) else ""
-        check = LinkCheck(
-            link=link,
-            checked_at=now,
-            outcome=str(result.outcome),
-            status=result.status,
-            final_url=(result.final_url or "")[:2000],
-            redirects=[[status, url] for status, url in result.redirects],
-            elapsed_ms=max(0, int(result.elapsed_ms)),
-            error=(result.error or "")[:5000],
-            retry_after=result.retry_after,
-            state_before=before_state,
-            state_after=decision.state,
-            counted=decision.counted,
-        )
-        # Fields are validated here; the database itself enforces the check constraints.
-        check.full_clean(exclude=["link"], validate_constraints=False)
-        check.save()
+        check = _check_row(link, result, now, decision)
         link.state = decision.state
         link.consecutive_failures = decision.consecutive_failures
         link.failure_points = decision.failure_points

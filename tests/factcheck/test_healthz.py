@@ -1,4 +1,5 @@
-"""/healthz reports database, broker and worker reachability as JSON, 200 or 503."""
+"""/healthz reports database, broker and worker reachability as JSON, 200 or 503, and the
+link checker's own outage as "degraded" (still 200)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -29,7 +30,9 @@ def test_it_answers_200_when_database_broker_and_worker_are_up(client):
         "database": True,
         "broker": True,
         "worker": True,
+        "link_checker": True,
     }
+    assert body["checks"]["link_checker"]["status"] == "ok"
 
 
 def test_it_answers_503_naming_the_worker_when_none_has_answered(client):
@@ -93,3 +96,41 @@ def test_it_answers_503_naming_the_database_when_queries_fail(client, monkeypatc
 def test_it_is_never_cached(client):
     response = client.get("/healthz")
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_a_failing_degrading_check_says_degraded_and_keeps_200(client, monkeypatch):
+    heartbeat_record(source="test")
+    monkeypatch.setitem(health.DEGRADING_CHECKS, "spare_part", lambda: (False, "spare is off"))
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["spare_part"] == {
+        "ok": False,
+        "status": "degraded",
+        "detail": "spare is off",
+    }
+
+
+def test_a_degrading_check_that_raises_is_reported_not_a_traceback(client, monkeypatch):
+    heartbeat_record(source="test")
+
+    def broken():
+        raise RuntimeError("no idea")
+
+    monkeypatch.setitem(health.DEGRADING_CHECKS, "spare_part", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["spare_part"]["detail"] == "RuntimeError: no idea"
+
+
+def test_a_degraded_part_never_hides_an_unavailable_one(client, monkeypatch):
+    monkeypatch.setitem(health.DEGRADING_CHECKS, "spare_part", lambda: (False, "spare is off"))
+    response = client.get("/healthz")  # no worker has answered
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+
+
+def test_the_site_checks_cannot_be_registered_as_degrading():
+    with pytest.raises(ValueError, match="cannot work without"):
+        health.health_check_register("database", lambda: (True, ""))
