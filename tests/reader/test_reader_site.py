@@ -268,16 +268,15 @@ def test_the_claim_page_tells_the_whole_fact_check(client, reviewer, editor):
     dead.link.archive_url = "https://archive.example.org/web/gone.example.net/page"
     dead.link.save()
     _publish(claim, reviewer, editor, summary="No audit took place.", rationale="Line one.")
-    services.verdict_save(
-        claim=claim,
-        user=reviewer,
+    _publish(
+        claim,
+        reviewer,
+        editor,
         rating=rating_level("mostly-false"),
         summary="An audit began in 2024.",
         rationale="Line one.\n\nLine two.",
         correction_note="The audit started later than we first said.",
     )
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
-    services.claim_publish(claim=claim, user=editor)
 
     html = _get(client, "reader:claim_page", key=claim_key(claim))
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
@@ -340,16 +339,15 @@ def test_the_corrections_log_says_what_changed_and_why_newest_first(client, revi
     second = _claim(article, "Officials said the figure was audited in 2023.")
     for claim, note in ((first, "Cars were counted twice."), (second, "The audit date changed.")):
         _publish(claim, reviewer, editor)
-        services.verdict_save(
-            claim=claim,
-            user=reviewer,
+        _publish(
+            claim,
+            reviewer,
+            editor,
             rating=rating_level("true"),
             summary=f"Corrected summary of {claim.pk}.",
             rationale="R",
             correction_note=note,
         )
-        services.claim_submit_for_approval(claim=claim, user=reviewer)
-        services.claim_publish(claim=claim, user=editor)
     html = _get(client, "reader:corrections")
     assert html.index("The audit date changed.") < html.index("Cars were counted twice.")
     assert "version 2 replaces version 1" in html
@@ -380,16 +378,15 @@ def test_the_feeds_are_atom_and_list_published_work_only(client, reviewer, edito
         and "False: “The mayor owns three cars.”" in feed
     )
     assert f"http://testserver{claim_path(claim)}" in feed and "HIDDEN" not in feed
-    services.verdict_save(
-        claim=claim,
-        user=reviewer,
+    _publish(
+        claim,
+        reviewer,
+        editor,
         rating=rating_level("mixed"),
         summary="S2",
         rationale="R",
         correction_note="We miscounted.",
     )
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
-    services.claim_publish(claim=claim, user=editor)
     feed = client.get(reverse("reader:feed_corrections")).content.decode()
     assert "False → Mixed" in feed and "We miscounted." in feed
 
@@ -419,16 +416,15 @@ def test_text_from_articles_and_reviewers_is_escaped_on_every_page(client, revie
         claim=claim, user=reviewer, url="https://e.example.org/", stance="refutes", quote=HOSTILE
     )
     _publish(claim, reviewer, editor, summary=f"Summary {HOSTILE}", rationale=f"Why {HOSTILE}")
-    services.verdict_save(
-        claim=claim,
-        user=reviewer,
+    _publish(
+        claim,
+        reviewer,
+        editor,
         rating=rating_level("true"),
         summary=f"New {HOSTILE}",
         rationale=f"Why {HOSTILE}",
         correction_note=f"Note {HOSTILE}",
     )
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
-    services.claim_publish(claim=claim, user=editor)
     pages = [
         _get(client, "reader:home"),
         _get(client, "reader:article_detail", key=article.slug),
