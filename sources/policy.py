@@ -80,6 +80,20 @@ PERMANENT_REDIRECTS = frozenset({301, 308})
 HOUR = 3600.0
 
 
+def _from_settings(cls, prefix: str):
+    """A policy whose fields are the settings ``<prefix><FIELD>`` that are set (the others
+    keep the field's default)."""
+    from django.conf import settings
+
+    return cls(
+        **{
+            field.name: getattr(settings, f"{prefix}{field.name.upper()}")
+            for field in dataclasses.fields(cls)
+            if hasattr(settings, f"{prefix}{field.name.upper()}")
+        }
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class LinkPolicy:
     dead_points: int = 3
@@ -103,16 +117,7 @@ class LinkPolicy:
 
     @classmethod
     def from_settings(cls) -> LinkPolicy:
-        from django.conf import settings
-
-        names = {field.name for field in dataclasses.fields(cls)}
-        return cls(
-            **{
-                name: getattr(settings, f"FACTCHECK_LINK_{name.upper()}")
-                for name in names
-                if hasattr(settings, f"FACTCHECK_LINK_{name.upper()}")
-            }
-        )
+        return _from_settings(cls, "FACTCHECK_LINK_")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,15 +142,7 @@ class OutagePolicy:
 
     @classmethod
     def from_settings(cls) -> OutagePolicy:
-        from django.conf import settings
-
-        return cls(
-            **{
-                field.name: getattr(settings, f"FACTCHECK_LINK_OUTAGE_{field.name.upper()}")
-                for field in dataclasses.fields(cls)
-                if hasattr(settings, f"FACTCHECK_LINK_OUTAGE_{field.name.upper()}")
-            }
-        )
+        return _from_settings(cls, "FACTCHECK_LINK_OUTAGE_")
 
 
 @dataclasses.dataclass(frozen=True)
