@@ -24,6 +24,8 @@ class Topic(TimeStampedModel):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
 
+    # Optimistic locking: every edit bumps it; a save from an older version is refused.
+    version = models.PositiveIntegerField(default=1)
     objects = TopicQuerySet.as_manager()
 
     class Meta:
@@ -77,6 +79,8 @@ class Article(TimeStampedModel):
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
 
+    # Optimistic locking: every edit bumps it; a save from an older version is refused.
+    version = models.PositiveIntegerField(default=1)
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
@@ -389,6 +393,8 @@ class RatingScale(TimeStampedModel):
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=False)
 
+    # Optimistic locking: every edit bumps it; a save from an older version is refused.
+    version = models.PositiveIntegerField(default=1)
     objects = RatingScaleQuerySet.as_manager()
 
     class Meta:
@@ -440,6 +446,8 @@ class RatingLevel(models.Model):
         help_text="Untick to stop offering this rating; verdicts that use it keep it.",
     )
 
+    # Optimistic locking: every edit bumps it; a save from an older version is refused.
+    version = models.PositiveIntegerField(default=1)
     objects = RatingLevelQuerySet.as_manager()
 
     class Meta:
@@ -512,6 +520,8 @@ class Evidence(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
 
+    # Optimistic locking: every edit bumps it; a save from an older version is refused.
+    version = models.PositiveIntegerField(default=1)
     objects = EvidenceQuerySet.as_manager()
 
     class Meta:

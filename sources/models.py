@@ -68,6 +68,8 @@ class Source(TimeStampedModel):
     rating_rationale = models.TextField("why this rating", blank=True)
     notes = models.TextField(blank=True)
 
+    # Optimistic locking: every edit bumps it; a save from an older version is refused.
+    version = models.PositiveIntegerField(default=1)
     objects = SourceQuerySet.as_manager()
 
     class Meta:
@@ -253,6 +255,9 @@ class Link(TimeStampedModel):
     )
     override_at = models.DateTimeField(null=True, blank=True)
 
+    # Optimistic locking of editors' changes (the override): a save from an older version is
+    # refused. Checks do not bump it; they are the machine's, not an edit anyone reviews.
+    version = models.PositiveIntegerField(default=1)
     objects = LinkQuerySet.as_manager()
 
     class Meta:
