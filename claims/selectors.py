@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Count,
@@ -35,6 +36,8 @@ from claims.models import (
     Verdict,
     VerdictContribution,
 )
+from factcheck.lib.authz import cached_for_roles
+from factcheck.lib.stamps import SITE
 from sources.models import Link
 
 
@@ -375,9 +378,20 @@ def claim_history(*, user, claim: Claim, limit: int = 200) -> list[TimelineEntry
     )
 
 
+def reviewer_list() -> list:
+    """Who may be assigned claims (``claims.services.reviewers``), by username, as unsaved
+    users that carry only their id and username: kept in the permission cache
+    (``factcheck.lib.authz``) until a role or a user changes."""
+    from claims.services import reviewers
+
+    rows = cached_for_roles("reviewers", lambda: list(reviewers().values_list("pk", "username")))
+    user_model = get_user_model()
+    return [user_model(pk=pk, username=username) for pk, username in rows]
+
+
 def claim_page_context(*, user, claim: Claim) -> dict:
     """Everything the claim page shows, in a fixed number of queries."""
-    from claims.services import offered_levels, reviewers
+    from claims.services import offered_levels
 
     before, after = claim_context(user=user, claim=claim)
     verdicts = list(
@@ -424,8 +438,9 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         "open_verdict": open_verdict,
         "published_verdict": published,
         "history": claim_history(user=user, claim=claim),
-        "reviewer_list": list(reviewers()),
-        "rating_levels": list(offered_levels()),
+        "reviewer_list": reviewer_list(),
+        # Kept until a scale or level changes (they say so through site_changed).
+        "rating_levels": SITE.cached("claims:offered_levels", lambda: list(offered_levels())),
     }
 
 

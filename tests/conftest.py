@@ -25,6 +25,8 @@ def _reader_cache_namespace(monkeypatch):
     between tests (SQLite) and between runs (a shared Redis), so each test gets its own
     cache namespace."""
     monkeypatch.setattr("reader.cache.NAMESPACE", f"reader-test-{uuid.uuid4().hex[:12]}")
+    # Cached permissions, reviewer lists and rating levels (factcheck/lib/stamps.py) too.
+    monkeypatch.setattr("factcheck.lib.stamps.NAMESPACE", f"stamps-test-{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture

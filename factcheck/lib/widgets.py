@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
+
+
+def _text(value) -> str:
+    """``{{ value|stringformat:'s' }}`` with autoescaping: already-safe strings are kept."""
+    return conditional_escape(value if isinstance(value, str) else str(value))
 
 
 def _attrs(attrs: dict) -> str:
@@ -15,8 +21,64 @@ def _attrs(attrs: dict) -> str:
             continue
         out.append(f" {conditional_escape(name)}")
         if value is not True:
-            out.append(f'="{escape(str(value))}"')
+            out.append(f'="{_text(value)}"')
     return "".join(out)
+
+
+# Django's templates for these widgets all just include "django/forms/widgets/input.html".
+_INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{kind}.html"
+    for kind in [
+        "input",
+        "checkbox",
+        "color",
+        "date",
+        "datetime",
+        "email",
+        "file",
+        "hidden",
+        "number",
+        "password",
+        "search",
+        "tel",
+        "text",
+        "time",
+        "url",
+    ]
+)
+_TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
+
+
+class PythonWidgetRenderer(DjangoTemplates):
+    """Django's default form renderer, with ``<input>`` and ``<textarea>`` written in Python.
+
+    Through the template engine each one costs three template renders (the widget's, the
+    shared ``input.html``, ``attrs.html``): about 0.3 ms each, 3-4 ms on the claim page's
+    dozen fields. The output is the same, byte for byte, as Django's templates (a test
+    renders every kind of input and the textarea both ways, with escaping, booleans, ``None``
+    and safe strings); the context still comes from each widget's own ``get_context``, and
+    every other template (selects, forms, fields, the admin's) goes to the engine unchanged.
+    """
+
+    def render(self, template_name, context, request=None):
+        if template_name in _INPUT_TEMPLATES:
+            widget = context["widget"]
+            value = widget["value"]
+            shown = f' value="{_text(value)}"' if value is not None else ""
+            # Every value went through Django's escape functions, as in the templates.
+            return mark_safe(  # noqa: S308
+                f'<input type="{conditional_escape(widget["type"])}" '
+                f'name="{conditional_escape(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
+            )
+        if template_name == _TEXTAREA_TEMPLATE:
+            widget = context["widget"]
+            value = widget["value"]
+            body = conditional_escape(value) if value else ""
+            return mark_safe(  # noqa: S308
+                f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>'
+                f"\n{body}</textarea>"
+            )
+        return super().render(template_name, context, request=request)
 
 
 class PythonSelect(forms.Select):

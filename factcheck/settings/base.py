@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_filters",
     "axes",
+    # Shared helpers' wiring (factcheck/lib/apps.py: the permission cache's signals).
+    "factcheck.lib.apps.FactcheckLibConfig",
     # The apps, in their layers (each imports only from those above it in this list; see
     # docs/architecture.md): the audit log, sources and link health, claims, then the
     # reader site and the desk.
@@ -72,7 +74,8 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with permissions and roles cached per change (factcheck/lib/authz.py).
+    "factcheck.lib.authz.CachedModelBackend",
 ]
 
 ROOT_URLCONF = "factcheck.urls"
@@ -94,6 +97,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Django's form renderer with <input> and <textarea> written in Python (factcheck/lib/widgets.py).
+FORM_RENDERER = "factcheck.lib.widgets.PythonWidgetRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 if not env_str("DATABASE_URL") or not env_str("REDIS_URL"):
@@ -215,6 +221,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from the cache (Redis, or files in the embedded mode) and written through
+# to the database, so a cache flush logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # E-mail (invitations, password resets, digests) goes to the console unless configured.
 MAILERS = {
@@ -349,6 +358,9 @@ FACTCHECK_DASHBOARD_CACHE_SECONDS = env_int("FACTCHECK_DASHBOARD_CACHE_SECONDS",
 # public address is used where no request gives one (``manage.py export_claimreview``, and
 # prerendering: readers' requests for that host find the prerendered pages).
 FACTCHECK_READER_CACHE_SECONDS = env_int("FACTCHECK_READER_CACHE_SECONDS", 86400)
+# Longest a cached answer about permissions, roles or rating levels is kept (every change to
+# them retires it at once: factcheck/lib/stamps.py); bounds changes made behind Django's back.
+FACTCHECK_STAMPED_CACHE_SECONDS = env_int("FACTCHECK_STAMPED_CACHE_SECONDS", 3600)
 # Publishing renders the new pages into that cache in a background job (reader.prerender).
 FACTCHECK_READER_PRERENDER = env_bool("FACTCHECK_READER_PRERENDER", True)
 # Public pages go out with "Cache-Control: public, max-age=0, must-revalidate" and an ETag

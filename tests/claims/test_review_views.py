@@ -88,7 +88,7 @@ def test_the_queue_costs_the_same_number_of_queries_whatever_the_page_size(
     client.get(QUEUE)  # warm the session and content-type caches
     # Session, user, its permissions (2), role names, reviewers, rating levels, the
     # evidence-at-risk notice (a count: nothing is at risk here), the count, the page of rows.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         response = client.get(f"{QUEUE}?per_page={page_size}&status=&o=-score")
     assert response.status_code == 200
     rows = response.content.decode().count("<tr data-row>")

@@ -47,3 +47,57 @@ def test_a_model_choice_field_renders_the_same(db):
     ours.widget.choices = field.widget.choices
     assert ours.widget.render("rating", level.pk) == expected
     assert f'value="{level.pk}" selected' in expected
+
+
+# --------------------------------------------------------- the project's form renderer
+# ``PythonWidgetRenderer`` writes <input> and <textarea> in Python: byte for byte what
+# Django's own renderer makes of the same widget context.
+
+INPUT_WIDGETS = [
+    forms.TextInput,
+    forms.URLInput,
+    forms.EmailInput,
+    forms.NumberInput,
+    forms.HiddenInput,
+    forms.PasswordInput,
+    forms.DateInput,
+    forms.TimeInput,
+    forms.DateTimeInput,
+    forms.CheckboxInput,
+    forms.Textarea,
+]
+VALUES = [None, "", "plain", 'quo"te & <tag>', mark_safe("<b>safe</b>"), 42, "  spaced  \n"]
+ATTRS = [
+    None,
+    {"id": "id_x", "class": "wide"},
+    {"required": True, "disabled": False, "data-q": 'a"b<', "maxlength": 20},
+    {"aria-describedby": mark_safe("help&amp;x")},
+]
+
+
+@pytest.mark.parametrize("widget_class", INPUT_WIDGETS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+@pytest.mark.parametrize("attrs", ATTRS, ids=repr)
+def test_the_renderer_writes_inputs_exactly_as_django(widget_class, value, attrs):
+    from django.forms.renderers import DjangoTemplates
+
+    from factcheck.lib.widgets import PythonWidgetRenderer
+
+    widget = widget_class(attrs={"autocomplete": "off"})
+    expected = widget.render("na<me", value, attrs=attrs, renderer=DjangoTemplates())
+    ours = widget.render("na<me", value, attrs=attrs, renderer=PythonWidgetRenderer())
+    assert ours == expected
+    assert ours.startswith(("<input", "<textarea"))
+
+
+def test_the_project_renders_forms_with_it_and_other_widgets_go_through_templates():
+    from django.forms.renderers import get_default_renderer
+
+    from factcheck.lib.widgets import PythonWidgetRenderer
+
+    renderer = get_default_renderer()
+    assert isinstance(renderer, PythonWidgetRenderer)
+    radio = forms.RadioSelect(choices=[("a", "A"), ("b", "B")])
+    assert radio.render("r", "a", renderer=renderer) == radio.render(
+        "r", "a", renderer=forms.renderers.DjangoTemplates()
+    )

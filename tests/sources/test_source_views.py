@@ -68,11 +68,11 @@ def test_the_list_costs_the_same_queries_for_3_or_30_sources(client_for, django_
     # Session, user, user and group permissions, the user's roles (navigation), the
     # countries in use (filter), count, page, domains, then the statistics: links by state,
     # citations, evidence, published verdicts.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         small = client.get(reverse("sources:list"))
     for i in range(3, 30):
         _source_with_work(f"Source {i}", domain=f"s{i}.example", dead=1, alive=2)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         large = client.get(reverse("sources:list"))
     assert len(_rows(small.content.decode())) == 3
     assert len(_rows(large.content.decode())) == 30
