@@ -6,13 +6,18 @@ PY        := $(VENV)/bin/python
 PIP       := $(PY) -m pip
 MANAGE    := $(PY) manage.py
 SETTINGS  ?= factcheck.settings.local
+# The web app's port for `make run` and `make web` (`make run PORT=8001`).
+PORT      ?= 8000
 export DJANGO_SETTINGS_MODULE ?= $(SETTINGS)
 
 .DEFAULT_GOAL := help
 .PHONY: help run web worker beat test lint fmt bench shell migrate demo lock clean e2e-tools
 
 help:
-	@echo "make run     install, migrate, load demo data, start web + worker + beat (Ctrl-C stops all)"
+	@echo "make run     install, migrate, load demo data, start web + worker + beat (Ctrl-C stops all);"
+	@echo "             PORT=8001 serves the web app on another port (default 8000)"
+	@echo "make demo    install, migrate and load the demo data only (nothing started)"
+	@echo "make migrate install and migrate only"
 	@echo "make test    install test dependencies and run the whole test suite"
 	@echo "make lint    ruff check and format check"
 	@echo "make fmt     ruff fix and format"
@@ -52,10 +57,10 @@ demo: migrate
 
 run: demo
 	@mkdir -p var/celery
-	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start --procfile Procfile --app-root .
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start --procfile Procfile --app-root . --port $(PORT)
 
 web: $(VENV)/.base-installed
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 worker: $(VENV)/.base-installed
 	$(VENV)/bin/celery -A factcheck worker --loglevel INFO

@@ -1,0 +1,76 @@
+"""``make run PORT=<n>``: the real command (embedded mode, its own ``var/`` folder) migrates,
+loads the demo data and serves the web app on that port next to a worker and beat, with the
+site's own error pages (not Django's debug pages) and its static files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "honcho").exists(), reason="needs make's venv")
+def test_make_run_serves_on_the_port_it_is_given(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # make run's own default (local settings)
+    env["FACTCHECK_VAR_DIR"] = str(tmp_path / "var")
+    log = (tmp_path / "make-run.log").open("w+")
+    process = subprocess.Popen(
+        ["make", "run", f"PORT={port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        status = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                status, page = _get(f"http://127.0.0.1:{port}/accounts/login/")
+                break
+            except OSError:
+                time.sleep(0.5)
+        log.seek(0)
+        output = log.read()
+        assert status == 200, f"nothing answered on port {port}:\n{output[-3000:]}"
+        assert 'name="username"' in page
+        assert f"--port {port}" in output  # honcho was given the port
+        status, page = _get(f"http://127.0.0.1:{port}/no-such-page/")
+        assert status == 404
+        assert "Page not found" in page and "URLconf" not in page  # ours, not the debug page
+        assert _get(f"http://127.0.0.1:{port}/static/css/app.css")[0] == 200
+        for name in ("web", "worker", "beat"):
+            assert f"{name}.1" in output, f"{name} did not start:\n{output[-3000:]}"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        log.close()
