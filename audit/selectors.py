@@ -56,3 +56,22 @@ def events_about(*, user, target: models.Model) -> models.QuerySet[AuditEvent]:
 def history_of(*, user, target: models.Model, limit: int = 50) -> list[TimelineEntry]:
     """A row's history (the changes made to it), newest first."""
     return timeline(events_about(user=user, target=target)[:limit])
+
+
+def last_change(*, target: models.Model) -> tuple[str, object]:
+    """Who changed ``target`` last and when (local time), from its newest event: what an
+    edit conflict tells the user (``("", None)`` when nothing is recorded)."""
+    from django.utils import timezone
+
+    event = (
+        AuditEvent.objects.filter(
+            target_type=ContentType.objects.get_for_model(target), target_id=target.pk
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if event is None:
+        return "", None
+    by = event.actor.get_username() if event.actor is not None else ""
+    return by, timezone.localtime(event.created_at)

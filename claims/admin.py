@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 
+from audit.services import audit_record
 from claims import services
 from claims.models import (
     Article,
@@ -18,7 +19,26 @@ from claims.models import (
     Verdict,
     VerdictContribution,
 )
-from factcheck.lib.admin import RefreshesReaderPages
+from factcheck.lib.admin import LocksVersions, RefreshesReaderPages
+from factcheck.lib.versions import NO_VERSION_CHECK
+
+
+class AuditedEdits(LocksVersions):
+    """Admin edits carry the row's version (``LocksVersions``) and are audited as
+    ``claims.<model>.edited`` (on the claim's or the article's history when they are one)."""
+
+    edit_action = ""
+
+    def edit_recorded(self, request, obj, changes: dict) -> None:
+        audit_record(
+            actor=request.user,
+            action=self.edit_action,
+            claim=obj if isinstance(obj, Claim) else None,
+            article=obj if isinstance(obj, Article) else None,
+            target=obj,
+            changes=changes,
+            message="Edited in the Django admin.",
+        )
 
 
 class ClaimInline(admin.TabularInline):
@@ -33,8 +53,10 @@ class ClaimInline(admin.TabularInline):
         "checkworthiness",
         "assignee",
     )
-    # The status changes through the workflow services only (each writes an audit event).
+    # The status changes through the workflow services only (each writes an audit event);
+    # the assignment too (the claim page, or the claim's own admin page, with its version).
     readonly_fields = (
+        "assignee",
         "start",
         "end",
         "text",
@@ -48,7 +70,8 @@ class ClaimInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(RefreshesReaderPages, admin.ModelAdmin):
+class ArticleAdmin(RefreshesReaderPages, AuditedEdits, admin.ModelAdmin):
+    edit_action = "claims.article.edited"
     list_display = ("title", "url", "source_format", "is_demo", "created_at")
     list_filter = ("source_format", "is_demo", "created_at")
     search_fields = ("title", "url", "author")
@@ -61,7 +84,8 @@ class ArticleAdmin(RefreshesReaderPages, admin.ModelAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(AuditedEdits, admin.ModelAdmin):
+    edit_action = "claims.claim.edited"
     list_display = ("__str__", "article", "status", "checkworthiness", "assignee", "updated_at")
     list_filter = ("status", "origin", "is_orphaned", "created_at")
     search_fields = ("text", "article__title")
@@ -82,6 +106,9 @@ class ClaimAdmin(admin.ModelAdmin):
         "rating",
         "dismissed_reason",
         "duplicate_of",
+        # Changed since checked: set by ingestion, cleared by the editors' services.
+        "changed_since_checked_at",
+        "changed_from_text",
     )
 
 
@@ -136,7 +163,7 @@ class RatingLevelFormSet(BaseInlineFormSet):
         super().clean()
 
 
-class RatingLevelInline(admin.TabularInline):
+class RatingLevelInline(LocksVersions, admin.TabularInline):
     model = RatingLevel
     formset = RatingLevelFormSet
     fields = (
@@ -179,7 +206,10 @@ class _GuardedDelete:
         return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj):
-        type(self).delete_service(actor=request.user, **{self.delete_kwarg: obj})
+        # Django's delete confirmation page carries no version: it deletes what it shows.
+        type(self).delete_service(
+            actor=request.user, version=NO_VERSION_CHECK, **{self.delete_kwarg: obj}
+        )
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
@@ -187,7 +217,7 @@ class _GuardedDelete:
 
 
 @admin.register(RatingScale)
-class RatingScaleAdmin(RefreshesReaderPages, _GuardedDelete, admin.ModelAdmin):
+class RatingScaleAdmin(RefreshesReaderPages, _GuardedDelete, AuditedEdits, admin.ModelAdmin):
     """Scales are data: admins edit them here. One is active (new verdicts are drafted on
     it): use the "Make active" action, which deactivates the other in one transaction."""
 
@@ -198,6 +228,7 @@ class RatingScaleAdmin(RefreshesReaderPages, _GuardedDelete, admin.ModelAdmin):
     refusal = staticmethod(services.scale_deletion_refusal)
     delete_service = staticmethod(services.rating_scale_delete)
     delete_kwarg = "scale"
+    edit_action = "claims.scale.edited"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(levels_count=Count("levels"))
@@ -208,13 +239,24 @@ class RatingScaleAdmin(RefreshesReaderPages, _GuardedDelete, admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         """Levels removed on this page are deleted by ``rating_level_delete`` (audited;
-        the formset's ``clean`` has already refused those in use)."""
+        the formset's ``clean`` has already refused those in use and checked the versions of
+        the rows changed or deleted, now locked); each edited level is audited."""
         instances = formset.save(commit=False)
         for level in formset.deleted_objects:
-            services.rating_level_delete(actor=request.user, level=level)
+            services.rating_level_delete(actor=request.user, level=level, version=NO_VERSION_CHECK)
         for instance in instances:
             instance.save()
         formset.save_m2m()
+        for level_form in formset.forms:
+            changes = getattr(level_form, "version_changes", dict)()
+            if changes and level_form.instance.pk and level_form not in formset.deleted_forms:
+                audit_record(
+                    actor=request.user,
+                    action="claims.rating_level.edited",
+                    target=level_form.instance,
+                    changes=changes,
+                    message="Edited in the Django admin.",
+                )
 
     @admin.action(description="Make the selected scale the active one")
     def make_active(self, request, queryset):
@@ -222,7 +264,10 @@ class RatingScaleAdmin(RefreshesReaderPages, _GuardedDelete, admin.ModelAdmin):
             self.message_user(request, "Select exactly one scale to make active.", messages.ERROR)
             return
         try:
-            scale = services.rating_scale_activate(actor=request.user, scale=queryset.get())
+            # An action on the list: no page version to check (the service locks the rows).
+            scale = services.rating_scale_activate(
+                actor=request.user, scale=queryset.get(), version=NO_VERSION_CHECK
+            )
         except ValidationError as exc:
             _refuse(self, request, exc)
         else:
@@ -230,7 +275,7 @@ class RatingScaleAdmin(RefreshesReaderPages, _GuardedDelete, admin.ModelAdmin):
 
 
 @admin.register(RatingLevel)
-class RatingLevelAdmin(RefreshesReaderPages, _GuardedDelete, admin.ModelAdmin):
+class RatingLevelAdmin(RefreshesReaderPages, _GuardedDelete, AuditedEdits, admin.ModelAdmin):
     list_display = ("label", "scale", "value", "position", "is_active", "published_uses")
     list_filter = ("scale", "is_active")
     list_select_related = ("scale",)
@@ -239,6 +284,7 @@ class RatingLevelAdmin(RefreshesReaderPages, _GuardedDelete, admin.ModelAdmin):
     refusal = staticmethod(services.level_deletion_refusal)
     delete_service = staticmethod(services.rating_level_delete)
     delete_kwarg = "level"
+    edit_action = "claims.rating_level.edited"
 
     def get_queryset(self, request):
         published = Q(verdicts__state__in=[Verdict.State.PUBLISHED, Verdict.State.SUPERSEDED])
@@ -256,7 +302,7 @@ class RatingLevelAdmin(RefreshesReaderPages, _GuardedDelete, admin.ModelAdmin):
         changed = 0
         for level in queryset:
             try:
-                service(actor=request.user, level=level)
+                service(actor=request.user, level=level, version=NO_VERSION_CHECK)
                 changed += 1
             except ValidationError as exc:
                 _refuse(self, request, exc)
@@ -325,7 +371,8 @@ class NoteAdmin(_ReadOnly):
 
 
 @admin.register(Topic)
-class TopicAdmin(RefreshesReaderPages, admin.ModelAdmin):
+class TopicAdmin(RefreshesReaderPages, AuditedEdits, admin.ModelAdmin):
+    edit_action = "claims.topic.edited"
     """Topics readers filter the latest fact-checks by (reviewers add them on the review
     article page too). A change refreshes the cached public pages at once."""
 

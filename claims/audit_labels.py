@@ -3,6 +3,9 @@
 
 LABELS = {
     "claims.article.ingested": "ingested the article",
+    # Written by the scheduled re-fetch (claims.services.refetch), with no actor.
+    "claims.article.refetched_changed": "found the article changed on its site: a new revision",
+    "claims.article.refetched_reverted": "found the article back to an earlier revision's text",
     "claims.claim.created": "created the claim",
     "claims.claim.assigned": "changed the assignee",
     "claims.claim.rated": "changed the draft rating",
@@ -14,6 +17,11 @@ LABELS = {
     "claims.claim.reopened": "reopened the claim",
     "claims.claim.merged": "merged a duplicate into the claim",
     "claims.claim.merged_into": "merged the claim into another",
+    # Checked wording (claims.services.wording).
+    "claims.claim.changed_since_checked": "found the claim's sentence changed since it was checked",
+    "claims.claim.wording_restored": "found the checked wording back in a new revision",
+    "claims.claim.change_acknowledged": "acknowledged the change since the claim was checked",
+    "claims.claim.change_resolved": "checked the claim's new wording in a new verdict version",
     "claims.evidence.added": "added evidence",
     "claims.evidence.moved": "moved evidence from a duplicate",
     "claims.evidence.removed": "removed evidence",
@@ -31,6 +39,12 @@ LABELS = {
     "claims.rating_level.deactivated": "deactivated a rating level",
     "claims.rating_level.reactivated": "reactivated a rating level",
     "claims.rating_level.deleted": "deleted a rating level",
+    # Edits in the Django admin (each with the version it was made from).
+    "claims.article.edited": "edited the article in the admin",
+    "claims.claim.edited": "edited the claim in the admin",
+    "claims.scale.edited": "edited a rating scale",
+    "claims.rating_level.edited": "edited a rating level",
+    "claims.topic.edited": "edited a topic",
     # Written when a link's health puts published evidence at risk (claims.services.risk); the
     # codes predate the move from the sources app and stay as histories store them.
     "sources.evidence.at_risk": "flagged evidence at risk: a link died or moved to another site",

@@ -161,7 +161,7 @@ def demo_review(article) -> int:
         claim = _demo_claim(article, review["passage"], author)
         if claim is None or review["rating"] not in levels:
             continue  # the model found other sentences, or the default scale was replaced
-        services.claim_start_review(claim=claim, user=author)
+        services.claim_start_review(claim=claim, user=author, version=services.NO_VERSION_CHECK)
         for url, stance in review["evidence"]:
             services.evidence_add(claim=claim, user=author, url=url, stance=stance, note=DEMO_NOTE)
         if review.get("note"):
@@ -172,10 +172,15 @@ def demo_review(article) -> int:
             rating=levels[review["rating"]],
             summary=review["summary"],
             rationale=f"{review['rationale']}\n\n{DEMO_NOTE}",
+            version=services.NO_VERSION_CHECK,
         )
         if review["publish"]:
-            services.claim_submit_for_approval(claim=claim, user=author)
-            services.claim_publish(claim=claim, user=users[review["approver"]])
+            services.claim_submit_for_approval(
+                claim=claim, user=author, version=services.NO_VERSION_CHECK
+            )
+            services.claim_publish(
+                claim=claim, user=users[review["approver"]], version=services.NO_VERSION_CHECK
+            )
         correction = review.get("correction")
         if correction and correction["rating"] in levels:
             corrector = users[correction["author"]]
@@ -186,9 +191,14 @@ def demo_review(article) -> int:
                 summary=correction["summary"],
                 rationale=f"{review['rationale']}\n\n{DEMO_NOTE}",
                 correction_note=correction["note"],
+                version=services.NO_VERSION_CHECK,
             )
-            services.claim_submit_for_approval(claim=claim, user=corrector)
-            services.claim_publish(claim=claim, user=users[correction["approver"]])
+            services.claim_submit_for_approval(
+                claim=claim, user=corrector, version=services.NO_VERSION_CHECK
+            )
+            services.claim_publish(
+                claim=claim, user=users[correction["approver"]], version=services.NO_VERSION_CHECK
+            )
         done += 1
     return done
 
@@ -217,7 +227,11 @@ def demo_reader_details(article) -> None:
     editor = get_user_model().objects.get(username="demo-editor")
     topics = [services.topic_get_or_create(name=name) for name in DEMO_TOPICS]
     services.article_reader_details_update(
-        article=article, user=editor, topics=topics, publisher=publisher
+        article=article,
+        user=editor,
+        topics=topics,
+        publisher=publisher,
+        version=services.NO_VERSION_CHECK,
     )
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from claims.models import Article, Claim, Evidence, Note, RatingLevel, Topic
 from claims.services import human_size, max_ingest_bytes, reviewers
+from factcheck.lib.versions import version_field
 from factcheck.lib.widgets import PythonSelect
 from sources.models import Source
 
@@ -138,11 +139,11 @@ class BulkAssignForm(forms.Form):
 
 
 class VersionForm(forms.Form):
-    """A state change of a claim, made from a page built on ``version`` of it."""
+    """A state change of a claim, made from a page built on ``version`` of it (required)."""
 
     # Each form of the claim page gets its own id prefix: ids stay unique on the page.
     id_prefix = "status"
-    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    version = version_field()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
@@ -170,6 +171,7 @@ class AssignForm(VersionForm):
 
 
 class EvidenceEditForm(forms.Form):
+    version = version_field()  # the evidence's
     stance = forms.ChoiceField(
         choices=Evidence.Stance.choices,
         error_messages={"required": "Choose whether it supports, refutes or gives context."},
@@ -179,6 +181,7 @@ class EvidenceEditForm(forms.Form):
 
 
 class EvidenceRemoveForm(forms.Form):
+    version = version_field()  # the evidence's
     reason = forms.CharField(
         label="Why remove it?",
         max_length=2000,
@@ -207,6 +210,7 @@ class ReturnForm(VersionForm):
 
 
 class MergeForm(forms.Form):
+    version = version_field()  # the duplicate's
     keep = forms.TypedChoiceField(label="Keep claim", coerce=int)
     reason = forms.CharField(
         label="Why are they duplicates?",
@@ -273,6 +277,8 @@ class NoteForm(forms.Form):
 
 class VerdictForm(VersionForm):
     id_prefix = "verdict"
+    # The open draft's version; 0 when the page had none (saving drafts a new version).
+    version = version_field(min_value=0)
     rating = forms.ModelChoiceField(
         label="Rating",
         queryset=RatingLevel.objects.none(),
@@ -312,6 +318,8 @@ class VerdictForm(VersionForm):
 class ArticleReaderDetailsForm(forms.Form):
     """Topics and publisher of an article: what readers filter the fact-checks by."""
 
+    version = version_field()  # the article's
+
     topics = forms.ModelMultipleChoiceField(
         queryset=Topic.objects.order_by("name"),
         required=False,
@@ -329,4 +337,15 @@ class ArticleReaderDetailsForm(forms.Form):
         empty_label="Not known",
         help_text="The publisher or organisation the article comes from (from the sources "
         "registry).",
+    )
+
+
+class ChangeAcknowledgeForm(forms.Form):
+    """An editor keeps a verdict whose claim's sentence changed since it was checked."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label="Why the verdict stands (optional)",
+        max_length=2000,
+        required=False,
     )

@@ -162,6 +162,13 @@ class Claim(TimeStampedModel):
     rating = models.ForeignKey(
         "RatingLevel", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # "Changed since checked": a new revision of the article changed the claim's sentence
+    # while the claim had a published or open verdict. ``text`` is the new sentence; the
+    # wording that was checked stays on the verdict (``Verdict.checked_text``) and is repeated
+    # here (``changed_from_text``) for the editors' list. Cleared when an editor acknowledges
+    # the change or a new verdict version checks the new wording (``claims.services.wording``).
+    changed_since_checked_at = models.DateTimeField(null=True, blank=True)
+    changed_from_text = models.TextField("wording checked", blank=True)
 
     objects = ClaimQuerySet.as_manager()
 
@@ -184,6 +191,10 @@ class Claim(TimeStampedModel):
                 condition=Q(duplicate_of__isnull=True) | ~Q(duplicate_of=F("id")),
                 name="claim_not_duplicate_of_itself",
             ),
+            models.CheckConstraint(
+                condition=Q(changed_since_checked_at__isnull=True) | ~Q(changed_from_text=""),
+                name="claim_changed_names_checked_wording",
+            ),
         ]
         indexes = [
             # The reviewer queue filters by status and sorts by recency.
@@ -204,6 +215,13 @@ class Claim(TimeStampedModel):
             models.Index(fields=["-checkworthiness", "-id"], name="claim_checkworthiness_idx"),
             # The queue filtered by rating.
             models.Index(fields=["rating", "-updated_at"], name="claim_rating_updated_idx"),
+            # The editors' list of claims changed since checked, newest first (partial: the
+            # flag is rare).
+            models.Index(
+                fields=["-changed_since_checked_at", "-id"],
+                condition=Q(changed_since_checked_at__isnull=False),
+                name="claim_changed_idx",
+            ),
             # On PostgreSQL the text search reads a stored tsvector column with a GIN index,
             # created by migration 0007 (vendor-guarded RunPython; it replaced 0005's index
             # on the expression to_tsvector('english', text)).
@@ -370,6 +388,55 @@ class IngestJob(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.state in {self.State.DONE, self.State.FAILED}
+
+
+class ArticleRefetch(TimeStampedModel):
+    """The scheduled re-fetch of an article's web address, to catch stealth edits
+    (``claims.services.refetch``). One row per address with a published verdict in the last
+    ``FACTCHECK_REFETCH_UNTIL_DAYS``, on its newest revision: a changed text becomes a new
+    revision and the row moves to it. The row is the outbox: the beat sweeper sends what is
+    due to the workers."""
+
+    class Result(models.TextChoices):
+        UNCHANGED = "unchanged", "Unchanged"
+        CHANGED = "changed", "Changed: new revision"
+        REVERTED = "reverted", "Back to an earlier revision's text"
+        FAILED = "failed", "Could not fetch"
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="refetch")
+    # The latest publication of a verdict on a claim at this address: the schedule counts
+    # from it (daily, then weekly, then over).
+    verdict_at = models.DateTimeField()
+    # The next re-fetch; empty once the schedule is over.
+    due_at = models.DateTimeField(null=True, blank=True)
+    # Claims on the work, both expiring after FACTCHECK_REFETCH_LEASE_SECONDS: sent to the
+    # workers (by the sweeper), being fetched (by the task, a conditional UPDATE).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    fetching_since = models.DateTimeField(null=True, blank=True)
+    # The latest attempt: when, what came of it, and on failure the fetcher's outcome
+    # (``timeout``, ``not_found``, ``unsafe``, ``robots`` ...) and message.
+    fetched_at = models.DateTimeField("last re-fetched", null=True, blank=True)
+    result = models.CharField(max_length=10, choices=Result, blank=True)
+    fetch_outcome = models.CharField(max_length=20, blank=True)
+    error = models.TextField(blank=True)
+    # Failed attempts since the last successful one.
+    failures = models.PositiveIntegerField(default=0)
+    # When a re-fetch last found the text changed (a new revision, or an earlier one's text).
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [
+            # The sweeper: rows due, earliest first (partial: finished schedules never are).
+            models.Index(
+                fields=["due_at"],
+                condition=Q(due_at__isnull=False),
+                name="article_refetch_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Re-fetch of article #{self.article_id} ({self.result or 'not yet'})"
 
 
 # ----------------------------------------------------------------------- rating scales
@@ -597,6 +664,11 @@ class Verdict(TimeStampedModel):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
     correction_note = models.TextField(blank=True)
+    # The claim's wording this version checks: the claim's text when the version was drafted
+    # or last edited, frozen once it is published (a published version is never edited). A
+    # later revision of the article changes the claim's text, never this; the public
+    # ClaimReview's ``claimReviewed`` is the published version's (docs §3a, "Checked wording").
+    checked_text = models.TextField("checked wording", blank=True)
     # Optimistic locking: every edit bumps it; a save from an older version is refused.
     version = models.PositiveIntegerField(default=1)
     # Everyone who changed what this version says since the claim was last published: its
@@ -662,6 +734,12 @@ class Verdict(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    @property
+    def checked_wording(self) -> str:
+        """The wording this version checks (the claim's text for a version stored without
+        one, e.g. made directly in a test; migration 0014 filled in the existing ones)."""
+        return self.checked_text or self.claim.text
 
 
 class VerdictContribution(models.Model):

@@ -36,6 +36,7 @@ from claims.models import (
     Verdict,
     VerdictContribution,
 )
+from claims.wording import word_diff
 from factcheck.lib.authz import cached_for_roles
 from factcheck.lib.stamps import SITE
 from sources.models import Link
@@ -414,6 +415,16 @@ def claim_page_context(*, user, claim: Claim) -> dict:
     return {
         "claim": claim,
         "article": claim.article,
+        # "Changed since checked" (the sentence a new revision gave the claim against the
+        # wording its verdict checked), and whether the published version checked other words
+        # than the claim's current ones (an acknowledged change: readers are told).
+        "wording_diff": (
+            word_diff(claim.changed_from_text, claim.text)
+            if claim.changed_since_checked_at is not None
+            else None
+        ),
+        "published_wording_differs": published is not None
+        and published.checked_wording != claim.text,
         "context_before": before,
         "context_after": after,
         "cited_links": list(
@@ -442,6 +453,51 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         # Kept until a scale or level changes (they say so through site_changed).
         "rating_levels": SITE.cached("claims:offered_levels", lambda: list(offered_levels())),
     }
+
+
+# ---------------------------------------------------------------- changed since checked
+
+
+def claims_changed_since_checked(*, user) -> QuerySet[Claim]:
+    """Claims whose sentence a new revision of their article changed after their verdict
+    (published or in progress) was checked, not yet acknowledged nor checked again; most
+    recently changed first (index ``claim_changed_idx``)."""
+    return (
+        Claim.objects.visible_to(user)
+        .filter(changed_since_checked_at__isnull=False)
+        .order_by("-changed_since_checked_at", "-id")
+    )
+
+
+def changed_claim_rows(*, user, claims: Iterable[Claim]) -> list[Claim]:
+    """The rows of the editors' list (a page of :func:`claims_changed_since_checked`), in
+    three queries: each claim with its article, its published and open versions
+    (``published_verdict``, ``open_verdict``) and the word-level ``wording_diff``."""
+    pks = [claim.pk for claim in claims]
+    rows = list(
+        Claim.objects.visible_to(user)
+        .filter(pk__in=pks)
+        .select_related("article")
+        .defer("article__text", "article__raw_html")
+        .prefetch_related(
+            Prefetch(
+                "verdicts",
+                queryset=Verdict.objects.visible_to(user)
+                .filter(state__in=[Verdict.State.PUBLISHED, *Verdict.OPEN_STATES])
+                .select_related("rating")
+                .order_by("-number"),
+                to_attr="checked_versions",
+            )
+        )
+        .order_by("-changed_since_checked_at", "-id")
+    )
+    for claim in rows:
+        claim.published_verdict = next(
+            (v for v in claim.checked_versions if v.state == Verdict.State.PUBLISHED), None
+        )
+        claim.open_verdict = next((v for v in claim.checked_versions if v.is_open), None)
+        claim.wording_diff = word_diff(claim.changed_from_text, claim.text)
+    return rows
 
 
 # --------------------------------------------------- public page (see reader/selectors.py)

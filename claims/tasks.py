@@ -60,7 +60,49 @@ def note_mentions_notify(note_pk: int) -> None:
     max_retries=5,
 )
 def evidence_at_risk_digest() -> None:
-    """Beat, daily: e-mail editors the published verdicts whose evidence is at risk."""
+    """Beat, daily: e-mail editors the published verdicts whose evidence is at risk and the
+    claims changed since checked."""
     from claims.services.risk import evidence_at_risk_digest_send
 
     evidence_at_risk_digest_send()
+
+
+# A batch is at most FACTCHECK_REFETCH_BATCH_SIZE (10) pages: with two requests in flight per
+# host and robots.txt read first, ten pages that all hang until the 30 s fetch deadline take
+# about three minutes; changed pages are then ingested (split and scored) one by one. The
+# soft limit releases what is left (it stays due); the lease outlasts the hard limit.
+REFETCH_SOFT_TIME_LIMIT = 540
+REFETCH_TIME_LIMIT = 600
+
+
+@shared_task(
+    name="claims.articles_refetch_sweep",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def articles_refetch_sweep() -> None:
+    """Beat: schedule the articles to re-fetch and send those due to the workers."""
+    services.articles_refetch_sweep()
+
+
+@shared_task(
+    name="claims.article_refetch_batch",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=REFETCH_SOFT_TIME_LIMIT,
+    time_limit=REFETCH_TIME_LIMIT,
+    # Fetch failures are results (recorded on the row); only a locked or unreachable
+    # database at the claim step is worth retrying.
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=30,
+    max_retries=5,
+)
+def article_refetch_batch(refetch_pks: list[int]) -> None:
+    """Re-fetch these articles (``ArticleRefetch`` rows); running it twice fetches once."""
+    services.article_refetch_run(refetch_ids=refetch_pks)

@@ -43,6 +43,13 @@ urlpatterns = [
     path("claims/<int:pk>/dismiss/", views.claim_dismiss, name="claim_dismiss"),
     path("claims/<int:pk>/reopen/", views.claim_reopen, name="claim_reopen"),
     path("claims/<int:pk>/merge/", views.claim_merge, name="claim_merge"),
+    # Editors: claims whose sentence changed since their verdict was checked.
+    path("changed/", views.changed_claims, name="changed_claims"),
+    path(
+        "claims/<int:pk>/acknowledge-change/",
+        views.claim_change_acknowledge,
+        name="claim_change_acknowledge",
+    ),
     # Editors: published verdicts whose evidence is at risk (beside the link health pages).
     path("links/at-risk/", views.evidence_at_risk, name="evidence_at_risk"),
 ]

@@ -22,6 +22,7 @@ from desk.dashboard import dashboard_context_kept
 from desk.forms import InviteForm, PasswordResetForm, RoleForm
 from desk.policy import policy_settings
 from factcheck.lib.auth import permission_required
+from factcheck.lib.versions import ConflictError, parse_version, version_required
 from factcheck.lib.views import add_service_errors
 
 VIEW_DASHBOARD = "desk.view_dashboard"
@@ -177,19 +178,26 @@ def user_invitation_resend(request, pk: int):
 MANAGE_SCALES = claim_services.MANAGE_SCALES
 
 
+def _scales_page(request, *, conflict: ConflictError | None = None, status: int = 200):
+    context = {"scales": selectors.scales_overview(user=request.user), "conflict": conflict}
+    return render(request, "desk/scales.html", context, status=status)
+
+
 @permission_required(MANAGE_SCALES)
 def scales(request):
-    return render(
-        request, "desk/scales.html", {"scales": selectors.scales_overview(user=request.user)}
-    )
+    return _scales_page(request)
 
 
 def _scale_action(request, obj, action, done: str):
-    """A POST button of the scales page; the service's refusal is shown as a message."""
+    """A POST button of the scales page, made from the row's ``version``: a stale one is
+    answered 409 with the row's saved values; the service's refusal is shown as a message."""
     kwarg = "scale" if isinstance(obj, RatingScale) else "level"
     name = obj.name if isinstance(obj, RatingScale) else obj.label
     try:
-        action(actor=request.user, **{kwarg: obj})
+        action(actor=request.user, version=parse_version(request.POST["version"]), **{kwarg: obj})
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+        return _scales_page(request, conflict=exc, status=409)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -202,6 +210,7 @@ def _scale_view(model, action, done: str):
 
     @permission_required(MANAGE_SCALES)
     @require_POST
+    @version_required
     def view(request, pk: int):
         return _scale_action(request, get_object_or_404(model, pk=pk), action, done)
 

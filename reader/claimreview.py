@@ -63,7 +63,9 @@ def claim_review(
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": claim_url,
-        "claimReviewed": claim.text,
+        # The wording this version checked, not the article's current sentence: a later
+        # revision of the article never rewords a published review (docs §3a).
+        "claimReviewed": verdict.checked_text or claim.text,
         "itemReviewed": item,
         "reviewRating": rating,
         "author": {

@@ -60,7 +60,7 @@ class NewFactChecksFeed(PublishedVerdictsFeed):
         return f"Claims checked and rated by {settings.FACTCHECK_ORGANISATION}."
 
     def item_title(self, item):
-        return f"{item.rating.label}: “{item.claim.text}”"
+        return f"{item.rating.label}: “{item.checked_wording}”"
 
     def item_description(self, item):
         demo = ""
@@ -86,7 +86,7 @@ class CorrectionsFeed(PublishedVerdictsFeed):
     def item_title(self, item):
         before, after = item.supersedes.rating.label, item.rating.label
         change = f"{before} → {after}" if before != after else f"{after} (rating unchanged)"
-        return f"Correction: “{item.claim.text}” — {change}"
+        return f"Correction: “{item.checked_wording}” — {change}"
 
     def item_description(self, item):
         return f"What changed and why: {item.correction_note} New summary: {item.summary}"

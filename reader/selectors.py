@@ -29,6 +29,7 @@ from claims.models import (
     Verdict,
 )
 from claims.selectors import article_segments, claim_text_search, text_blocks
+from claims.wording import word_diff
 from sources.models import Source
 
 PUBLIC_VERDICT_STATES = (Verdict.State.PUBLISHED, Verdict.State.SUPERSEDED)
@@ -201,6 +202,7 @@ def article_page_context(*, user, article: Article) -> dict:
     ]
     for claim in claims:
         claim.verdict = claim.published_verdicts[0]
+        checked_wording_attach(claim, claim.verdict)
     counts: dict[int, RatingCount] = {}
     for claim in claims:
         level = claim.verdict.rating
@@ -214,6 +216,21 @@ def article_page_context(*, user, article: Article) -> dict:
         "rating_counts": strip,
         "show_reviewer_names": settings.FACTCHECK_SHOW_REVIEWER_NAMES,
     }
+
+
+# ---------------------------------------------------------------------- checked wording
+
+
+def checked_wording_attach(claim: Claim, verdict: Verdict | None) -> Claim:
+    """Set on ``claim`` what readers are told of the wording its published ``verdict``
+    checked: ``checked_wording`` (what the fact-check is about), ``edited_after_check``
+    (a later revision of the article changed the sentence) and ``wording_diff`` (the
+    words deleted and inserted since)."""
+    checked = (verdict.checked_text if verdict is not None else "") or claim.text
+    claim.checked_wording = checked
+    claim.edited_after_check = checked != claim.text
+    claim.wording_diff = word_diff(checked, claim.text) if claim.edited_after_check else []
+    return claim
 
 
 # ------------------------------------------------------------------------------ claim page
@@ -401,6 +418,7 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         if item.pk not in pending
     ]
     before, after = quote_context(claim.article.text, claim.start, claim.end)
+    checked_wording_attach(claim, current)
     first = min((v.published_at for v in verdicts), default=None)
     levels = list(
         RatingLevel.objects.visible_to(user)

@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.utils import timezone
 
+from factcheck.lib.admin import LocksVersions
 from sources import csv_format, locales, services
 from sources.models import Link, LinkCheck, Source, SourceDomain, SourceRating
 from sources.registry import normalize_domain
@@ -93,7 +94,7 @@ class HasDomainsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(LocksVersions, admin.ModelAdmin):
     form = SourceAdminForm
     list_display = ("name", "kind", "rating", "country", "language", "domain_list", "link_count")
     list_filter = ("kind", "rating", "country", HasDomainsFilter, "updated_at")
@@ -139,7 +140,10 @@ class SourceAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         fields = self._fields(form)
         if change:
-            saved = services.source_update(source=obj, user=request.user, **fields)
+            # The form checked the version and locked the row (``LocksVersions``).
+            saved = services.source_update(
+                source=obj, user=request.user, version=form.locked_version, **fields
+            )
         else:
             saved = services.source_create(user=request.user, **fields)
         obj.pk = saved.pk
@@ -153,7 +157,13 @@ class SourceAdmin(admin.ModelAdmin):
             for f in formset.forms
             if f.cleaned_data.get("domain") and not f.cleaned_data.get("DELETE")
         ]
-        services.source_domains_set(source=form.instance, user=request.user, domains=keep)
+        # The same admin save as the source's fields: on the version they left.
+        services.source_domains_set(
+            source=form.instance,
+            user=request.user,
+            domains=keep,
+            version=form.instance.version,
+        )
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def save_related(self, request, form, formsets, change):
@@ -194,7 +204,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Link)
-class LinkAdmin(admin.ModelAdmin):
+class LinkAdmin(LocksVersions, admin.ModelAdmin):
     list_display = ("url", "host", "state", "last_status", "last_checked_at", "next_check_at")
     list_filter = ("state", "last_outcome")
     search_fields = ("url", "host")
@@ -218,6 +228,17 @@ class LinkAdmin(admin.ModelAdmin):
         "override_by",
         "override_at",
     )
+
+    def edit_recorded(self, request, obj, changes: dict) -> None:
+        from audit.services import audit_record
+
+        audit_record(
+            actor=request.user,
+            action="sources.link.edited",
+            target=obj,
+            changes=changes,
+            message="Edited in the Django admin.",
+        )
 
 
 @admin.register(LinkCheck)

@@ -6,6 +6,7 @@ LABELS = {
     "sources.link.overridden": "overrode a link's state",
     "sources.link.override_cleared": "cleared a link's override",
     "sources.link.check_requested": "asked for a link check",
+    "sources.link.edited": "edited a link in the admin",
     "sources.link.archived_copy_found": "found an archived copy of a link",
     "sources.source.created": "registered a source",
     "sources.source.updated": "changed a source",

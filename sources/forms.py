@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from factcheck.lib.versions import version_field
 from sources.locales import countries, languages
 from sources.models import LinkState, Reliability, SourceKind
 from sources.services import OVERRIDE_STATES
@@ -11,6 +12,8 @@ from sources.services import OVERRIDE_STATES
 
 class LinkOverrideForm(forms.Form):
     SET, CLEAR = "set", "clear"
+
+    version = version_field()  # the link's (its override's)
 
     action = forms.ChoiceField(choices=[(SET, "Set"), (CLEAR, "Clear")], widget=forms.HiddenInput)
     state = forms.ChoiceField(
@@ -89,6 +92,7 @@ class SourceForm(forms.Form):
             "rating": source.rating,
             "rating_rationale": source.rating_rationale,
             "notes": source.notes,
+            "version": source.version,
         }
 
     def clean(self):
@@ -99,6 +103,12 @@ class SourceForm(forms.Form):
         ):
             self.add_error("rating_rationale", "Say why: a rating is recorded with its rationale.")
         return data
+
+
+class SourceEditForm(SourceForm):
+    """Changing a source: made from the ``version`` of it the page showed."""
+
+    version = version_field()
 
 
 class RegisterDomainForm(forms.Form):

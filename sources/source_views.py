@@ -22,11 +22,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from factcheck.lib.auth import permission_required
+from factcheck.lib.versions import ConflictError, version_required
 from factcheck.lib.views import add_service_errors
 from sources import csv_format, locales, selectors, services
 from sources.filters import SourceFilter
 from sources.forms import (
     RegisterDomainForm,
+    SourceEditForm,
     SourceForm,
     SourceImportConfirmForm,
     SourceImportForm,
@@ -101,15 +103,28 @@ def _save(request, form: SourceForm, source: Source | None):
     }
     if source is None:
         return services.source_create(user=request.user, **fields)
-    return services.source_update(source=source, user=request.user, **fields)
+    return services.source_update(
+        source=source, user=request.user, version=data["version"], **fields
+    )
 
 
 def _form_page(request, source: Source | None):
+    form_class = SourceForm if source is None else SourceEditForm
+    conflict = None
     if request.method == "POST":
-        form = SourceForm(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
             try:
                 saved = _save(request, form, source)
+            except ConflictError as exc:
+                # The user's input stays in the form, on the source's current version:
+                # saving again (after comparing) replaces the saved values knowingly.
+                conflict = exc
+                values = request.POST.copy()
+                values["version"] = str(exc.current.version)
+                form = form_class(values)
+                form.is_valid()
+                source = exc.current
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -117,13 +132,12 @@ def _form_page(request, source: Source | None):
                     request, f"Source {saved.name} {'added' if source is None else 'saved'}."
                 )
                 return redirect("sources:detail", pk=saved.pk)
-        status = 400
+        status = 409 if conflict else 400
     else:
-        form = SourceForm(initial=SourceForm.initial_for(source) if source else None)
+        form = form_class(initial=SourceForm.initial_for(source) if source else None)
         status = 200
-    return render(
-        request, "sources/source_form.html", {"form": form, "source": source}, status=status
-    )
+    context = {"form": form, "source": source, "conflict": conflict}
+    return render(request, "sources/source_form.html", context, status=status)
 
 
 @permission_required(ADD_PERMISSION)
@@ -132,6 +146,7 @@ def source_create(request):
 
 
 @permission_required(CHANGE_PERMISSION)
+@version_required
 def source_edit(request, pk: int):
     return _form_page(request, _get_source(request, pk))
 

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from factcheck.lib.auth import permission_required
+from factcheck.lib.versions import ConflictError, version_required
 from factcheck.lib.views import add_service_errors
 from sources import selectors, services
 from sources.filters import LinkFilter
@@ -29,12 +30,23 @@ def link_list(request):
     return render(request, "sources/link_list.html", {"filter": link_filter, "page": page})
 
 
-def _detail(request, link: Link, *, form: LinkOverrideForm | None = None, status: int = 200):
+def _detail(
+    request,
+    link: Link,
+    *,
+    form: LinkOverrideForm | None = None,
+    status: int = 200,
+    conflict: ConflictError | None = None,
+):
     checks = Paginator(selectors.link_checks(user=request.user, link=link), PER_PAGE).get_page(
         request.GET.get("page")
     )
     can_override = request.user.has_perm(OVERRIDE_PERMISSION)
-    initial = {"action": LinkOverrideForm.SET, "state": link.override_state or link.state}
+    initial = {
+        "action": LinkOverrideForm.SET,
+        "state": link.override_state or link.state,
+        "version": link.version,
+    }
     context = {
         "link": link,
         "checks": checks,
@@ -43,6 +55,7 @@ def _detail(request, link: Link, *, form: LinkOverrideForm | None = None, status
         "can_override": can_override,
         "override_form": (form or LinkOverrideForm(initial=initial)) if can_override else None,
         "dead_points": services.link_policy.LinkPolicy.from_settings().dead_points,
+        "conflict": conflict,
     }
     return render(request, "sources/link_detail.html", context, status=status)
 
@@ -61,6 +74,7 @@ def link_detail(request, pk: int):
 
 @permission_required(OVERRIDE_PERMISSION)
 @require_POST
+@version_required
 def link_override(request, pk: int):
     link = _get_link(request, pk)
     form = LinkOverrideForm(request.POST)
@@ -69,13 +83,28 @@ def link_override(request, pk: int):
     data = form.cleaned_data
     try:
         if data["action"] == form.CLEAR:
-            services.link_override_clear(link=link, user=request.user, reason=data["reason"])
+            services.link_override_clear(
+                link=link, user=request.user, reason=data["reason"], version=data["version"]
+            )
             messages.success(request, "Override cleared: the checker's state is shown again.")
         else:
             services.link_override_set(
-                link=link, user=request.user, state=data["state"], reason=data["reason"]
+                link=link,
+                user=request.user,
+                state=data["state"],
+                reason=data["reason"],
+                version=data["version"],
             )
             messages.success(request, "Override saved: it is shown until an editor clears it.")
+    except ConflictError as exc:
+        # The user's input stays in the form, on the link's current version.
+        kept = None  # clearing has no input to keep
+        if data["action"] == form.SET:
+            values = request.POST.copy()
+            values["version"] = str(exc.current.version)
+            kept = LinkOverrideForm(values)
+            kept.is_valid()
+        return _detail(request, _get_link(request, pk), form=kept, status=409, conflict=exc)
     except ValidationError as exc:
         add_service_errors(form, exc)
         return _detail(request, link, form=form, status=400)

@@ -153,6 +153,8 @@ class VerdictFactory(factory.django.DjangoModelFactory):
     summary = "The city spent 3.1 million, not 4.2 million."
     rationale = "The audited accounts show 3.1 million dollars."
     author = factory.SubFactory(UserFactory)
+    # The wording it checks: the claim's, as ``verdict_save`` sets it.
+    checked_text = factory.LazyAttribute(lambda verdict: verdict.claim.text)
 
 
 class NoteFactory(factory.django.DjangoModelFactory):

@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from claims.models import Claim, Verdict
+from factcheck.lib.versions import NO_VERSION_CHECK
 from reader.selectors import claim_key
 from tests.conftest import PERSONAS
 from tests.factories import (
@@ -131,6 +132,10 @@ MATRIX = {
     "sources:link_hosts": (dict, _REVIEWERS),
     "sources:link_detail": (lambda: {"pk": LinkFactory().pk}, _REVIEWERS),
     "claims:evidence_at_risk": (dict, _EDITORS),
+    # Editors: claims changed since checked (tests/claims/test_checked_wording.py).
+    "claims:changed_claims": (dict, _EDITORS),
+    # POST-only (editors); every persona is checked in tests/claims/test_checked_wording.py.
+    "claims:claim_change_acknowledge": (lambda: {"pk": ClaimFactory().pk}, None),
     # POST-only (editors); every persona is checked in tests/sources/test_link_views.py.
     "sources:link_override": (lambda: {"pk": LinkFactory().pk}, None),
     "sources:link_check_now": (lambda: {"pk": LinkFactory().pk}, None),
@@ -301,8 +306,8 @@ def _work_in_progress(reviewer, editor):
     def draft(claim, **fields):
         data = {"rating": rating_level("true"), "summary": f"{SECRET} draft summary."}
         data |= {"rationale": f"{SECRET} rationale."} | fields
-        services.verdict_save(claim=claim, user=reviewer, **data)
-        services.claim_submit_for_approval(claim=claim, user=reviewer)
+        services.verdict_save(claim=claim, user=reviewer, version=NO_VERSION_CHECK, **data)
+        services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
 
     hidden = ArticleFactory(
         title=f"{SECRET} investigation",
@@ -324,7 +329,7 @@ def _work_in_progress(reviewer, editor):
         summary="The city spent 3 million.",
         rationale="The audited accounts.",
     )
-    services.claim_publish(claim=public, user=editor)
+    services.claim_publish(claim=public, user=editor, version=NO_VERSION_CHECK)
     in_review = ClaimFactory(
         article=article, start=article.text.index(IN_REVIEW), end=len(article.text)
     )

@@ -4,6 +4,8 @@ Split by sub-domain; import from here (``from claims.services import claim_publi
 
 - ``ingest``: articles in (text, HTML, files), sentences and automatic claims; ``fetch``:
   articles by web address (directly or by a background job);
+- ``refetch``: articles fetched again on a schedule after a verdict (stealth edits): a
+  changed text becomes a new revision;
 - ``creation``: claims made by reviewers (a selection, a promoted sentence);
 - ``assignment``, ``review``: assigning claims, and the status workflow with its rules;
 - ``common``: permissions, the locked claim row with its optimistic-lock check;
@@ -13,7 +15,9 @@ Split by sub-domain; import from here (``from claims.services import claim_publi
 - ``scales``: rating scales and levels as admins change them (one active scale; levels
   published verdicts use are deactivated, never deleted);
 - ``errors``: the conflict error (audit events are written through ``audit.services``);
-- ``reader``: topics and publisher of articles, and fresh reader pages after a publication.
+- ``reader``: topics and publisher of articles, and fresh reader pages after a publication;
+- ``wording``: the checked wording of verdicts, claims changed since checked (marked by
+  ingestion, acknowledged or resolved by editors).
 """
 
 from claims.services.assignment import claim_assign, claim_bulk_assign
@@ -64,6 +68,13 @@ from claims.services.reader import (
     reader_site_changed,
     topic_get_or_create,
 )
+from claims.services.refetch import (
+    RefetchPolicy,
+    article_refetch_run,
+    article_refetch_schedule,
+    articles_refetch_due,
+    articles_refetch_sweep,
+)
 from claims.services.review import (
     claim_dismiss,
     claim_merge,
@@ -84,10 +95,13 @@ from claims.services.scales import (
     scale_deletion_refusal,
 )
 from claims.services.verdicts import active_levels, offered_levels, verdict_save
+from claims.services.wording import claim_change_acknowledge
+from factcheck.lib.versions import NO_VERSION_CHECK
 
 __all__ = [
     "INGEST_JOB_STALE_AFTER",
     "MANAGE_SCALES",
+    "NO_VERSION_CHECK",
     "PUBLISH_PERMISSION",
     "REVIEW_PERMISSION",
     "AnalysedSentence",
@@ -97,15 +111,21 @@ __all__ = [
     "IngestError",
     "IngestResult",
     "PreparedText",
+    "RefetchPolicy",
     "active_levels",
     "article_fetch",
     "article_ingest",
     "article_ingest_url",
     "article_reader_details_update",
+    "article_refetch_run",
+    "article_refetch_schedule",
+    "articles_refetch_due",
+    "articles_refetch_sweep",
     "canonical_text",
     "checkworthiness_threshold",
     "claim_assign",
     "claim_bulk_assign",
+    "claim_change_acknowledge",
     "claim_create_from_selection",
     "claim_dismiss",
     "claim_merge",

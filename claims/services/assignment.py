@@ -16,6 +16,7 @@ from claims.services.common import (
     snapshot,
     who,
 )
+from factcheck.lib.versions import Version
 
 __all__ = ["claim_assign", "claim_bulk_assign"]
 
@@ -29,7 +30,7 @@ def _check_assignee(assignee) -> None:
 
 
 @transaction.atomic
-def claim_assign(*, claim: Claim, assignee, user, version: int | None = None) -> Claim:
+def claim_assign(*, claim: Claim, assignee, user, version: Version) -> Claim:
     """Give the claim to a reviewer (``assignee=None`` unassigns it)."""
     require(user, REVIEW_PERMISSION, "assign claims")
     _check_assignee(assignee)
@@ -45,7 +46,9 @@ def claim_assign(*, claim: Claim, assignee, user, version: int | None = None) ->
 def claim_bulk_assign(*, claim_ids: list[int], assignee, user) -> int:
     """Assign many claims at once (the queue's bulk action); returns how many changed.
 
-    Claims the user may not see are refused as a whole, never skipped silently.
+    Claims the user may not see are refused as a whole, never skipped silently. A bulk
+    action is made from a list, not from each claim's page: no version is checked, but every
+    changed claim's version is bumped (pages built on the old one see a conflict).
     """
     require(user, REVIEW_PERMISSION, "assign claims")
     _check_assignee(assignee)

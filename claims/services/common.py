@@ -1,8 +1,9 @@
 """What the reviewer services share: permissions, the locked claim row with its
 optimistic-lock check, and saving a claim with its audit event.
 
-Every service locks the claim row, checks the caller's optimistic-lock ``version`` when one is
-given, applies its rule, bumps the version and writes an audit event, in one transaction.
+Every service locks the claim row, checks the caller's optimistic-lock ``version`` (required;
+``NO_VERSION_CHECK`` for system callers), applies its rule, bumps the version and writes an
+audit event, in one transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record, diff
 from claims.models import Claim
 from claims.services.errors import ConflictError
+from factcheck.lib.versions import Version, version_check
 
 __all__ = ["PUBLISH_PERMISSION", "REVIEW_PERMISSION", "four_eyes_required", "reviewers"]
 
@@ -57,9 +59,11 @@ def who(user) -> str:
     return user.get_username() if user is not None else "someone"
 
 
-def locked_claim(user, claim: Claim, version: int | None) -> Claim:
+def locked_claim(user, claim: Claim, version: Version) -> Claim:
     """The claim row, locked for this transaction, if ``user`` may see it; a stale
-    ``version`` (the one the user's page was built from) raises :class:`ConflictError`."""
+    ``version`` (the one the user's page was built from) raises :class:`ConflictError`.
+    ``NO_VERSION_CHECK`` is the explicit bypass of system callers and of services whose
+    own row carries the lock (evidence, verdicts); ``None`` raises ``VersionMissing``."""
     try:
         locked = (
             Claim.objects.visible_to(user)
@@ -69,25 +73,34 @@ def locked_claim(user, claim: Claim, version: int | None) -> Claim:
         )
     except Claim.DoesNotExist:
         raise PermissionDenied("You may not act on this claim.") from None
-    if version is not None and int(version) != locked.version:
-        last = (
-            AuditEvent.objects.filter(claim_id=locked.pk)
-            .select_related("actor")
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        what = ""
-        if last is not None:
-            when = timezone.localtime(last.created_at)
-            what = f": {who(last.actor)} {describe(last)} at {when:%H:%M:%S}"
-        raise ConflictError(
-            message=f"Claim #{locked.pk} changed since you opened it{what}. Nothing was saved; "
-            "check the page and try again.",
-            current=locked,
-            by=who(last.actor) if last is not None else "",
-            at=last.created_at if last is not None else None,
-        )
+    version_check(
+        version,
+        stored=locked.version,
+        conflict=lambda: _claim_conflict(locked),
+        what=f"claim #{locked.pk}",
+    )
     return locked
+
+
+def _claim_conflict(locked: Claim) -> ConflictError:
+    """What a stale claim page is told: who changed the claim last, with what, and when."""
+    last = (
+        AuditEvent.objects.filter(claim_id=locked.pk)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    what = ""
+    if last is not None:
+        when = timezone.localtime(last.created_at)
+        what = f": {who(last.actor)} {describe(last)} at {when:%H:%M:%S}"
+    return ConflictError(
+        message=f"Claim #{locked.pk} changed since you opened it{what}. Nothing was saved; "
+        "check the page and try again.",
+        current=locked,
+        by=who(last.actor) if last is not None else "",
+        at=last.created_at if last is not None else None,
+    )
 
 
 def describe(event: AuditEvent) -> str:

@@ -16,10 +16,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.selectors import last_change
 from audit.services import audit_record
 from claims.models import Claim, Evidence
 from claims.services.common import REVIEW_PERMISSION, locked_claim, require, who
 from claims.services.contributors import verdict_contributors_refresh
+from factcheck.lib.versions import (
+    NO_VERSION_CHECK,
+    ConflictError,
+    Version,
+    changes_between,
+    conflict_message,
+    version_check,
+)
 from sources.models import Link
 
 __all__ = ["evidence_add", "evidence_edit", "evidence_remove", "link_for_evidence"]
@@ -57,7 +66,7 @@ def evidence_add(
     from sources.registry import source_for_url
 
     require(user, REVIEW_PERMISSION, "add evidence")
-    claim = locked_claim(user, claim, None)
+    claim = locked_claim(user, claim, NO_VERSION_CHECK)
     if claim.status == Claim.Status.DISMISSED:
         raise ValidationError("The claim is dismissed: reopen it to add evidence.")
     if stance not in Evidence.Stance.values:
@@ -110,12 +119,48 @@ def evidence_add(
     return evidence
 
 
-def _changeable(user, evidence: Evidence) -> tuple[Claim, Evidence]:
-    """The evidence's claim (locked) and the evidence as it is now, if it may still change."""
-    claim = locked_claim(user, evidence.claim, None)
-    current = Evidence.objects.select_related("link").filter(pk=evidence.pk, claim=claim).first()
+_LABELS = {"stance": "Stance", "quote": "Quoted passage", "note": "Note"}
+
+
+def _shown(evidence: Evidence) -> dict:
+    return {
+        "stance": evidence.get_stance_display(),
+        "quote": evidence.quote,
+        "note": evidence.note,
+    }
+
+
+def _evidence_conflict(evidence: Evidence, yours: dict) -> ConflictError:
+    """What a stale evidence form is told: who changed it last and how it differs from the
+    user's input (``yours``: the fields as the user submitted them)."""
+    by, at = last_change(target=evidence)
+    return ConflictError(
+        message=conflict_message(what="this evidence", by=by, at=at),
+        current=evidence,
+        changes=changes_between(yours, _shown(evidence), _LABELS),
+        by=by,
+        at=at,
+    )
+
+
+def _changeable(user, evidence: Evidence, version: Version, yours: dict) -> tuple[Claim, Evidence]:
+    """The evidence's claim (locked), and the evidence as it is now (locked, its version
+    checked against ``version``), if it may still change."""
+    claim = locked_claim(user, evidence.claim, NO_VERSION_CHECK)
+    current = (
+        Evidence.objects.select_for_update(of=("self",))
+        .select_related("link")
+        .filter(pk=evidence.pk, claim=claim)
+        .first()
+    )
     if current is None:
         raise ValidationError("This evidence was removed from the claim meanwhile.")
+    version_check(
+        version,
+        stored=current.version,
+        conflict=lambda: _evidence_conflict(current, yours),
+        what="evidence",
+    )
     if claim.status not in REMOVABLE_WHILE:
         raise ValidationError(
             f"The claim is {claim.get_status_display().lower()}: its evidence stays as it was "
@@ -125,7 +170,7 @@ def _changeable(user, evidence: Evidence) -> tuple[Claim, Evidence]:
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: Evidence, user, reason: str) -> Claim:
+def evidence_remove(*, evidence: Evidence, user, reason: str, version: Version) -> Claim:
     """Take a piece of evidence off its claim (added by mistake, a better source found), with
     a reason. The audit event keeps what it was: link, stance, quoted passage and note.
     Refused once the claim is awaiting approval or published."""
@@ -133,7 +178,9 @@ def evidence_remove(*, evidence: Evidence, user, reason: str) -> Claim:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the evidence is removed."})
-    claim, evidence = _changeable(user, evidence)
+    claim, evidence = _changeable(
+        user, evidence, version, {"stance": "(removed)", "quote": "(removed)", "note": "(removed)"}
+    )
     audit_record(
         actor=user,
         action="claims.evidence.removed",
@@ -156,18 +203,19 @@ def evidence_remove(*, evidence: Evidence, user, reason: str) -> Claim:
 
 @transaction.atomic
 def evidence_edit(
-    *, evidence: Evidence, user, stance: str, quote: str = "", note: str = ""
+    *, evidence: Evidence, user, stance: str, quote: str = "", note: str = "", version: Version
 ) -> Evidence:
     """Correct a piece of evidence's stance, quoted passage or note (its link stays: remove
     it and add the right one instead). The ``claims.evidence.edited`` event records each
     changed field before and after. Refused once the claim is awaiting approval or published."""
     require(user, REVIEW_PERMISSION, "edit evidence")
-    claim, evidence = _changeable(user, evidence)
     if stance not in Evidence.Stance.values:
         raise ValidationError(
             {"stance": "Choose whether the evidence supports, refutes or gives context."}
         )
     after = {"stance": stance, "quote": (quote or "").strip(), "note": (note or "").strip()}
+    yours = {**after, "stance": Evidence.Stance(stance).label}
+    claim, evidence = _changeable(user, evidence, version, yours)
     changes = {
         field: [getattr(evidence, field), value]
         for field, value in after.items()
@@ -177,14 +225,19 @@ def evidence_edit(
         return evidence
     for field, (_, value) in changes.items():
         setattr(evidence, field, value)
+    evidence.version += 1
     evidence.full_clean()
-    evidence.save(update_fields=[*changes, "updated_at"])
+    evidence.save(update_fields=[*changes, "version", "updated_at"])
     audit_record(
         actor=user,
         action="claims.evidence.edited",
         claim=claim,
         target=evidence,
-        changes={"url": evidence.link.url, **changes},
+        changes={
+            "url": evidence.link.url,
+            **changes,
+            "version": [evidence.version - 1, evidence.version],
+        },
     )
     verdict_contributors_refresh(claim=claim)
     claim.version += 1

@@ -24,7 +24,14 @@ from claims.services.ingest import (
     max_ingest_bytes,
 )
 
-__all__ = ["INGEST_JOB_STALE_AFTER", "article_fetch", "article_ingest_url", "ingest_job_run"]
+__all__ = [
+    "INGEST_JOB_STALE_AFTER",
+    "article_fetch",
+    "article_ingest_url",
+    "document_input",
+    "fetch_failure_message",
+    "ingest_job_run",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +39,8 @@ logger = logging.getLogger(__name__)
 # ------------------------------------------------------------------- by URL (fetching)
 
 
-def _fetch_failure(url: str, exc) -> str:
+def fetch_failure_message(url: str, exc) -> str:
+    """What a reviewer reads when fetching ``url`` failed with ``exc`` (a ``FetchError``)."""
     from sources.fetching import Outcome
 
     reason = exc.message
@@ -67,7 +75,13 @@ def article_fetch(*, url: str, title: str = "", user=None) -> IngestResult:
     try:
         document = fetch_document(url, max_bytes=max_ingest_bytes())
     except FetchError as exc:
-        raise IngestError(_fetch_failure(url, exc)) from None
+        raise IngestError(fetch_failure_message(url, exc)) from None
+    return article_ingest(title=title, url=url, user=user, **document_input(document, url=url))
+
+
+def document_input(document, *, url: str) -> dict:
+    """A fetched document as ``article_ingest`` arguments (``html``, or ``text`` with its
+    ``text_format``); :class:`IngestError` for a document that is neither HTML nor text."""
     content_type = (document.content_type or "").split(";", 1)[0].strip().lower()
     is_html = content_type in _HTML_TYPES or (
         not content_type
@@ -82,10 +96,8 @@ def article_fetch(*, url: str, title: str = "", user=None) -> IngestResult:
     except ExtractionError as exc:
         raise IngestError(str(exc)) from None
     if is_html:
-        return article_ingest(title=title, html=decoded, url=url, user=user)
-    return article_ingest(
-        title=title, text=decoded, url=url, user=user, text_format=_TEXT_TYPES[content_type]
-    )
+        return {"html": decoded}
+    return {"text": decoded, "text_format": _TEXT_TYPES[content_type]}
 
 
 def article_ingest_url(*, url: str, title: str = "", user=None) -> IngestJob:

@@ -26,6 +26,8 @@ from claims.extraction import (
 from claims.models import Article, ArticleSentence, CitedLink, Claim
 from claims.nlp.matching import find_anchor
 from claims.services.creation import claim_from_span, claim_place
+from claims.services.wording import claim_wording_check, claim_wording_record
+from claims.signals import published_pages_changed
 from sources.models import Link
 
 __all__ = [
@@ -282,7 +284,7 @@ def article_ingest(
         article.full_clean()
         article.save()
         reanchored, orphaned = (
-            _reanchor(previous, article, analysed) if previous is not None else (0, 0)
+            _reanchor(previous, article, analysed, user=user) if previous is not None else (0, 0)
         )
         created = _store_analysis(article, prepared, analysed)
         audit_record(
@@ -306,12 +308,26 @@ def article_ingest(
     )
 
 
-def _reanchor(previous: Article, article: Article, analysed: list[AnalysedSentence]) -> tuple:
-    """Move the previous revision's claims into ``article``; orphan those not found."""
+def _reanchor(
+    previous: Article, article: Article, analysed: list[AnalysedSentence], *, user=None
+) -> tuple:
+    """Move the previous revision's claims into ``article``; orphan those not found.
+
+    A claim found with other words (a fuzzy match) takes the new sentence as its text; if it
+    has a published or open verdict, that verdict keeps the wording it checked and the claim
+    is marked changed since checked (``wording.py``). The claim rows are locked, as the
+    reviewer services lock them."""
     spans = [(s.start, s.end) for s in analysed]
     taken: set[tuple[int, int]] = set()
-    moved, orphaned = [], []
-    for claim in previous.claims.filter(is_orphaned=False).order_by("start", "id"):
+    moved, orphaned, published = [], [], []
+    claims = (
+        previous.claims.select_for_update(of=("self",))
+        .filter(is_orphaned=False)
+        .order_by("start", "id")
+    )
+    for claim in claims:
+        if claim.status == Claim.Status.PUBLISHED:
+            published.append(claim.pk)
         anchor = find_anchor(
             article.text,
             quote=claim.text,
@@ -329,16 +345,24 @@ def _reanchor(previous: Article, article: Article, analysed: list[AnalysedSenten
             claim.save(update_fields=["is_orphaned", "version", "updated_at"])
             orphaned.append(claim)
             continue
+        previous_text = claim.text
         claim_place(claim, article=article, start=anchor.start, end=anchor.end)
         claim.anchor_match = anchor.method
+        outcome = claim_wording_check(claim, previous_text=previous_text)
         claim.full_clean()
         claim.save()
+        if outcome is not None:
+            claim_wording_record(claim, outcome=outcome, previous_text=previous_text, user=user)
         taken.add((anchor.start, anchor.end))
         moved.append(claim.pk)
     if moved:
         # The old revision's rows must not point at claims that now live on another article.
         ArticleSentence.objects.filter(article=previous, claim__in=moved).update(claim=None)
         CitedLink.objects.filter(article=previous, claim__in=moved).update(claim=None)
+    if published:
+        # Their pages (the claim's, both revisions', the lists) show the new revision, and
+        # any "edited after our check" notice, once this commits.
+        published_pages_changed(claim_ids=published, article_ids=[previous.pk, article.pk])
     return len(moved), len(orphaned)
 
 

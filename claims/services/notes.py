@@ -17,6 +17,7 @@ from audit.services import audit_record
 from claims.models import Claim, Note
 from claims.services.common import REVIEW_PERMISSION, locked_claim, require, reviewers
 from factcheck.lib.jobs import send_quietly_on_commit
+from factcheck.lib.versions import NO_VERSION_CHECK
 
 __all__ = ["MENTION_RE", "mentioned_usernames", "note_add", "note_mentions_notify"]
 
@@ -47,7 +48,7 @@ def note_add(*, claim: Claim, user, body: str, format: str = Note.Format.PLAIN) 
     records, mentions and e-mails nothing. As for evidence (the same link twice), the claim
     row is locked first, so two requests at once are checked one after the other."""
     require(user, REVIEW_PERMISSION, "write notes")
-    claim = locked_claim(user, claim, None)
+    claim = locked_claim(user, claim, NO_VERSION_CHECK)
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "The note is empty."})

@@ -8,11 +8,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from audit.selectors import last_change
 from audit.services import audit_record
 from claims.models import Article, Claim, Topic
 from claims.services.common import REVIEW_PERMISSION, require
 from claims.signals import published_pages_changed
 from factcheck.lib.published import site_changed
+from factcheck.lib.versions import (
+    ConflictError,
+    Version,
+    changes_between,
+    conflict_message,
+    version_check,
+)
 
 __all__ = [
     "article_reader_details_update",
@@ -65,6 +73,28 @@ def topic_get_or_create(*, name: str) -> Topic:
     return topic
 
 
+def _article_conflict(article: Article, topics, new_topic: str, publisher) -> ConflictError:
+    """What a stale article-details form is told: who saved them, and the topics and
+    publisher saved now next to the user's."""
+    by, at = last_change(target=article)
+    yours_topics = sorted({t.name for t in topics} | ({(new_topic or "").strip()} - {""}))
+    yours = {
+        "topics": yours_topics,
+        "publisher": publisher.name if publisher is not None else "Not known",
+    }
+    theirs = {
+        "topics": sorted(article.topics.values_list("name", flat=True)),
+        "publisher": article.publisher.name if article.publisher_id else "Not known",
+    }
+    return ConflictError(
+        message=conflict_message(what="this article's topics and publisher", by=by, at=at),
+        current=article,
+        changes=changes_between(yours, theirs, {"topics": "Topics", "publisher": "Publisher"}),
+        by=by,
+        at=at,
+    )
+
+
 @transaction.atomic
 def article_reader_details_update(
     *,
@@ -73,11 +103,19 @@ def article_reader_details_update(
     topics: list[Topic],
     new_topic: str = "",
     publisher=None,
+    version: Version,
 ) -> Article:
     """Set what readers filter an article's fact-checks by: its topics (plus one new topic
-    by name) and its publisher (a ``sources.Source`` or ``None``)."""
+    by name) and its publisher (a ``sources.Source`` or ``None``), from the article's
+    ``version`` (a stale one raises :class:`ConflictError`: nothing is saved)."""
     require(user, REVIEW_PERMISSION, "change an article's topics")
     article = Article.objects.select_for_update().get(pk=article.pk)
+    version_check(
+        version,
+        stored=article.version,
+        conflict=lambda: _article_conflict(article, topics, new_topic, publisher),
+        what="an article's details",
+    )
     chosen = {topic.pk: topic for topic in topics}
     if (new_topic or "").strip():
         topic = topic_get_or_create(name=new_topic)
@@ -96,12 +134,14 @@ def article_reader_details_update(
         article.full_clean(exclude=["previous_revision", "ingested_by"])
         article.save(update_fields=["publisher", "updated_at"])
     if changes:
+        article.version += 1
+        article.save(update_fields=["version", "updated_at"])
         audit_record(
             actor=user,
             action="claims.article.reader_details_changed",
             article=article,
             target=article,
-            changes=changes,
+            changes={**changes, "version": [article.version - 1, article.version]},
         )
         reader_pages_changed(article=article)
     return article

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -30,6 +31,8 @@ from claims.services.contributors import (
     verdict_contributors_store,
 )
 from claims.services.reader import reader_pages_changed
+from claims.services.verdicts import verdict_save
+from factcheck.lib.versions import NO_VERSION_CHECK, Version
 
 __all__ = [
     "claim_dismiss",
@@ -57,7 +60,7 @@ def _open_verdict(claim: Claim) -> Verdict | None:
 
 
 @transaction.atomic
-def claim_start_review(*, claim: Claim, user, version: int | None = None) -> Claim:
+def claim_start_review(*, claim: Claim, user, version: Version) -> Claim:
     """``new -> in_review``; the claim is assigned to the user if it had nobody."""
     require(user, REVIEW_PERMISSION, "review claims")
     claim = locked_claim(user, claim, version)
@@ -73,7 +76,7 @@ def claim_start_review(*, claim: Claim, user, version: int | None = None) -> Cla
 
 
 @transaction.atomic
-def claim_submit_for_approval(*, claim: Claim, user, version: int | None = None) -> Claim:
+def claim_submit_for_approval(*, claim: Claim, user, version: Version) -> Claim:
     """``in_review -> awaiting_approval``: needs a drafted verdict, which goes with it.
 
     On a published claim the draft is a correction: it awaits approval while the published
@@ -111,9 +114,7 @@ def claim_submit_for_approval(*, claim: Claim, user, version: int | None = None)
 
 
 @transaction.atomic
-def claim_return_to_review(
-    *, claim: Claim, user, reason: str = "", version: int | None = None
-) -> Claim:
+def claim_return_to_review(*, claim: Claim, user, reason: str = "", version: Version) -> Claim:
     """``awaiting_approval -> in_review``: the verdict goes back to draft for changes."""
     require(user, REVIEW_PERMISSION, "return verdicts to review")
     claim = locked_claim(user, claim, version)
@@ -139,7 +140,7 @@ def claim_return_to_review(
 
 
 @transaction.atomic
-def claim_publish(*, claim: Claim, user, version: int | None = None) -> Verdict:
+def claim_publish(*, claim: Claim, user, version: Version) -> Verdict:
     """Approve the verdict awaiting approval and publish it (``-> published``).
 
     Only editors may; with four-eyes on (the default) the approver must not be one of the
@@ -185,6 +186,8 @@ def claim_publish(*, claim: Claim, user, version: int | None = None) -> Verdict:
     verdict.state = Verdict.State.PUBLISHED
     verdict.approver = user
     verdict.published_at = now
+    # Its checked wording is frozen with it (one stored without any checks the claim's text).
+    verdict.checked_text = verdict.checked_text or claim.text
     verdict_change_record(
         verdict,
         user=user,
@@ -214,7 +217,7 @@ def claim_publish(*, claim: Claim, user, version: int | None = None) -> Verdict:
 
 
 @transaction.atomic
-def claim_dismiss(*, claim: Claim, user, reason: str, version: int | None = None) -> Claim:
+def claim_dismiss(*, claim: Claim, user, reason: str, version: Version) -> Claim:
     """``new | in_review | awaiting_approval -> dismissed``, with a reason.
 
     A published claim is never dismissed: correct its verdict instead.
@@ -243,7 +246,7 @@ def claim_dismiss(*, claim: Claim, user, reason: str, version: int | None = None
 
 
 @transaction.atomic
-def claim_reopen(*, claim: Claim, user, version: int | None = None) -> Claim:
+def claim_reopen(*, claim: Claim, user, version: Version) -> Claim:
     """``dismissed -> in_review``."""
     require(user, REVIEW_PERMISSION, "reopen claims")
     claim = locked_claim(user, claim, version)
@@ -257,9 +260,19 @@ def claim_reopen(*, claim: Claim, user, version: int | None = None) -> Claim:
 
 
 @transaction.atomic
-def claim_merge(*, duplicate: Claim, keep: Claim, user, reason: str) -> Claim:
+def claim_merge(*, duplicate: Claim, keep: Claim, user, reason: str, version: Version) -> Claim:
     """Merge ``duplicate`` into ``keep``: its evidence (unless ``keep`` already cites the
-    same link) and notes move over, and it is dismissed as a duplicate with the reason."""
+    same link) and notes move over, and it is dismissed as a duplicate with the reason.
+    ``version`` is the duplicate's (the one edited); the kept claim is not checked.
+
+    A merge into a claim with a published verdict changes a published check (§3a, "Merging
+    into a published check"): only an editor may do it, and evidence moved onto it opens a
+    correction, a new draft version (the published one's rating, summary and rationale,
+    with a correction note the editor finishes) that goes through four-eyes like any other:
+    the merging editor is one of its contributors. Until that correction is published,
+    readers keep seeing the published version and its evidence (the reader leaves out
+    evidence moved or added since the last publication). The returned claim's
+    ``opened_correction`` is that draft (``None`` when none was opened)."""
     require(user, REVIEW_PERMISSION, "merge claims")
     reason = (reason or "").strip()
     if not reason:
@@ -268,7 +281,10 @@ def claim_merge(*, duplicate: Claim, keep: Claim, user, reason: str) -> Claim:
         raise ValidationError({"keep": "A claim cannot be merged into itself."})
     # Lock both rows in id order so two opposite merges cannot deadlock.
     first, second = sorted([duplicate, keep], key=lambda c: c.pk)
-    locked = {c.pk: locked_claim(user, c, None) for c in (first, second)}
+    locked = {
+        c.pk: locked_claim(user, c, version if c.pk == duplicate.pk else NO_VERSION_CHECK)
+        for c in (first, second)
+    }
     duplicate, keep = locked[duplicate.pk], locked[keep.pk]
     if duplicate.status == Status.PUBLISHED:
         raise ValidationError("A published claim cannot be merged away: keep it instead.")
@@ -276,10 +292,19 @@ def claim_merge(*, duplicate: Claim, keep: Claim, user, reason: str) -> Claim:
         raise ValidationError({"keep": "The claim to keep is dismissed: reopen it first."})
     if keep.duplicate_of_id == duplicate.pk:
         raise ValidationError({"keep": "That claim was itself merged into this one."})
+    published = keep.verdicts.filter(state=Verdict.State.PUBLISHED).select_related("rating")
+    published = published.first()
+    if published is not None and not user.has_perm(PUBLISH_PERMISSION):
+        raise ValidationError(
+            {
+                "keep": f"Claim #{keep.pk} has a published verdict: merging into it changes a "
+                "published check, which only an editor may do (it opens a correction)."
+            }
+        )
     taken = set(keep.evidence.values_list("link_id", flat=True))
     movable = list(duplicate.evidence.exclude(link_id__in=taken).values_list("pk", flat=True))
     moved_evidence = Evidence.objects.filter(pk__in=movable).update(
-        claim=keep, updated_at=timezone.now()
+        claim=keep, updated_at=timezone.now(), version=F("version") + 1
     )
     moved_notes = duplicate.notes.update(claim=keep)
     if moved_evidence:
@@ -309,8 +334,18 @@ def claim_merge(*, duplicate: Claim, keep: Claim, user, reason: str) -> Claim:
     duplicate.dismissed_reason = f"Duplicate of claim #{keep.pk}: {reason}"[:2000]
     duplicate.duplicate_of = keep
     claim_save(duplicate, before, user=user, action="claims.claim.merged_into", message=reason)
+    correction = None
+    if published is not None and moved_evidence and _open_verdict(keep) is None:
+        correction = _merge_correction(
+            keep=keep, published=published, duplicate=duplicate, user=user
+        )
+    keep.refresh_from_db(fields=["version"])
     keep.version += 1
     keep.save(update_fields=["version", "updated_at"])
+    if published is not None:
+        # Nothing readers see changes until the correction is published, but the claim's
+        # and article's pages are rendered again rather than trusted to be unaffected.
+        reader_pages_changed(claim=keep)
     audit_record(
         actor=user,
         action="claims.claim.merged",
@@ -320,7 +355,25 @@ def claim_merge(*, duplicate: Claim, keep: Claim, user, reason: str) -> Claim:
             "duplicate": duplicate.pk,
             "evidence_moved": moved_evidence,
             "notes_moved": moved_notes,
+            **({"correction": correction.number} if correction is not None else {}),
         },
         message=reason,
     )
+    keep.opened_correction = correction
     return keep
+
+
+def _merge_correction(*, keep: Claim, published: Verdict, duplicate: Claim, user) -> Verdict:
+    """The correction a merge opens on a published claim: a draft of the next version that
+    says what the published one says, for the editor to revise before submitting it."""
+    return verdict_save(
+        claim=keep,
+        user=user,
+        rating=published.rating,
+        summary=published.summary,
+        rationale=published.rationale,
+        correction_note=(
+            "Evidence gathered for a duplicate of this claim was added to this fact-check."
+        ),
+        version=NO_VERSION_CHECK,
+    )

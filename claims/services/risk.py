@@ -1,8 +1,9 @@
 """Evidence at risk on published verdicts. Link health is the sources app's; when a link's
 risk to the evidence resting on it flips (``sources.signals.links_changed`` with
 ``risk_changed``), every published claim resting on it gets one audit event, shown in its
-history (the flag itself is read live: ``claims.links.evidence_at_risk``). A daily digest
-e-mails every editor the published verdicts whose evidence is at risk.
+history (the flag itself is read live: ``claims.links.evidence_at_risk``). The editors' daily
+digest e-mails them the published verdicts whose evidence is at risk and the claims changed
+since checked (``wording.py``: a new revision changed a checked claim's sentence).
 
 Also the claims app's side of the sources registry: when a domain changes owner, the links on
 it move to the new source (``sources.signals.links_attached``) and their evidence follows.
@@ -20,12 +21,14 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from claims import links as link_reads
+from claims import selectors as claim_reads
 from claims.models import Evidence
 from sources.models import Link, LinkState
 
 __all__ = ["evidence_at_risk_digest_send", "evidence_risk_changed"]
 
 OVERRIDE_PERMISSION = "sources.override_link"
+PUBLISH_PERMISSION = "claims.publish_claim"
 
 
 def evidence_risk_changed(link: Link, *, at_risk: bool) -> int:
@@ -54,34 +57,66 @@ def evidence_risk_changed(link: Link, *, at_risk: bool) -> int:
     return len(claims)
 
 
-def _editors():
+# The claims changed since checked listed in one digest (the count names them all).
+DIGEST_CHANGED_LIMIT = 50
+
+
+def _editors(*perms: str):
+    """Active users with an e-mail address and any of ``perms``."""
     User = get_user_model()
     return [
         user
         for user in User.objects.filter(is_active=True).exclude(email="").order_by("pk")
-        if user.has_perm(OVERRIDE_PERMISSION)
+        if any(user.has_perm(perm) for perm in perms)
     ]
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
 def evidence_at_risk_digest_send(*, now: datetime | None = None) -> int:
-    """E-mail every editor the list of published verdicts whose evidence is at risk.
-    Sends nothing when there is none. Returns the number of messages sent."""
+    """The editors' daily digest: e-mail every editor the published verdicts whose evidence
+    is at risk (to those who may override links) and the claims changed since checked (to
+    those who may publish: ``/review/changed/``). Sends nothing to whom neither list has
+    anything. Returns the number of messages sent."""
     now = now or timezone.now()
-    recipients = _editors()
+    recipients = _editors(OVERRIDE_PERMISSION, PUBLISH_PERMISSION)
     if not recipients:
         return 0
     items = link_reads.evidence_at_risk(user=recipients[0])
-    if not items:
+    changed = claim_reads.claims_changed_since_checked(user=recipients[0])
+    changed_count = changed.count()
+    changed_rows = (
+        claim_reads.changed_claim_rows(user=recipients[0], claims=changed[:DIGEST_CHANGED_LIMIT])
+        if changed_count
+        else []
+    )
+    messages = []
+    for user in recipients:
+        mine = items if user.has_perm(OVERRIDE_PERMISSION) else []
+        mine_changed = changed_count if user.has_perm(PUBLISH_PERMISSION) else 0
+        if not mine and not mine_changed:
+            continue
+        parts = []
+        if mine:
+            parts.append(f"{_plural(len(mine), 'published verdict')} with evidence at risk")
+        if mine_changed:
+            parts.append(f"{_plural(mine_changed, 'claim')} changed since checked")
+        subject = f"[{settings.FACTCHECK_SITE_NAME}] " + "; ".join(parts)
+        body = render_to_string(
+            "claims/evidence_at_risk_digest.txt",
+            {
+                "items": mine,
+                "changed_count": mine_changed,
+                "changed": changed_rows if mine_changed else [],
+                "now": now,
+                "site_name": settings.FACTCHECK_SITE_NAME,
+            },
+        )
+        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    if not messages:
         return 0
-    subject = (
-        f"[{settings.FACTCHECK_SITE_NAME}] {len(items)} published "
-        f"verdict{'s' if len(items) != 1 else ''} with evidence at risk"
-    )
-    body = render_to_string(
-        "claims/evidence_at_risk_digest.txt",
-        {"items": items, "now": now, "site_name": settings.FACTCHECK_SITE_NAME},
-    )
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]) for user in recipients]
     return send_mass_mail(messages, fail_silently=False)
 
 

@@ -19,12 +19,21 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, ProtectedError, Q
+from django.db.models import Count, F, ProtectedError, Q
+from django.utils import timezone
 
+from audit.selectors import last_change
 from audit.services import audit_record
 from claims.models import Claim, RatingLevel, RatingScale, Verdict
 from claims.services.common import require
 from claims.services.reader import reader_site_changed
+from factcheck.lib.versions import (
+    ConflictError,
+    Version,
+    changes_between,
+    conflict_message,
+    version_check,
+)
 
 __all__ = [
     "MANAGE_SCALES",
@@ -98,13 +107,43 @@ def scale_deletion_refusal(scale: RatingScale) -> str:
     return ""
 
 
+def _conflict(row, *, what: str, yours: dict, labels: dict) -> ConflictError:
+    """What a stale scales page is told: who changed ``row`` last, and its saved values
+    next to what the user asked for."""
+    by, at = last_change(target=row)
+    theirs = {name: _yes_no(getattr(row, name)) for name in yours}
+    return ConflictError(
+        message=conflict_message(what=f"the {what}", by=by, at=at, kept=False),
+        current=row,
+        changes=changes_between({k: _yes_no(v) for k, v in yours.items()}, theirs, labels),
+        by=by,
+        at=at,
+    )
+
+
+def _yes_no(value):
+    return ("yes" if value else "no") if isinstance(value, bool) else value
+
+
 @transaction.atomic
-def rating_scale_activate(*, actor, scale: RatingScale) -> RatingScale:
-    """Make ``scale`` the one active scale (the previous one is deactivated)."""
+def rating_scale_activate(*, actor, scale: RatingScale, version: Version) -> RatingScale:
+    """Make ``scale`` the one active scale (the previous one is deactivated), from the
+    scale's ``version``; every scale whose state changes gets a new version."""
     require(actor, MANAGE_SCALES, "change rating scales")
     # Lock every scale: two admins activating different scales at once end with one.
     scales = {s.pk: s for s in RatingScale.objects.select_for_update().order_by("pk")}
     scale = scales[scale.pk]
+    version_check(
+        version,
+        stored=scale.version,
+        conflict=lambda: _conflict(
+            scale,
+            what=f"scale “{scale.name}”",
+            yours={"is_active": True},
+            labels={"is_active": "Active"},
+        ),
+        what="a rating scale",
+    )
     if scale.is_active:
         return scale
     levels = list(scale.levels.all())
@@ -121,8 +160,11 @@ def rating_scale_activate(*, actor, scale: RatingScale) -> RatingScale:
             "levels first."
         )
     previous = [s for s in scales.values() if s.is_active]
-    RatingScale.objects.filter(pk__in=[s.pk for s in previous]).update(is_active=False)
+    RatingScale.objects.filter(pk__in=[s.pk for s in previous]).update(
+        is_active=False, version=F("version") + 1, updated_at=timezone.now()
+    )
     scale.is_active = True
+    scale.version += 1
     scale.full_clean()
     scale.save()
     audit_record(
@@ -136,9 +178,17 @@ def rating_scale_activate(*, actor, scale: RatingScale) -> RatingScale:
 
 
 @transaction.atomic
-def rating_scale_delete(*, actor, scale: RatingScale) -> None:
+def rating_scale_delete(*, actor, scale: RatingScale, version: Version) -> None:
     require(actor, MANAGE_SCALES, "change rating scales")
     scale = RatingScale.objects.select_for_update().get(pk=scale.pk)
+    version_check(
+        version,
+        stored=scale.version,
+        conflict=lambda: _conflict(
+            scale, what=f"scale “{scale.name}”", yours={"name": "(deleted)"}, labels={}
+        ),
+        what="a rating scale",
+    )
     refusal = scale_deletion_refusal(scale)
     if refusal:
         raise ValidationError(refusal)
@@ -159,9 +209,24 @@ def _locked_level(level: RatingLevel) -> RatingLevel:
     return RatingLevel.objects.select_for_update().select_related("scale").get(pk=level.pk)
 
 
-def _level_set_active(*, actor, level: RatingLevel, active: bool) -> RatingLevel:
+def _level_conflict(level: RatingLevel, yours: dict) -> ConflictError:
+    return _conflict(
+        level,
+        what=f"rating level “{level.label}”",
+        yours=yours,
+        labels={"is_active": "Offered for new verdicts", "label": "Label"},
+    )
+
+
+def _level_set_active(*, actor, level: RatingLevel, active: bool, version: Version):
     require(actor, MANAGE_SCALES, "change rating scales")
     level = _locked_level(level)
+    version_check(
+        version,
+        stored=level.version,
+        conflict=lambda: _level_conflict(level, {"is_active": active}),
+        what="a rating level",
+    )
     if level.is_active == active:
         state = "active" if active else "deactivated"
         raise ValidationError(f"“{level.label}” is already {state}.")
@@ -175,8 +240,9 @@ def _level_set_active(*, actor, level: RatingLevel, active: bool) -> RatingLevel
             "need at least one rating."
         )
     level.is_active = active
+    level.version += 1
     level.full_clean()
-    level.save(update_fields=["is_active"])
+    level.save(update_fields=["is_active", "version"])
     audit_record(
         actor=actor,
         action=f"claims.rating_level.{'reactivated' if active else 'deactivated'}",
@@ -185,6 +251,7 @@ def _level_set_active(*, actor, level: RatingLevel, active: bool) -> RatingLevel
             "scale": level.scale.name,
             "label": level.label,
             "is_active": [not active, active],
+            "version": [level.version - 1, level.version],
         },
     )
     reader_site_changed()
@@ -192,22 +259,28 @@ def _level_set_active(*, actor, level: RatingLevel, active: bool) -> RatingLevel
 
 
 @transaction.atomic
-def rating_level_deactivate(*, actor, level: RatingLevel) -> RatingLevel:
+def rating_level_deactivate(*, actor, level: RatingLevel, version: Version) -> RatingLevel:
     """Stop offering ``level`` for new verdicts; the verdicts that use it keep it."""
-    return _level_set_active(actor=actor, level=level, active=False)
+    return _level_set_active(actor=actor, level=level, active=False, version=version)
 
 
 @transaction.atomic
-def rating_level_reactivate(*, actor, level: RatingLevel) -> RatingLevel:
+def rating_level_reactivate(*, actor, level: RatingLevel, version: Version) -> RatingLevel:
     """Offer ``level`` for new verdicts again."""
-    return _level_set_active(actor=actor, level=level, active=True)
+    return _level_set_active(actor=actor, level=level, active=True, version=version)
 
 
 @transaction.atomic
-def rating_level_delete(*, actor, level: RatingLevel) -> None:
+def rating_level_delete(*, actor, level: RatingLevel, version: Version) -> None:
     """Delete a level no verdict uses (see :func:`level_deletion_refusal`)."""
     require(actor, MANAGE_SCALES, "change rating scales")
     level = _locked_level(level)
+    version_check(
+        version,
+        stored=level.version,
+        conflict=lambda: _level_conflict(level, {"label": "(deleted)"}),
+        what="a rating level",
+    )
     refusal = level_deletion_refusal(level)
     if refusal:
         raise ValidationError(refusal)

@@ -25,6 +25,8 @@ from claims.services.common import (
 )
 from claims.services.contributors import verdict_contributors_refresh
 from claims.services.errors import Change, ConflictError
+from claims.services.wording import claim_change_resolved
+from factcheck.lib.versions import NO_VERSION_CHECK, Version, VersionMissing
 
 __all__ = ["active_levels", "offered_levels", "verdict_save"]
 
@@ -92,18 +94,21 @@ def verdict_save(
     summary: str,
     rationale: str,
     correction_note: str = "",
-    version: int | None = None,
+    version: Version,
 ) -> Verdict:
     """Create the claim's draft verdict, or edit it.
 
-    ``version`` is the draft's lock version the user's form was built from (``None`` for a
-    new draft): if someone saved in between, :class:`ConflictError` says what changed and
+    ``version`` is the draft's lock version the user's form was built from (``0`` for a
+    new draft; ``NO_VERSION_CHECK`` for system callers, which edit or draft as they find
+    it): if someone saved in between, :class:`ConflictError` says what changed and
     nothing is written. A draft on a claim with a published verdict is a correction: it gets
     the next version number and needs a public correction note. A verdict awaiting approval is
     not edited: it is returned to review first.
     """
     require(user, REVIEW_PERMISSION, "draft verdicts")
-    claim = locked_claim(user, claim, None)
+    if version is None:
+        raise VersionMissing("verdict_save needs the draft's version (0 for a new draft).")
+    claim = locked_claim(user, claim, NO_VERSION_CHECK)
     if claim.status == Claim.Status.DISMISSED:
         raise ValidationError("The claim is dismissed: reopen it to draft a verdict.")
     summary, rationale = (summary or "").strip(), (rationale or "").strip()
@@ -133,18 +138,20 @@ def verdict_save(
         .first()
     )
     if verdict is not None:
-        if version is None or int(version) != verdict.version:
+        if version is not NO_VERSION_CHECK and int(version) != verdict.version:
             raise _verdict_conflict(verdict, submitted)
         if verdict.state == Verdict.State.AWAITING_APPROVAL:
             raise ValidationError(
                 "This verdict is awaiting approval and cannot be edited: return it to review first."
             )
-        before = snapshot(verdict, *_FIELDS)
+        before = snapshot(verdict, *_FIELDS, "checked_text")
         for name, value in submitted.items():
             setattr(verdict, name, value)
         if verdict.supersedes_id is not None and not correction_note:
             raise ValidationError({"correction_note": "Say publicly what this correction changes."})
-        changes = diff(before, submitted)
+        # The version checks the claim's wording as it is now (§3a "Checked wording").
+        verdict.checked_text = claim.text
+        changes = diff(before, {**submitted, "checked_text": claim.text})
         if not changes:
             return verdict
         verdict_change_record(
@@ -155,9 +162,10 @@ def verdict_save(
             changes={**changes, "version": [verdict.version, verdict.version + 1]},
         )
     else:
-        if version is not None:
+        if version is not NO_VERSION_CHECK and int(version) != 0:
             latest = claim.verdicts.select_related("rating").order_by("-number").first()
-            raise _verdict_conflict(latest, submitted)
+            if latest is not None:
+                raise _verdict_conflict(latest, submitted)
         published = claim.verdicts.filter(state=Verdict.State.PUBLISHED).first()
         if published is not None and not correction_note:
             raise ValidationError(
@@ -175,6 +183,7 @@ def verdict_save(
             author=user,
             supersedes=published,
             state=Verdict.State.DRAFT,
+            checked_text=claim.text,
             **{**submitted, "correction_note": correction_note},
         )
         verdict.full_clean()
@@ -192,6 +201,8 @@ def verdict_save(
     # The drafter or editor (and, for a new draft, whoever changed the evidence since the
     # last publication) are the version's contributors: none of them may approve it.
     verdict_contributors_refresh(claim=claim, verdict=verdict)
+    # A claim changed since checked is resolved by a version that checks its new wording.
+    claim_change_resolved(claim=claim, verdict=verdict, user=user)
     if claim.status != Claim.Status.PUBLISHED:
         before = snapshot(claim, "status", "rating")
         if claim.status == Claim.Status.NEW:

@@ -111,13 +111,19 @@ def queue_rows(claims) -> str:
 
 
 @register.inclusion_tag("claims/_reader_details_form.html")
-def reader_details_form(article):
-    """The reviewer article page's form for the article's topics and publisher."""
+def reader_details_form(article, form=None):
+    """The reviewer article page's form for the article's topics and publisher (``form``:
+    the user's input kept after a conflict)."""
     from claims.forms import ArticleReaderDetailsForm
 
-    form = ArticleReaderDetailsForm(
-        initial={"topics": list(article.topics.all()), "publisher": article.publisher_id}
-    )
+    if not form:
+        form = ArticleReaderDetailsForm(
+            initial={
+                "topics": list(article.topics.all()),
+                "publisher": article.publisher_id,
+                "version": article.version,
+            }
+        )
     return {"article": article, "form": form}
 
 

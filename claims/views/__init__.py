@@ -8,6 +8,7 @@ from claims.views.articles import (
     review_home,
     sentence_promote,
 )
+from claims.views.changed import changed_claims, claim_change_acknowledge
 from claims.views.claim import (
     claim_assign,
     claim_detail,
@@ -32,8 +33,10 @@ from claims.views.topics import article_reader_details
 __all__ = [
     "article_ingest",
     "article_reader_details",
+    "changed_claims",
     "claim_assign",
     "claim_bulk_assign",
+    "claim_change_acknowledge",
     "claim_create",
     "claim_detail",
     "claim_dismiss",

@@ -94,15 +94,28 @@ def ingest_job(request, pk: int):
     return render(request, "claims/ingestjob_detail.html", {"job": job})
 
 
+def reloaded_for_review(request, article: Article) -> Article:
+    """The article as the reviewer page loads it (after a conflict: its current state)."""
+    return selectors.article_review_get(user=request.user, pk=article.pk)
+
+
+def render_article_review(request, article: Article, *, status: int = 200, conflict=None, **kept):
+    """The reviewer article page; after a conflict (409) with what differs and the user's
+    input kept (``reader_form``: the topics and publisher form; ``merge_kept``: a merge).
+    ``article`` comes from ``selectors.article_review_get`` (conflicts load it again)."""
+    context = selectors.article_review_context(user=request.user, article=article)
+    context["selection_form"] = ClaimSelectionForm()
+    context.update(conflict=conflict, **kept)
+    return render(request, "claims/article_review.html", context, status=status)
+
+
 @permission_required("claims.review_claim")
 def review_article_detail(request, pk: int):
     try:
         article = selectors.article_review_get(user=request.user, pk=pk)
     except Article.DoesNotExist:
         raise Http404("No such article.") from None
-    context = selectors.article_review_context(user=request.user, article=article)
-    context["selection_form"] = ClaimSelectionForm()
-    return render(request, "claims/article_review.html", context)
+    return render_article_review(request, article)
 
 
 @permission_required("claims.add_claim")

@@ -24,7 +24,9 @@ from claims.forms import (
     VersionForm,
 )
 from claims.models import Claim, Evidence
+from claims.views.articles import reloaded_for_review, render_article_review
 from factcheck.lib.auth import permission_required
+from factcheck.lib.versions import version_required
 from factcheck.lib.views import add_service_errors, is_htmx, safe_next
 
 REVIEW, PUBLISH = services.REVIEW_PERMISSION, services.PUBLISH_PERMISSION
@@ -44,7 +46,7 @@ def _claim_or_404(request, pk: int) -> Claim:
 
 def _verdict_initial(verdict) -> dict:
     if verdict is None:
-        return {}
+        return {"version": 0}  # no open draft: saving drafts a new version
     return {
         "rating": verdict.rating_id,
         "summary": verdict.summary,
@@ -54,8 +56,11 @@ def _verdict_initial(verdict) -> dict:
     }
 
 
-def render_claim(request, claim: Claim, *, status: int = 200, conflict=None, **forms):
-    """The claim page (or its workspace fragment for htmx), with any bound forms given."""
+def render_claim(
+    request, claim: Claim, *, status: int = 200, conflict=None, evidence_kept=None, **forms
+):
+    """The claim page (or its workspace fragment for htmx), with any bound forms given
+    (``evidence_kept``: one evidence form's input kept after a conflict)."""
     context = selectors.claim_page_context(user=request.user, claim=claim)
     levels, reviewer_list = context["rating_levels"], context["reviewer_list"]
     open_verdict = context["open_verdict"]
@@ -76,6 +81,7 @@ def render_claim(request, claim: Claim, *, status: int = 200, conflict=None, **f
     user = request.user
     context.update(
         conflict=conflict,
+        evidence_kept=evidence_kept,
         is_htmx=is_htmx(request),
         can_publish=user.has_perm(PUBLISH),
         # Why this editor may not approve the open verdict (its author, or someone who
@@ -103,12 +109,21 @@ def _after_action(request, claim: Claim, message: str, anchor: str):
     return redirect(safe_next(request, claim_url(claim, anchor)))
 
 
-def _refused(request, claim: Claim, anchor: str, *, status=400, conflict=None, **forms):
+def _refused(
+    request, claim: Claim, anchor: str, *, status=400, conflict=None, evidence_kept=None, **forms
+):
     """Invalid input: the page again with the form's errors (the user's input kept)."""
     if is_htmx(request):
         status = 200  # htmx swaps only successful responses
     if forms or conflict:
-        return render_claim(request, claim, status=status, conflict=conflict, **forms)
+        return render_claim(
+            request,
+            claim,
+            status=status,
+            conflict=conflict,
+            evidence_kept=evidence_kept,
+            **forms,
+        )
     return redirect(safe_next(request, claim_url(claim, anchor)))
 
 
@@ -146,12 +161,14 @@ def _first_error(form) -> str:
     return next(iter(form.errors.values()))[0]
 
 
-def _evidence_action(form_class, service, done: str):
+def _evidence_action(form_class, service, done: str, kind: str):
     """Correcting or removing one piece of a claim's evidence: a POST with the form's
-    fields; a refusal comes back as a message on the claim page."""
+    fields and the evidence's version; a refusal comes back as a message on the claim page,
+    a stale version as 409 with the saved evidence and the user's input kept."""
 
     @permission_required(REVIEW)
     @require_POST
+    @version_required
     def view(request, pk: int, evidence_pk: int):
         claim = _claim_or_404(request, pk)
         evidence = _evidence_or_404(claim, evidence_pk)
@@ -161,6 +178,14 @@ def _evidence_action(form_class, service, done: str):
             return _refused(request, claim, "evidence")
         try:
             service(evidence=evidence, user=request.user, **form.cleaned_data)
+        except services.ConflictError as exc:
+            messages.error(request, str(exc))
+            # Saving again from the kept input replaces the saved evidence knowingly.
+            kept = {**form.cleaned_data, f"{kind}_pk": evidence.pk}
+            kept["version"] = exc.current.version
+            return _refused(
+                request, claim, "evidence", status=409, conflict=exc, evidence_kept=kept
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return _refused(request, claim, "evidence")
@@ -169,9 +194,11 @@ def _evidence_action(form_class, service, done: str):
     return view
 
 
-evidence_edit = _evidence_action(EvidenceEditForm, services.evidence_edit, "Evidence updated.")
+evidence_edit = _evidence_action(
+    EvidenceEditForm, services.evidence_edit, "Evidence updated.", "edit"
+)
 evidence_remove = _evidence_action(
-    EvidenceRemoveForm, services.evidence_remove, "Evidence removed."
+    EvidenceRemoveForm, services.evidence_remove, "Evidence removed.", "remove"
 )
 
 
@@ -194,6 +221,7 @@ def note_add(request, pk: int):
 
 @permission_required(REVIEW)
 @require_POST
+@version_required
 def verdict_save(request, pk: int):
     claim = _claim_or_404(request, pk)
     form = VerdictForm(request.POST, levels=None)
@@ -206,7 +234,9 @@ def verdict_save(request, pk: int):
             # The user's input stays in the form; the version becomes the stored one, so
             # saving again (after comparing) replaces it knowingly.
             values = request.POST.copy()
-            values["version"] = str(getattr(exc.current, "version", "") or "")
+            current = exc.current
+            is_open = current is not None and current.state in current.OPEN_STATES
+            values["version"] = str(current.version if is_open else 0)
             kept = VerdictForm(values)
             kept.is_valid()
             return _refused(request, claim, "verdict", status=409, conflict=exc, verdict_form=kept)
@@ -222,13 +252,20 @@ def verdict_save(request, pk: int):
 # ------------------------------------------------------------------ assignment, workflow
 
 
-def _transition(request, claim, form, call, message: str, anchor: str, form_name: str):
+def _transition(
+    request, claim, form, call, message: str, anchor: str, form_name: str, **kept_kwargs
+):
     if form.is_valid():
         try:
             call(form.cleaned_data)
         except services.ConflictError as exc:
             messages.error(request, str(exc))
-            return _refused(request, claim, anchor, status=409, conflict=exc)
+            # The user's input stays in the form, on the claim's current version.
+            values = request.POST.copy()
+            values["version"] = str(exc.current.version)
+            kept = type(form)(values, **kept_kwargs)
+            kept.is_valid()
+            return _refused(request, claim, anchor, status=409, conflict=exc, **{form_name: kept})
         except ValidationError as exc:
             if hasattr(exc, "error_dict") and set(exc.message_dict) & set(form.fields):
                 add_service_errors(form, exc)
@@ -243,6 +280,7 @@ def _transition(request, claim, form, call, message: str, anchor: str, form_name
 
 @permission_required(REVIEW)
 @require_POST
+@version_required
 def claim_assign(request, pk: int):
     claim = _claim_or_404(request, pk)
     form = AssignForm(request.POST)
@@ -258,6 +296,7 @@ def claim_assign(request, pk: int):
 def _simple(service, message: str):
     @permission_required(REVIEW)
     @require_POST
+    @version_required
     def view(request, pk: int):
         claim = _claim_or_404(request, pk)
         form = VersionForm(request.POST)
@@ -280,6 +319,7 @@ def _with_reason(service, form_class, message: str, form_name: str):
 
     @permission_required(REVIEW)
     @require_POST
+    @version_required
     def view(request, pk: int):
         claim = _claim_or_404(request, pk)
         form = form_class(request.POST)
@@ -302,6 +342,7 @@ claim_dismiss = _with_reason(
 
 @permission_required(PUBLISH)
 @require_POST
+@version_required
 def claim_publish(request, pk: int):
     claim = _claim_or_404(request, pk)
     form = VersionForm(request.POST)
@@ -316,6 +357,7 @@ def claim_publish(request, pk: int):
 
 @permission_required(REVIEW)
 @require_POST
+@version_required
 def claim_merge(request, pk: int):
     """Merge this claim (a duplicate) into another; used from the article page."""
     claim = _claim_or_404(request, pk)
@@ -327,13 +369,34 @@ def claim_merge(request, pk: int):
     if form.is_valid():
         keep = next(c for c in candidates if c.pk == form.cleaned_data["keep"])
         try:
-            services.claim_merge(
-                duplicate=claim, keep=keep, user=request.user, reason=form.cleaned_data["reason"]
+            kept_claim = services.claim_merge(
+                duplicate=claim,
+                keep=keep,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except services.ConflictError as exc:
+            messages.error(request, str(exc))
+            kept = {**form.cleaned_data, "pk": claim.pk, "version": exc.current.version}
+            return render_article_review(
+                request,
+                reloaded_for_review(request, claim.article),
+                status=409,
+                conflict=exc,
+                merge_kept=kept,
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, f"Claim #{claim.pk} merged into #{keep.pk}.")
+            if kept_claim.opened_correction is not None:
+                messages.info(
+                    request,
+                    f"Claim #{keep.pk} is published: its evidence changed, so a correction "
+                    f"(version {kept_claim.opened_correction.number}) was opened. Review it, "
+                    "adjust its correction note and submit it for another editor's approval.",
+                )
         return redirect(back)
     for errors in form.errors.values():
         messages.error(request, " ".join(errors))

@@ -11,11 +11,14 @@ from django.views.decorators.http import require_POST
 from claims import services
 from claims.forms import ArticleReaderDetailsForm
 from claims.models import Article
+from claims.views.articles import reloaded_for_review, render_article_review
 from factcheck.lib.auth import permission_required
+from factcheck.lib.versions import version_required
 
 
 @permission_required(services.REVIEW_PERMISSION)
 @require_POST
+@version_required
 def article_reader_details(request, pk: int):
     article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
     form = ArticleReaderDetailsForm(request.POST)
@@ -31,6 +34,21 @@ def article_reader_details(request, pk: int):
             topics=list(form.cleaned_data["topics"]),
             new_topic=form.cleaned_data["new_topic"],
             publisher=form.cleaned_data["publisher"],
+            version=form.cleaned_data["version"],
+        )
+    except services.ConflictError as exc:
+        messages.error(request, str(exc))
+        # The user's choices stay in the form, on the article's current version.
+        values = request.POST.copy()
+        values["version"] = str(exc.current.version)
+        kept = ArticleReaderDetailsForm(values)
+        kept.is_valid()
+        return render_article_review(
+            request,
+            reloaded_for_review(request, article),
+            status=409,
+            conflict=exc,
+            reader_form=kept,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

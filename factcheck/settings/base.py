@@ -305,7 +305,8 @@ FACTCHECK_LINK_TASK_TIME_LIMIT = env_int("FACTCHECK_LINK_TASK_TIME_LIMIT", 300)
 FACTCHECK_LINK_CHECK_NEW_LINKS = env_bool("FACTCHECK_LINK_CHECK_NEW_LINKS", True)
 # Check history older than this is pruned daily.
 FACTCHECK_LINK_HISTORY_DAYS = env_int("FACTCHECK_LINK_HISTORY_DAYS", 180)
-# The "evidence at risk" e-mail digest to editors, daily at this hour (TIME_ZONE).
+# The editors' daily e-mail digest (evidence at risk, claims changed since checked), at this
+# hour (TIME_ZONE).
 FACTCHECK_LINK_DIGEST_HOUR = env_int("FACTCHECK_LINK_DIGEST_HOUR", 7)
 # A Wayback-style availability API (GET ?url=...); empty = no archive look-ups.
 FACTCHECK_ARCHIVE_API_URL = env_str("FACTCHECK_ARCHIVE_API_URL")
@@ -320,6 +321,24 @@ FACTCHECK_LINK_OUTAGE_MIN_HOSTS = env_int("FACTCHECK_LINK_OUTAGE_MIN_HOSTS", 5)
 FACTCHECK_LINK_OUTAGE_SHARE = env_float("FACTCHECK_LINK_OUTAGE_SHARE", 0.8)
 FACTCHECK_LINK_OUTAGE_PROBES = env_int("FACTCHECK_LINK_OUTAGE_PROBES", 3)
 
+# --- Stealth edits (claims.services.refetch; README "Stealth edits") -------------------------
+# Articles ingested from a web address are fetched again after a verdict on one of their
+# claims is published: every DAILY_INTERVAL_HOURS for DAILY_DAYS after the latest
+# publication, then every WEEKLY_INTERVAL_HOURS until UNTIL_DAYS after it, then no more.
+# Articles without a published verdict are not re-fetched. A changed text becomes a new
+# revision. The link checks' politeness (FACTCHECK_LINK_PER_HOST_*) and robots.txt apply.
+FACTCHECK_REFETCH_ENABLED = env_bool("FACTCHECK_REFETCH_ENABLED", True)
+FACTCHECK_REFETCH_DAILY_DAYS = env_float("FACTCHECK_REFETCH_DAILY_DAYS", 30)
+FACTCHECK_REFETCH_UNTIL_DAYS = env_float("FACTCHECK_REFETCH_UNTIL_DAYS", 365)
+FACTCHECK_REFETCH_DAILY_INTERVAL_HOURS = env_float("FACTCHECK_REFETCH_DAILY_INTERVAL_HOURS", 24)
+FACTCHECK_REFETCH_WEEKLY_INTERVAL_HOURS = env_float("FACTCHECK_REFETCH_WEEKLY_INTERVAL_HOURS", 168)
+# The sweeper's period; pages per task (a host's never split) and tasks per sweep.
+FACTCHECK_REFETCH_SWEEP_INTERVAL_SECONDS = env_int("FACTCHECK_REFETCH_SWEEP_INTERVAL_SECONDS", 900)
+FACTCHECK_REFETCH_BATCH_SIZE = env_int("FACTCHECK_REFETCH_BATCH_SIZE", 10)
+FACTCHECK_REFETCH_MAX_BATCHES = env_int("FACTCHECK_REFETCH_MAX_BATCHES", 20)
+# Queue and fetch claims expire after this long (a worker died); longer than a task's limit.
+FACTCHECK_REFETCH_LEASE_SECONDS = env_int("FACTCHECK_REFETCH_LEASE_SECONDS", 900)
+
 CELERY_BEAT_SCHEDULE.update(
     {
         "links-sweep": {
@@ -330,6 +349,11 @@ CELERY_BEAT_SCHEDULE.update(
         "link-checks-prune": {
             "task": "sources.link_checks_prune",
             "schedule": crontab(hour=3, minute=17),
+        },
+        "articles-refetch-sweep": {
+            "task": "claims.articles_refetch_sweep",
+            "schedule": timedelta(seconds=FACTCHECK_REFETCH_SWEEP_INTERVAL_SECONDS),
+            "options": {"expires": max(1, FACTCHECK_REFETCH_SWEEP_INTERVAL_SECONDS - 5)},
         },
         "evidence-at-risk-digest": {
             "task": "claims.evidence_at_risk_digest",

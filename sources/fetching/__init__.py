@@ -32,9 +32,12 @@ Modules, in dependency order (each imports only from those above it):
 - ``politeness``: the per-host gate; ``bodies``: bodies read within the cap;
   ``pages``: soft 404s, bot walls, ``Retry-After``;
 - ``session``: one check or fetch, redirects followed hop by hop, errors as outcomes;
+- ``robots``: robots.txt, read once per origin and batch, for scheduled fetches
+  (:class:`RobotsCache`, :class:`RobotsDisallowed`; link checks do not consult it);
 - ``checking``: link checks, HEAD then GET (:func:`acheck_url`, :func:`acheck_many`,
   :func:`check_url`, :func:`check_many`); ``documents``: :func:`afetch_document`,
-  :func:`fetch_document`.
+  :func:`fetch_document`, and many at once through the politeness gate with robots.txt
+  respected (:func:`afetch_documents`, :func:`fetch_documents`: the articles' re-fetch).
 
 Tests that replace a private helper patch the module that looks it up (e.g.
 ``sources.fetching.transport._resolve``), not this package.
@@ -49,7 +52,12 @@ from sources.fetching.config import (
     FetchConfig,
     parse_allow_hosts,
 )
-from sources.fetching.documents import afetch_document, fetch_document
+from sources.fetching.documents import (
+    afetch_document,
+    afetch_documents,
+    fetch_document,
+    fetch_documents,
+)
 from sources.fetching.guard import (
     forbidden_address_reason,
     is_allowed_host,
@@ -58,6 +66,7 @@ from sources.fetching.guard import (
 )
 from sources.fetching.pages import detect_bot_wall, detect_soft_404, parse_retry_after
 from sources.fetching.results import CheckResult, FetchedDocument, FetchError, Outcome
+from sources.fetching.robots import RobotsCache, RobotsDisallowed
 from sources.fetching.transport import (
     GuardedAsyncClient,
     GuardedNetworkBackend,
@@ -79,16 +88,20 @@ __all__ = [
     "GuardedNetworkBackend",
     "InvalidURL",
     "Outcome",
+    "RobotsCache",
+    "RobotsDisallowed",
     "UnsafeAddressError",
     "acheck_many",
     "acheck_url",
     "afetch_document",
+    "afetch_documents",
     "build_async_client",
     "check_many",
     "check_url",
     "detect_bot_wall",
     "detect_soft_404",
     "fetch_document",
+    "fetch_documents",
     "forbidden_address_reason",
     "is_allowed_host",
     "normalize_url",

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
+from factcheck.lib.versions import NO_VERSION_CHECK
 from sources import csv_format, locales
 from sources.models import Reliability, Source, SourceDomain, SourceKind
 from sources.services.registry import (
@@ -267,8 +268,13 @@ def _apply(plans: list[RowPlan], *, user, filename: str) -> None:
             if "rating" not in row_plan.changes and "rating_rationale" not in row_plan.changes:
                 values.pop("rating", None)
                 values.pop("rating_rationale", None)
+            # A bulk load, made from a file rather than from the source's page.
             row_plan.source = source_update(
-                source=row_plan.source, user=user, message=where, **values
+                source=row_plan.source,
+                user=user,
+                message=where,
+                version=NO_VERSION_CHECK,
+                **values,
             )
 
 

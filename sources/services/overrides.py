@@ -13,6 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from factcheck.lib.versions import (
+    ConflictError,
+    Version,
+    changes_between,
+    conflict_message,
+    version_check,
+)
 from sources.models import Link, LinkState
 from sources.services._common import OVERRIDE_PERMISSION, _audit
 from sources.services.queueing import _links_enqueue_quietly
@@ -43,22 +50,65 @@ def _override_write(
     link.override_reason = reason if state else ""
     link.override_by = user if state else None
     link.override_at = timezone.now() if state else None
+    link.version += 1
     if validate:
         link.full_clean(exclude=["url", "final_url", "archive_url"], validate_unique=False)
-    link.save(update_fields=[*_OVERRIDE_FIELDS, "updated_at"])
+    link.save(update_fields=[*_OVERRIDE_FIELDS, "version", "updated_at"])
     _audit(
         action=action,
         link=link,
         actor=user,
-        changes={"override_state": [before, state], "state": link.state},
+        changes={
+            "override_state": [before, state],
+            "state": link.state,
+            "version": [link.version - 1, link.version],
+        },
         message=reason,
     )
     _links_changed(link, was_at_risk=was_at_risk)
     return link
 
 
-def link_override_set(*, link: Link, user, state: str, reason: str) -> Link:
-    """An editor asserts the link's state (shown instead of the checker's until cleared)."""
+def _shown_state(value: str) -> str:
+    return LinkState(value).label if value in LinkState.values else "(none: the checker's)"
+
+
+def _override_conflict(link: Link, *, state: str, reason: str) -> ConflictError:
+    """What a stale override form is told: who changed the override meanwhile, and the
+    override saved now next to the user's."""
+    from audit.selectors import last_change
+
+    by, at = last_change(target=link)
+    return ConflictError(
+        message=conflict_message(what="this link's override", by=by, at=at),
+        current=link,
+        changes=changes_between(
+            {"override_state": _shown_state(state), "override_reason": reason},
+            {
+                "override_state": _shown_state(link.override_state),
+                "override_reason": link.override_reason,
+            },
+            {"override_state": "Override", "override_reason": "Reason"},
+        ),
+        by=by,
+        at=at,
+    )
+
+
+def _locked(link: Link, version: Version, *, state: str, reason: str) -> Link:
+    locked = Link.objects.select_for_update().get(pk=link.pk)
+    version_check(
+        version,
+        stored=locked.version,
+        conflict=lambda: _override_conflict(locked, state=state, reason=reason),
+        what="a link's override",
+    )
+    return locked
+
+
+def link_override_set(*, link: Link, user, state: str, reason: str, version: Version) -> Link:
+    """An editor asserts the link's state (shown instead of the checker's until cleared),
+    from the link's ``version`` (a stale one raises :class:`ConflictError`)."""
     _require_override(user)
     reason = (reason or "").strip()
     if state not in OVERRIDE_STATES:
@@ -66,7 +116,7 @@ def link_override_set(*, link: Link, user, state: str, reason: str) -> Link:
     if not reason:
         raise ValidationError({"reason": "Say why: the reason is recorded with the override."})
     with transaction.atomic():
-        link = Link.objects.select_for_update().get(pk=link.pk)
+        link = _locked(link, version, state=state, reason=reason)
         return _override_write(
             link,
             user=user,
@@ -77,11 +127,12 @@ def link_override_set(*, link: Link, user, state: str, reason: str) -> Link:
         )
 
 
-def link_override_clear(*, link: Link, user, reason: str = "") -> Link:
-    """Remove an editor's override: the checker's state is shown again."""
+def link_override_clear(*, link: Link, user, reason: str = "", version: Version) -> Link:
+    """Remove an editor's override: the checker's state is shown again (from the link's
+    ``version``, as for setting one)."""
     _require_override(user)
     with transaction.atomic():
-        link = Link.objects.select_for_update().get(pk=link.pk)
+        link = _locked(link, version, state="", reason=(reason or "").strip())
         if not link.override_state:
             return link
         return _override_write(

@@ -25,6 +25,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from factcheck.lib.published import site_changed
+from factcheck.lib.versions import (
+    ConflictError,
+    Version,
+    changes_between,
+    conflict_message,
+    version_check,
+)
 from sources import locales
 from sources.models import Link, Reliability, Source, SourceDomain, SourceKind, SourceRating
 from sources.registry import display_domain, normalize_domain, resolve_hosts
@@ -222,14 +229,26 @@ def _record_rating(
 
 @transaction.atomic
 def source_rate(
-    *, source: Source, user, rating: str, rationale: str, message: str = ""
+    *, source: Source, user, rating: str, rationale: str, message: str = "", version: Version
 ) -> SourceRating | None:
     """Change a source's reliability rating: a new ``SourceRating`` row (who, when, rating,
-    rationale). Returns it, or ``None`` when rating and rationale are as they were."""
+    rationale), from the source's ``version``. Returns it, or ``None`` when rating and
+    rationale are as they were."""
     _require(user, CHANGE_PERMISSION, "rate sources")
     rating, rationale = _clean_rating(rating, rationale)
     source = Source.objects.select_for_update().get(pk=source.pk)
-    return _record_rating(source, user, rating, rationale, message)
+    version_check(
+        version,
+        stored=source.version,
+        conflict=lambda: _source_conflict(
+            source, {"rating": rating, "rating_rationale": rationale}
+        ),
+        what="a source",
+    )
+    row = _record_rating(source, user, rating, rationale, message)
+    if row is not None:
+        _bump(source)
+    return row
 
 
 # ------------------------------------------------------------------------ sources
@@ -347,6 +366,58 @@ def source_create(
 
 
 _EDITABLE = ("name", "kind", "home_url", "country", "language", "notes")
+_LABELS = {
+    "name": "Name",
+    "kind": "Kind",
+    "home_url": "Home page",
+    "domains": "Domains",
+    "country": "Country",
+    "language": "Language",
+    "rating": "Reliability",
+    "rating_rationale": "Why this rating",
+    "notes": "Notes",
+}
+
+
+def _source_values(source: Source) -> dict:
+    return {
+        **{key: getattr(source, key) for key in _EDITABLE},
+        "domains": sorted(source.domains.values_list("domain", flat=True)),
+        "rating": source.rating,
+        "rating_rationale": source.rating_rationale,
+    }
+
+
+def _source_conflict(source: Source, yours: dict) -> ConflictError:
+    """What a stale source form is told: who saved the source meanwhile, and its saved
+    values next to the user's (only the fields the user sent)."""
+    from audit.selectors import last_change
+
+    by, at = last_change(target=source)
+    saved = _source_values(source)
+    mine = {}
+    for key, value in yours.items():
+        if value is None:
+            continue
+        if key == "domains":
+            try:
+                value = sorted(domains_parse(value))
+            except ValidationError:
+                value = value if isinstance(value, str) else " ".join(value)
+        mine[key] = value.strip() if isinstance(value, str) else value
+    return ConflictError(
+        message=conflict_message(what=f"the source {source.name}", by=by, at=at),
+        current=source,
+        changes=changes_between(mine, saved, _LABELS),
+        by=by,
+        at=at,
+    )
+
+
+def _bump(source: Source) -> None:
+    """One more version of the locked source (once per edit, whatever it changed)."""
+    source.version += 1
+    source.save(update_fields=["version", "updated_at"])
 
 
 @transaction.atomic
@@ -364,11 +435,34 @@ def source_update(
     rating: str | None = None,
     rating_rationale: str | None = None,
     message: str = "",
+    version: Version,
 ) -> Source:
-    """Change a source. ``None`` leaves a field as it is; ``domains`` (when given) become
-    exactly the source's domains; a new rating or rationale is a rating change (history)."""
+    """Change a source, from its ``version`` (a stale one raises :class:`ConflictError`;
+    CSV imports pass ``NO_VERSION_CHECK``). ``None`` leaves a field as it is; ``domains``
+    (when given) become exactly the source's domains; a new rating or rationale is a rating
+    change (history). Any change bumps the version once."""
     _require(user, CHANGE_PERMISSION, "change sources")
     source = Source.objects.select_for_update().get(pk=source.pk)
+    version_check(
+        version,
+        stored=source.version,
+        conflict=lambda: _source_conflict(
+            source,
+            {
+                "name": name,
+                "kind": kind,
+                "home_url": home_url,
+                "domains": domains,
+                "country": country,
+                "language": language,
+                "rating": rating,
+                "rating_rationale": rating_rationale,
+                "notes": notes,
+            },
+        ),
+        what="a source",
+    )
+    edited = False
     given = {
         key: value
         for key, value in {
@@ -407,6 +501,7 @@ def source_update(
         if before[key] != getattr(source, key)
     }
     if changes:
+        edited = True
         _save_named(source, update_fields=[*changes, "updated_at"])
         _audit(
             action="sources.source.updated",
@@ -423,6 +518,7 @@ def source_update(
         if attached.evidence:
             _reader_site_changed()
         if added or removed:
+            edited = True
             _audit(
                 action="sources.source.domains_changed",
                 source=source,
@@ -430,16 +526,20 @@ def source_update(
                 changes={"domains": [before_domains, sorted(domain_list)]},
                 message=message,
             )
-    if new_rating is not None:
-        _record_rating(source, user, *new_rating, message)
+    if new_rating is not None and _record_rating(source, user, *new_rating, message):
+        edited = True
+    if edited:
+        _bump(source)
     return source
 
 
 def source_domains_set(
-    *, source: Source, user, domains: Iterable[str] | str, message: str = ""
+    *, source: Source, user, domains: Iterable[str] | str, message: str = "", version: Version
 ) -> Source:
     """Make ``domains`` exactly the source's domains (links and evidence follow)."""
-    return source_update(source=source, user=user, domains=domains, message=message)
+    return source_update(
+        source=source, user=user, domains=domains, message=message, version=version
+    )
 
 
 def source_register_domain(

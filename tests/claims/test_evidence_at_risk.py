@@ -14,6 +14,7 @@ from audit.models import AuditEvent
 from claims import links as link_reads
 from claims.models import Claim, Verdict
 from claims.tasks import evidence_at_risk_digest
+from factcheck.lib.versions import NO_VERSION_CHECK
 from sources import services
 from sources.fetching import CheckResult, Outcome
 from sources.models import Link, LinkState
@@ -92,7 +93,9 @@ def test_an_editor_override_to_alive_clears_the_flag_and_a_recovery_is_recorded(
     link = LinkFactory()
     _published_verdict_on(link)
     _kill(link)
-    services.link_override_set(link=link, user=editor, state="alive", reason="Moved behind JS")
+    services.link_override_set(
+        link=link, user=editor, state="alive", reason="Moved behind JS", version=NO_VERSION_CHECK
+    )
     assert _at_risk(editor) == set()
     assert AuditEvent.objects.filter(action="sources.evidence.recovered").count() == 1
 

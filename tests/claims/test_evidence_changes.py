@@ -11,6 +11,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from claims import services
 from claims.models import Claim, Evidence
+from factcheck.lib.versions import NO_VERSION_CHECK
 from tests.factories import ClaimFactory, EvidenceFactory, published_claim
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,9 @@ def test_removing_evidence_records_what_it_was_and_why(reviewer):
     claim = ClaimFactory(status=Claim.Status.IN_REVIEW)
     evidence = EvidenceFactory(claim=claim, quote="The audited accounts", note="p. 12")
     url, version = evidence.link.url, claim.version
-    services.evidence_remove(evidence=evidence, user=reviewer, reason="Wrong year's report.")
+    services.evidence_remove(
+        evidence=evidence, user=reviewer, reason="Wrong year's report.", version=NO_VERSION_CHECK
+    )
     assert not Evidence.objects.filter(pk=evidence.pk).exists()
     event = AuditEvent.objects.get(action="claims.evidence.removed")
     assert event.claim_id == claim.pk and event.actor == reviewer
@@ -40,7 +43,9 @@ def test_removing_evidence_records_what_it_was_and_why(reviewer):
 def test_the_same_link_can_be_added_again_after_its_removal(reviewer):
     claim = ClaimFactory(status=Claim.Status.IN_REVIEW)
     evidence = EvidenceFactory(claim=claim)
-    services.evidence_remove(evidence=evidence, user=reviewer, reason="Wrong stance.")
+    services.evidence_remove(
+        evidence=evidence, user=reviewer, reason="Wrong stance.", version=NO_VERSION_CHECK
+    )
     again = services.evidence_add(
         claim=claim, user=reviewer, url=evidence.link.url, stance=Evidence.Stance.REFUTES
     )
@@ -50,7 +55,9 @@ def test_the_same_link_can_be_added_again_after_its_removal(reviewer):
 def test_a_removal_needs_a_reason(reviewer):
     evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.IN_REVIEW))
     with pytest.raises(ValidationError) as caught:
-        services.evidence_remove(evidence=evidence, user=reviewer, reason="   ")
+        services.evidence_remove(
+            evidence=evidence, user=reviewer, reason="   ", version=NO_VERSION_CHECK
+        )
     assert "reason" in caught.value.message_dict
     assert Evidence.objects.filter(pk=evidence.pk).exists()
 
@@ -60,14 +67,18 @@ def test_evidence_stays_once_the_claim_has_left_review(status, reviewer):
     reason = "Not a factual claim." if status == Claim.Status.DISMISSED else ""
     evidence = EvidenceFactory(claim=ClaimFactory(status=status, dismissed_reason=reason))
     with pytest.raises(ValidationError, match="stays as it was"):
-        services.evidence_remove(evidence=evidence, user=reviewer, reason="Changed my mind.")
+        services.evidence_remove(
+            evidence=evidence, user=reviewer, reason="Changed my mind.", version=NO_VERSION_CHECK
+        )
     assert Evidence.objects.filter(pk=evidence.pk).exists()
     assert not AuditEvent.objects.filter(action="claims.evidence.removed").exists()
 
 
 def test_the_evidence_of_a_published_fact_check_stays(reviewer, client_for):
     evidence = EvidenceFactory(claim=published_claim())
-    response = client_for("reviewer").post(_url(evidence), {"reason": "Outdated."}, follow=True)
+    response = client_for("reviewer").post(
+        _url(evidence), {"version": evidence.version, "reason": "Outdated."}, follow=True
+    )
     assert "stays as it was" in response.content.decode()
     assert Evidence.objects.filter(pk=evidence.pk).exists()
 
@@ -78,7 +89,9 @@ def test_the_claim_page_removes_evidence_with_htmx_and_says_so(client_for):
     client = client_for("reviewer")
     page = client.get(reverse("claims:claim_detail", kwargs={"pk": claim.pk})).content.decode()
     assert _url(drop) in page and 'for="remove-reason-' in page
-    response = client.post(_url(drop), {"reason": "Duplicate source."}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        _url(drop), {"version": drop.version, "reason": "Duplicate source."}, HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert response.status_code == 200 and "Evidence removed." in html
     assert _url(drop) not in html and _url(keep) in html  # gone from the evidence list
@@ -89,7 +102,9 @@ def test_the_claim_page_removes_evidence_with_htmx_and_says_so(client_for):
 
 def test_a_removal_without_a_reason_keeps_the_evidence_and_says_why(client_for):
     evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.IN_REVIEW))
-    response = client_for("reviewer").post(_url(evidence), {"reason": ""}, follow=True)
+    response = client_for("reviewer").post(
+        _url(evidence), {"version": evidence.version, "reason": ""}, follow=True
+    )
     assert "Say why the evidence is removed." in response.content.decode()
     assert Evidence.objects.filter(pk=evidence.pk).exists()
 
@@ -106,7 +121,10 @@ def test_evidence_of_another_claim_is_not_found(client_for):
     evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.IN_REVIEW))
     other = ClaimFactory(status=Claim.Status.IN_REVIEW)
     url = reverse("claims:evidence_remove", kwargs={"pk": other.pk, "evidence_pk": evidence.pk})
-    assert client_for("reviewer").post(url, {"reason": "x"}).status_code == 404
+    assert (
+        client_for("reviewer").post(url, {"version": evidence.version, "reason": "x"}).status_code
+        == 404
+    )
     assert Evidence.objects.filter(pk=evidence.pk).exists()
 
 
@@ -116,7 +134,9 @@ def test_evidence_of_another_claim_is_not_found(client_for):
 )
 def test_only_reviewers_may_remove_evidence(persona, status, client_for):
     evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.IN_REVIEW))
-    response = client_for(persona).post(_url(evidence), {"reason": "x"})
+    response = client_for(persona).post(
+        _url(evidence), {"version": evidence.version, "reason": "x"}
+    )
     assert response.status_code == status
     if persona == "anonymous":
         assert "login" in response["Location"]
@@ -143,7 +163,12 @@ def test_editing_evidence_records_each_changed_field_before_and_after(reviewer):
     evidence = EvidenceFactory(claim=claim, stance="supports", quote="Teh figure", note="n")
     version = claim.version
     services.evidence_edit(
-        evidence=evidence, user=reviewer, stance="refutes", quote="The figure", note="n"
+        evidence=evidence,
+        user=reviewer,
+        stance="refutes",
+        quote="The figure",
+        note="n",
+        version=NO_VERSION_CHECK,
     )
     evidence.refresh_from_db()
     assert (evidence.stance, evidence.quote, evidence.note) == ("refutes", "The figure", "n")
@@ -158,14 +183,18 @@ def test_editing_evidence_records_each_changed_field_before_and_after(reviewer):
 def test_an_edit_that_changes_nothing_records_nothing(reviewer):
     claim = ClaimFactory(status=Claim.Status.IN_REVIEW)
     evidence = EvidenceFactory(claim=claim, stance="context", quote="q", note="")
-    services.evidence_edit(evidence=evidence, user=reviewer, stance="context", quote=" q ")
+    services.evidence_edit(
+        evidence=evidence, user=reviewer, stance="context", quote=" q ", version=NO_VERSION_CHECK
+    )
     assert not AuditEvent.objects.filter(action="claims.evidence.edited").exists()
 
 
 def test_an_edit_with_an_unknown_stance_is_refused(reviewer):
     evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.IN_REVIEW))
     with pytest.raises(ValidationError) as caught:
-        services.evidence_edit(evidence=evidence, user=reviewer, stance="maybe")
+        services.evidence_edit(
+            evidence=evidence, user=reviewer, stance="maybe", version=NO_VERSION_CHECK
+        )
     assert "stance" in caught.value.message_dict
 
 
@@ -174,7 +203,9 @@ def test_the_evidence_of_a_claim_awaiting_approval_cannot_be_edited(reviewer, cl
         claim=ClaimFactory(status=Claim.Status.AWAITING_APPROVAL), quote="As approved."
     )
     response = client_for("reviewer").post(
-        _edit_url(evidence), {"stance": "refutes", "quote": "Changed."}, follow=True
+        _edit_url(evidence),
+        {"version": evidence.version, "stance": "refutes", "quote": "Changed."},
+        follow=True,
     )
     assert "stays as it was" in response.content.decode()
     evidence.refresh_from_db()
@@ -190,7 +221,7 @@ def test_the_claim_page_edits_evidence_with_htmx(client_for):
     assert "Old &lt;b&gt;words&lt;/b&gt;</textarea>" in page  # the form is prefilled, escaped
     response = client.post(
         _edit_url(evidence),
-        {"stance": "context", "quote": "New words", "note": ""},
+        {"version": evidence.version, "stance": "context", "quote": "New words", "note": ""},
         HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
@@ -203,7 +234,9 @@ def test_the_claim_page_edits_evidence_with_htmx(client_for):
 def test_an_edit_with_a_bad_stance_on_the_page_says_why(client_for):
     evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.IN_REVIEW))
     response = client_for("reviewer").post(
-        _edit_url(evidence), {"stance": "maybe", "quote": "x"}, follow=True
+        _edit_url(evidence),
+        {"version": evidence.version, "stance": "maybe", "quote": "x"},
+        follow=True,
     )
     assert "Select a valid choice" in response.content.decode()
 
@@ -214,7 +247,9 @@ def test_an_edit_with_a_bad_stance_on_the_page_says_why(client_for):
 )
 def test_only_reviewers_may_edit_evidence(persona, status, client_for):
     evidence = EvidenceFactory(claim=ClaimFactory(status=Claim.Status.IN_REVIEW), stance="supports")
-    response = client_for(persona).post(_edit_url(evidence), {"stance": "refutes"})
+    response = client_for(persona).post(
+        _edit_url(evidence), {"version": evidence.version, "stance": "refutes"}
+    )
     assert response.status_code == status
     evidence.refresh_from_db()
     assert (evidence.stance == "refutes") == (persona in {"reviewer", "editor"})

@@ -15,6 +15,7 @@ from audit.models import AuditEvent
 from claims import services
 from claims.models import Claim, Verdict, VerdictContribution
 from factcheck.lib.roles import EDITOR, REVIEWER, role_assign
+from factcheck.lib.versions import NO_VERSION_CHECK
 from tests.factories import ClaimFactory, EvidenceFactory, UserFactory, rating_level
 
 pytestmark = pytest.mark.django_db
@@ -50,13 +51,14 @@ def _draft(claim, author, rating="true", **fields):
         rating=rating_level(rating),
         summary=fields.pop("summary", "The city spent 4.2 million."),
         rationale=fields.pop("rationale", "The audited accounts say so."),
+        version=fields.pop("version", NO_VERSION_CHECK),
         **fields,
     )
 
 
 def _awaiting(claim, author, rating="true"):
     verdict = _draft(claim, author, rating)
-    services.claim_submit_for_approval(claim=claim, user=author)
+    services.claim_submit_for_approval(claim=claim, user=author, version=NO_VERSION_CHECK)
     verdict.refresh_from_db()
     return verdict
 
@@ -83,7 +85,12 @@ def test_an_editor_who_changed_the_rating_cannot_publish_it_through_the_pages(
     # The reviewer drafts "True".
     response = reviewer_client.post(
         _url("verdict_save", claim),
-        {"rating": rating_level("true").pk, "summary": "Right.", "rationale": "The accounts."},
+        {
+            "rating": rating_level("true").pk,
+            "summary": "Right.",
+            "rationale": "The accounts.",
+            "version": 0,
+        },
     )
     assert response.status_code == 302
     verdict = Verdict.objects.get(claim=claim)
@@ -141,7 +148,7 @@ def test_the_published_verdict_box_names_its_contributors(reviewer, editor, othe
     claim = ClaimFactory()
     _add_evidence(claim, editor)
     _awaiting(claim, reviewer)
-    services.claim_publish(claim=claim, user=other_editor)
+    services.claim_publish(claim=claim, user=other_editor, version=NO_VERSION_CHECK)
     page = _client(reviewer).get(_url("claim_detail", claim)).content.decode()
     assert "Contributors: persona-editor, persona-reviewer" in page
 
@@ -155,12 +162,15 @@ def test_an_editor_who_added_evidence_cannot_publish_someone_elses_verdict(
     claim = ClaimFactory()
     _draft(claim, reviewer)
     _add_evidence(claim, editor)
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     with pytest.raises(ValidationError, match="You changed the claim's evidence: another editor"):
-        services.claim_publish(claim=claim, user=editor)
+        services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     claim.refresh_from_db()
     assert claim.status == Claim.Status.AWAITING_APPROVAL
-    assert services.claim_publish(claim=claim, user=other_editor).approver == other_editor
+    assert (
+        services.claim_publish(claim=claim, user=other_editor, version=NO_VERSION_CHECK).approver
+        == other_editor
+    )
 
 
 def test_evidence_added_before_the_draft_existed_counts_too(reviewer, editor, other_editor):
@@ -172,8 +182,8 @@ def test_evidence_added_before_the_draft_existed_counts_too(reviewer, editor, ot
         "persona-reviewer": ["rating", "summary", "rationale"],
     }
     with pytest.raises(ValidationError, match="claim's evidence"):
-        services.claim_publish(claim=claim, user=editor)
-    services.claim_publish(claim=claim, user=other_editor)
+        services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
+    services.claim_publish(claim=claim, user=other_editor, version=NO_VERSION_CHECK)
 
 
 @pytest.mark.parametrize("change", ["edit", "remove"])
@@ -184,13 +194,21 @@ def test_editing_or_removing_evidence_makes_the_editor_a_contributor(
     evidence = EvidenceFactory(claim=claim, added_by=reviewer)
     _draft(claim, reviewer)
     if change == "edit":
-        services.evidence_edit(evidence=evidence, user=editor, stance="supports", quote="3.9m")
+        services.evidence_edit(
+            evidence=evidence,
+            user=editor,
+            stance="supports",
+            quote="3.9m",
+            version=NO_VERSION_CHECK,
+        )
     else:
-        services.evidence_remove(evidence=evidence, user=editor, reason="A better source.")
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
+        services.evidence_remove(
+            evidence=evidence, user=editor, reason="A better source.", version=NO_VERSION_CHECK
+        )
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     with pytest.raises(ValidationError, match="claim's evidence"):
-        services.claim_publish(claim=claim, user=editor)
-    services.claim_publish(claim=claim, user=other_editor)
+        services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
+    services.claim_publish(claim=claim, user=other_editor, version=NO_VERSION_CHECK)
 
 
 def test_evidence_added_through_the_page_blocks_its_adder_from_publishing(
@@ -203,7 +221,7 @@ def test_evidence_added_through_the_page_blocks_its_adder_from_publishing(
         _url("evidence_add", claim), {"url": "https://example.org/audit", "stance": "refutes"}
     )
     assert response.status_code == 302
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     claim.refresh_from_db()
     response = client.post(_url("claim_publish", claim), {"version": claim.version}, follow=True)
     assert "You changed the claim&#x27;s evidence: " + REFUSED in response.content.decode()
@@ -218,30 +236,41 @@ def test_merging_a_duplicate_with_evidence_counts_for_the_merger_and_the_evidenc
     duplicate = ClaimFactory(article=keep.article, start=keep.end + 2, end=len(keep.article.text))
     _add_evidence(duplicate, writer)
     _draft(keep, reviewer)
-    services.claim_merge(duplicate=duplicate, keep=keep, user=editor, reason="Same claim.")
-    services.claim_submit_for_approval(claim=keep, user=reviewer)
+    services.claim_merge(
+        duplicate=duplicate, keep=keep, user=editor, reason="Same claim.", version=NO_VERSION_CHECK
+    )
+    services.claim_submit_for_approval(claim=keep, user=reviewer, version=NO_VERSION_CHECK)
     for person in (editor, writer):
         with pytest.raises(ValidationError, match="claim's evidence"):
-            services.claim_publish(claim=keep, user=person)
-    services.claim_publish(claim=keep, user=other_editor)
+            services.claim_publish(claim=keep, user=person, version=NO_VERSION_CHECK)
+    services.claim_publish(claim=keep, user=other_editor, version=NO_VERSION_CHECK)
 
 
 def test_a_merge_that_moves_no_evidence_changes_no_contributor(reviewer, editor):
     keep = ClaimFactory()
     duplicate = ClaimFactory(article=keep.article, start=keep.end + 2, end=len(keep.article.text))
     _awaiting(keep, reviewer)
-    services.claim_merge(duplicate=duplicate, keep=keep, user=editor, reason="Same claim.")
-    assert services.claim_publish(claim=keep, user=editor).approver == editor
+    services.claim_merge(
+        duplicate=duplicate, keep=keep, user=editor, reason="Same claim.", version=NO_VERSION_CHECK
+    )
+    assert (
+        services.claim_publish(claim=keep, user=editor, version=NO_VERSION_CHECK).approver == editor
+    )
 
 
 def test_returning_assigning_and_notes_are_not_content(reviewer, editor):
     claim = ClaimFactory()
     _awaiting(claim, reviewer)
-    services.claim_return_to_review(claim=claim, user=editor, reason="Cite the audit.")
+    services.claim_return_to_review(
+        claim=claim, user=editor, reason="Cite the audit.", version=NO_VERSION_CHECK
+    )
     services.note_add(claim=claim, user=editor, body="The audit is on page 4.")
-    services.claim_assign(claim=claim, assignee=reviewer, user=editor)
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
-    assert services.claim_publish(claim=claim, user=editor).approver == editor
+    services.claim_assign(claim=claim, assignee=reviewer, user=editor, version=NO_VERSION_CHECK)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
+    assert (
+        services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK).approver
+        == editor
+    )
 
 
 # --------------------------------------------------------------------------- corrections
@@ -253,11 +282,11 @@ def test_a_correction_counts_only_the_changes_since_the_last_publication(
     claim = ClaimFactory()
     _add_evidence(claim, editor)
     first = _awaiting(claim, reviewer)
-    services.claim_publish(claim=claim, user=other_editor)
+    services.claim_publish(claim=claim, user=other_editor, version=NO_VERSION_CHECK)
     # After publication: other_editor adds evidence, then the reviewer drafts a correction.
     _add_evidence(claim, other_editor, url="https://example.org/second-audit")
     second = _draft(claim, reviewer, "mostly-false", correction_note="A later audit found 3.9m.")
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     second.refresh_from_db()
     assert _contributors(second) == {
         "second-editor": ["evidence"],
@@ -269,9 +298,9 @@ def test_a_correction_counts_only_the_changes_since_the_last_publication(
         "persona-reviewer": ["rating", "summary", "rationale"],
     }
     with pytest.raises(ValidationError, match="claim's evidence"):
-        services.claim_publish(claim=claim, user=other_editor)
+        services.claim_publish(claim=claim, user=other_editor, version=NO_VERSION_CHECK)
     # The editor's evidence was approved with the first version: they may approve this one.
-    published = services.claim_publish(claim=claim, user=editor)
+    published = services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     assert (published.pk, published.number, published.approver) == (second.pk, 2, editor)
 
 
@@ -284,11 +313,11 @@ def test_publishing_derives_the_contributors_again_from_the_audit_log(
     claim = ClaimFactory()
     verdict = _draft(claim, reviewer)
     _draft(claim, editor, "false", version=verdict.version)
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     VerdictContribution.objects.all().delete()  # the stored rows lost, by whatever means
     with pytest.raises(ValidationError, match="You changed this verdict's rating"):
-        services.claim_publish(claim=claim, user=editor)
-    services.claim_publish(claim=claim, user=other_editor)
+        services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
+    services.claim_publish(claim=claim, user=other_editor, version=NO_VERSION_CHECK)
     assert set(_contributors(verdict)) == {"persona-reviewer", "persona-editor"}
 
 
@@ -299,7 +328,7 @@ def test_the_author_is_refused_even_without_any_recorded_event(editor):
         state=Verdict.State.AWAITING_APPROVAL,
     )  # fmt: skip
     with pytest.raises(ValidationError, match="You drafted this verdict"):
-        services.claim_publish(claim=claim, user=editor)
+        services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
 
 
 def test_a_one_person_desk_may_relax_four_eyes(editor, settings):
@@ -308,11 +337,11 @@ def test_a_one_person_desk_may_relax_four_eyes(editor, settings):
     _add_evidence(claim, editor)
     verdict = _draft(claim, editor)
     _draft(claim, editor, "false", version=verdict.version)
-    services.claim_submit_for_approval(claim=claim, user=editor)
+    services.claim_submit_for_approval(claim=claim, user=editor, version=NO_VERSION_CHECK)
     claim.refresh_from_db()
     page = _client(editor).get(_url("claim_detail", claim)).content.decode()
     assert "Approve and publish" in page and "four-eyes rule" not in page
-    published = services.claim_publish(claim=claim, user=editor)
+    published = services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     assert published.approver == published.author == editor
     # Contributors are still recorded: the page says who wrote it.
     assert _contributors(published) == {
@@ -350,8 +379,10 @@ def test_the_data_migration_derives_the_same_contributors_as_the_services(
     _add_evidence(duplicate, writer, url="https://example.org/moved")
     _add_evidence(claim, editor)
     _awaiting(claim, reviewer)
-    services.claim_publish(claim=claim, user=other_editor)
-    services.claim_merge(duplicate=duplicate, keep=claim, user=reviewer, reason="Same.")
+    services.claim_publish(claim=claim, user=other_editor, version=NO_VERSION_CHECK)
+    services.claim_merge(
+        duplicate=duplicate, keep=claim, user=reviewer, reason="Same.", version=NO_VERSION_CHECK
+    )
     correction = _draft(claim, other_editor, "false", correction_note="Wrong rating.")
     _draft(claim, reviewer, "mostly-false", correction_note="Wrong rating.",
            version=correction.version)  # fmt: skip

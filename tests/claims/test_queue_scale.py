@@ -21,6 +21,7 @@ from django.utils import timezone
 from claims import selectors, services
 from claims.models import Claim, Verdict
 from claims.views import queue as queue_views
+from factcheck.lib.versions import NO_VERSION_CHECK
 from sources.models import Link
 from tests.factories import (
     ArticleFactory,
@@ -77,9 +78,16 @@ def test_the_rows_written_in_python_match_the_template_rows(zone, reviewer, edit
     end = len(article.text)
     short = ClaimFactory(article=article, start=end - 10, end=end, checkworthiness=None)
     plain = ClaimFactory(checkworthiness=0.5)
-    services.claim_assign(claim=long_claim, assignee=reviewer, user=reviewer)
+    services.claim_assign(
+        claim=long_claim, assignee=reviewer, user=reviewer, version=NO_VERSION_CHECK
+    )
     services.verdict_save(
-        claim=short, user=reviewer, rating=rating_level("mostly-false"), summary="s", rationale="r"
+        claim=short,
+        user=reviewer,
+        rating=rating_level("mostly-false"),
+        summary="s",
+        rationale="r",
+        version=NO_VERSION_CHECK,
     )
     EvidenceFactory(claim=long_claim, link=LinkFactory(state=Link.State.DEAD))
     EvidenceFactory(claim=plain, link=LinkFactory(state=Link.State.FAILING))

@@ -12,6 +12,7 @@ from django.db import connection
 from audit.models import AuditEvent
 from claims import services
 from claims.models import Verdict
+from factcheck.lib.versions import NO_VERSION_CHECK
 from tests.factories import ClaimFactory, rating_level
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -24,7 +25,12 @@ def test_sixteen_concurrent_edits_of_one_verdict_version_one_succeeds(reviewer):
         pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite runs one writer at a time")
     claim = ClaimFactory()
     verdict = services.verdict_save(
-        claim=claim, user=reviewer, rating=rating_level("false"), summary="v1", rationale="r"
+        claim=claim,
+        user=reviewer,
+        rating=rating_level("false"),
+        summary="v1",
+        rationale="r",
+        version=NO_VERSION_CHECK,
     )
     start = threading.Barrier(WRITERS)
     outcomes: list[str] = []

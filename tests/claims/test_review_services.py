@@ -10,6 +10,7 @@ from audit.models import AuditEvent
 from claims import services
 from claims.models import Claim, Evidence, Note, RatingLevel, RatingScale, Verdict
 from claims.rendering import render_note_body
+from factcheck.lib.versions import NO_VERSION_CHECK
 from sources.models import Link, Source
 from sources.registry import registrable_domain, source_for_url
 from tests.factories import (
@@ -40,19 +41,20 @@ def _actions(claim) -> list[str]:
     )
 
 
-def _drafted(claim, author, *, rating="false"):
+def _drafted(claim, author, *, rating="false", version=NO_VERSION_CHECK):
     return services.verdict_save(
         claim=claim,
         user=author,
         rating=rating_level(rating),
         summary="The city spent 3.1 million.",
         rationale="The audited accounts say so.",
+        version=version,
     )
 
 
 def _awaiting(claim, author):
     verdict = _drafted(claim, author)
-    services.claim_submit_for_approval(claim=claim, user=author)
+    services.claim_submit_for_approval(claim=claim, user=author, version=NO_VERSION_CHECK)
     verdict.refresh_from_db()
     return verdict
 
@@ -175,7 +177,12 @@ def test_a_rating_from_another_scale_is_refused(reviewer):
     )  # fmt: skip
     with pytest.raises(ValidationError) as refused:
         services.verdict_save(
-            claim=ClaimFactory(), user=reviewer, rating=stale, summary="S", rationale="R"
+            claim=ClaimFactory(),
+            user=reviewer,
+            rating=stale,
+            summary="S",
+            rationale="R",
+            version=NO_VERSION_CHECK,
         )
     assert "not on the active rating scale" in refused.value.message_dict["rating"][0]
     assert not Verdict.objects.exists()
@@ -205,7 +212,7 @@ def test_starting_a_second_draft_while_one_exists_is_a_conflict(reviewer, editor
     claim = ClaimFactory()
     _drafted(claim, reviewer)
     with pytest.raises(services.ConflictError):
-        _drafted(claim, editor)
+        _drafted(claim, editor, version=0)  # the editor's page had no draft
     assert Verdict.objects.count() == 1
 
 
@@ -216,14 +223,14 @@ def test_the_whole_workflow_with_four_eyes(reviewer, editor):
     claim = ClaimFactory()
     services.claim_start_review(claim=claim, user=reviewer, version=1)
     with pytest.raises(ValidationError, match="Draft a verdict first"):
-        services.claim_submit_for_approval(claim=claim, user=reviewer)
+        services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     verdict = _awaiting(claim, reviewer)
     claim.refresh_from_db()
     assert claim.status == Claim.Status.AWAITING_APPROVAL
     assert verdict.state == Verdict.State.AWAITING_APPROVAL
     with pytest.raises(PermissionDenied):
-        services.claim_publish(claim=claim, user=reviewer)
-    published = services.claim_publish(claim=claim, user=editor)
+        services.claim_publish(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
+    published = services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     claim.refresh_from_db()
     assert claim.status == Claim.Status.PUBLISHED
     assert (published.state, published.approver, published.author) == (
@@ -253,7 +260,7 @@ def test_an_editor_cannot_approve_their_own_verdict(editor):
     claim = ClaimFactory()
     _awaiting(claim, editor)
     with pytest.raises(ValidationError, match="another editor must approve"):
-        services.claim_publish(claim=claim, user=editor)
+        services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     claim.refresh_from_db()
     assert claim.status == Claim.Status.AWAITING_APPROVAL
     assert not Verdict.objects.filter(state="published").exists()
@@ -263,28 +270,29 @@ def test_a_one_person_desk_may_relax_four_eyes(editor, settings):
     settings.FACTCHECK_FOUR_EYES = False
     claim = ClaimFactory()
     _awaiting(claim, editor)
-    verdict = services.claim_publish(claim=claim, user=editor)
+    verdict = services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     assert verdict.approver == verdict.author == editor
 
 
 def test_a_published_verdict_is_corrected_by_a_new_version_with_a_public_note(reviewer, editor):
     claim = ClaimFactory()
     _awaiting(claim, reviewer)
-    first = services.claim_publish(claim=claim, user=editor)
+    first = services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     with pytest.raises(ValidationError) as refused:
         _drafted(claim, reviewer, rating="mostly-false")
     assert "correction_note" in refused.value.message_dict
     second = services.verdict_save(
         claim=claim, user=reviewer, rating=rating_level("mostly-false"), summary="Nuanced.",
         rationale="A second audit found part of it.", correction_note="A later audit found 3.9m.",
+        version=NO_VERSION_CHECK,
     )  # fmt: skip
     first.refresh_from_db()
     assert (second.number, second.supersedes, second.state) == (2, first, "draft")
     assert (first.state, first.summary) == ("published", "The city spent 3.1 million.")
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     claim.refresh_from_db()
     assert claim.status == Claim.Status.PUBLISHED  # the first version stays public meanwhile
-    services.claim_publish(claim=claim, user=editor)
+    services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     first.refresh_from_db()
     second.refresh_from_db()
     claim.refresh_from_db()
@@ -297,18 +305,22 @@ def test_a_published_verdict_is_corrected_by_a_new_version_with_a_public_note(re
 def test_dismissing_needs_a_reason_and_never_applies_to_a_published_claim(reviewer, editor):
     claim = ClaimFactory()
     with pytest.raises(ValidationError) as refused:
-        services.claim_dismiss(claim=claim, user=reviewer, reason="  ")
+        services.claim_dismiss(claim=claim, user=reviewer, reason="  ", version=NO_VERSION_CHECK)
     assert "reason" in refused.value.message_dict
-    services.claim_dismiss(claim=claim, user=reviewer, reason="Opinion, not a claim.")
+    services.claim_dismiss(
+        claim=claim, user=reviewer, reason="Opinion, not a claim.", version=NO_VERSION_CHECK
+    )
     claim.refresh_from_db()
     assert (claim.status, claim.dismissed_reason) == ("dismissed", "Opinion, not a claim.")
-    services.claim_reopen(claim=claim, user=reviewer)
+    services.claim_reopen(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     claim.refresh_from_db()
     assert claim.status == "in_review" and claim.dismissed_reason == ""
     _awaiting(claim, reviewer)
-    services.claim_publish(claim=claim, user=editor)
+    services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     with pytest.raises(ValidationError, match="publish a correction"):
-        services.claim_dismiss(claim=claim, user=reviewer, reason="Changed my mind.")
+        services.claim_dismiss(
+            claim=claim, user=reviewer, reason="Changed my mind.", version=NO_VERSION_CHECK
+        )
 
 
 def test_a_stale_version_of_the_claim_is_refused_with_who_changed_it(reviewer, editor):
@@ -323,12 +335,14 @@ def test_a_stale_version_of_the_claim_is_refused_with_who_changed_it(reviewer, e
 
 def test_only_reviewers_can_be_assigned(reviewer, reader):
     with pytest.raises(ValidationError, match="not a reviewer"):
-        services.claim_assign(claim=ClaimFactory(), assignee=reader, user=reviewer)
+        services.claim_assign(
+            claim=ClaimFactory(), assignee=reader, user=reviewer, version=NO_VERSION_CHECK
+        )
 
 
 def test_bulk_assign_changes_each_claim_once_and_records_each(reviewer, editor):
     claims = [ClaimFactory() for _ in range(3)]
-    services.claim_assign(claim=claims[0], assignee=editor, user=reviewer)
+    services.claim_assign(claim=claims[0], assignee=editor, user=reviewer, version=NO_VERSION_CHECK)
     changed = services.claim_bulk_assign(
         claim_ids=[c.pk for c in claims], assignee=editor, user=reviewer
     )
@@ -352,7 +366,13 @@ def test_merging_moves_evidence_and_notes_and_dismisses_the_duplicate(reviewer):
     EvidenceFactory(claim=duplicate, link=shared)
     moved = EvidenceFactory(claim=duplicate)
     NoteFactory(claim=duplicate)
-    services.claim_merge(duplicate=duplicate, keep=keep, user=reviewer, reason="Same figure.")
+    services.claim_merge(
+        duplicate=duplicate,
+        keep=keep,
+        user=reviewer,
+        reason="Same figure.",
+        version=NO_VERSION_CHECK,
+    )
     duplicate.refresh_from_db()
     assert duplicate.status == "dismissed" and duplicate.duplicate_of == keep
     assert duplicate.dismissed_reason == f"Duplicate of claim #{keep.pk}: Same figure."
@@ -362,7 +382,9 @@ def test_merging_moves_evidence_and_notes_and_dismisses_the_duplicate(reviewer):
     assert "claims.claim.merged" in _actions(keep)
     assert "claims.claim.merged_into" in _actions(duplicate)
     with pytest.raises(ValidationError):
-        services.claim_merge(duplicate=keep, keep=keep, user=reviewer, reason="x")
+        services.claim_merge(
+            duplicate=keep, keep=keep, user=reviewer, reason="x", version=NO_VERSION_CHECK
+        )
 
 
 # -------------------------------------------------------------------------------- notes
@@ -416,7 +438,7 @@ def test_publishing_an_unpublished_verdict_needs_one_awaiting_approval(editor, r
     claim = ClaimFactory()
     _drafted(claim, reviewer)
     with pytest.raises(ValidationError, match="awaiting approval"):
-        services.claim_publish(claim=claim, user=editor)
+        services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
 
 
 def test_source_lookup_ignores_a_host_that_only_contains_the_domain():

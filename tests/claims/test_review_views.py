@@ -11,6 +11,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from claims import services
 from claims.models import Claim, Evidence, RatingLevel, RatingScale, Verdict
+from factcheck.lib.versions import NO_VERSION_CHECK
 from sources.models import Link
 from tests.factories import (
     ArticleFactory,
@@ -44,12 +45,12 @@ def _draft(claim, author, **changes):
         "summary": "The city spent 3.1 million.",
         "rationale": "The audited accounts say so.",
     } | changes
-    return services.verdict_save(claim=claim, user=author, **data)
+    return services.verdict_save(claim=claim, user=author, version=NO_VERSION_CHECK, **data)
 
 
 def _awaiting(claim, author):
     verdict = _draft(claim, author)
-    services.claim_submit_for_approval(claim=claim, user=author)
+    services.claim_submit_for_approval(claim=claim, user=author, version=NO_VERSION_CHECK)
     return verdict
 
 
@@ -75,7 +76,9 @@ def _queue_rows(n: int, reviewer):
         EvidenceFactory(claim=claim, link=LinkFactory(state=Link.State.DEAD if i % 3 else "alive"))
         NoteFactory(claim=claim)
         if i % 2:
-            services.claim_assign(claim=claim, assignee=reviewer, user=reviewer)
+            services.claim_assign(
+                claim=claim, assignee=reviewer, user=reviewer, version=NO_VERSION_CHECK
+            )
     return article, claims
 
 
@@ -108,10 +111,10 @@ def test_the_queue_filters_by_everything_it_offers(client_for, editor):
         checkworthiness=0.2,
     )  # fmt: skip
     other = ClaimFactory(checkworthiness=0.5)
-    services.claim_assign(claim=taxes, assignee=me, user=me)
+    services.claim_assign(claim=taxes, assignee=me, user=me, version=NO_VERSION_CHECK)
     EvidenceFactory(claim=cars, link=LinkFactory(state=Link.State.FAILING))
     _awaiting(other, me)
-    services.claim_publish(claim=other, user=editor)
+    services.claim_publish(claim=other, user=editor, version=NO_VERSION_CHECK)
     EvidenceFactory(claim=other, link=LinkFactory(state=Link.State.DEAD))
     del mine
 
@@ -274,7 +277,7 @@ def test_a_verdict_with_a_rating_from_another_scale_is_refused(client_for):
     )
     response = client_for("reviewer").post(
         _url("verdict_save", ClaimFactory()),
-        {"rating": stale.pk, "summary": "S", "rationale": "R"},
+        {"rating": stale.pk, "summary": "S", "rationale": "R", "version": 0},
     )
     assert response.status_code == 400
     assert "This rating is not on the active rating scale." in response.content.decode()
@@ -350,7 +353,9 @@ def test_another_editor_approves_and_publishes(client_for, reviewer):
 def test_a_stale_status_change_is_a_conflict(client_for):
     client = client_for("reviewer")
     claim = ClaimFactory()
-    services.claim_assign(claim=claim, assignee=_user(client), user=_user(client))
+    services.claim_assign(
+        claim=claim, assignee=_user(client), user=_user(client), version=NO_VERSION_CHECK
+    )
     response = client.post(_url("claim_start_review", claim), {"version": 1})
     assert response.status_code == 409
     assert "changed since you opened it" in response.content.decode()
@@ -402,7 +407,8 @@ def test_merging_from_the_article_page(client_for):
     keep = ClaimFactory()
     duplicate = ClaimFactory(article=keep.article, start=keep.end + 2, end=len(keep.article.text))
     response = client.post(
-        _url("claim_merge", duplicate), {"keep": keep.pk, "reason": "Same thing."}
+        _url("claim_merge", duplicate),
+        {"keep": keep.pk, "reason": "Same thing.", "version": duplicate.version},
     )
     assert response.status_code == 302
     duplicate.refresh_from_db()
@@ -419,7 +425,7 @@ def test_the_article_page_offers_dismiss_and_merge_and_shows_ratings(client_for,
     keep = ClaimFactory()
     ClaimFactory(article=keep.article, start=keep.end + 2, end=len(keep.article.text))
     _awaiting(keep, _user(client))
-    services.claim_publish(claim=keep, user=editor)
+    services.claim_publish(claim=keep, user=editor, version=NO_VERSION_CHECK)
     html = client.get(reverse("claims:article_detail", kwargs={"pk": keep.article_id})).content
     html = html.decode()
     assert "Merge" in html and "Why dismiss claim" in html
@@ -453,7 +459,7 @@ def test_the_public_page_shows_published_claims_with_their_rating_and_nothing_el
         article=article, start=article.text.index("The mayor"), end=len(article.text)
     )
     _awaiting(published, reviewer)
-    services.claim_publish(claim=published, user=editor)
+    services.claim_publish(claim=published, user=editor, version=NO_VERSION_CHECK)
     _draft(draft, reviewer, summary="SECRET DRAFT SUMMARY", rating=rating_level("true"))
     html = client.get(
         reverse("reader:article_detail", kwargs={"key": article.slug})
@@ -475,7 +481,7 @@ def test_readers_see_who_wrote_and_approved_when_the_desk_wants_it(
     settings.FACTCHECK_SHOW_REVIEWER_NAMES = True
     claim = ClaimFactory()
     _awaiting(claim, reviewer)
-    services.claim_publish(claim=claim, user=editor)
+    services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     html = client.get(reverse("reader:article_detail", kwargs={"key": claim.article.slug})).content
     assert "written by persona-reviewer · approved by persona-editor" in html.decode()
 
@@ -483,17 +489,17 @@ def test_readers_see_who_wrote_and_approved_when_the_desk_wants_it(
 # -------------------------------------------------------------- who may post where
 
 POST_ENDPOINTS = [
-    ("claim_assign", {}),
+    ("claim_assign", {"version": 1}),
     ("evidence_add", {"url": "https://example.org/x", "stance": "supports"}),
     ("note_add", {"body": "hello", "format": "plain"}),
-    ("verdict_save", {"summary": "S", "rationale": "R"}),
+    ("verdict_save", {"summary": "S", "rationale": "R", "version": 0}),
     ("claim_start_review", {"version": 1}),
     ("claim_submit", {"version": 1}),
     ("claim_return", {"version": 1}),
     ("claim_publish", {"version": 1}),
     ("claim_dismiss", {"version": 1, "reason": "x"}),
     ("claim_reopen", {"version": 1}),
-    ("claim_merge", {"reason": "x"}),
+    ("claim_merge", {"reason": "x", "version": 1}),
 ]
 
 

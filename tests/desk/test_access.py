@@ -17,10 +17,10 @@ POST_ONLY = {
     "desk:user_deactivate": lambda: ({"pk": UserFactory().pk}, {}),
     "desk:user_reactivate": lambda: ({"pk": UserFactory(is_active=False).pk}, {}),
     "desk:user_invitation_resend": lambda: ({"pk": UserFactory().pk}, {}),
-    "desk:scale_activate": lambda: ({"pk": rating_level().scale_id}, {}),
-    "desk:level_deactivate": lambda: ({"pk": rating_level("mixed").pk}, {}),
-    "desk:level_reactivate": lambda: ({"pk": rating_level("mixed").pk}, {}),
-    "desk:level_delete": lambda: ({"pk": rating_level("satire-opinion").pk}, {}),
+    "desk:scale_activate": lambda: ({"pk": rating_level().scale_id}, {"version": 1}),
+    "desk:level_deactivate": lambda: ({"pk": rating_level("mixed").pk}, {"version": 1}),
+    "desk:level_reactivate": lambda: ({"pk": rating_level("mixed").pk}, {"version": 1}),
+    "desk:level_delete": lambda: ({"pk": rating_level("satire-opinion").pk}, {"version": 1}),
 }
 
 

@@ -15,6 +15,7 @@ from audit.models import AuditEvent
 from claims.models import Claim, Evidence, RatingLevel, RatingScale, Verdict
 from desk import selectors
 from desk.dashboard import human_duration
+from factcheck.lib.versions import NO_VERSION_CHECK
 from sources.models import Link
 from tests.factories import (
     ArticleFactory,
@@ -119,8 +120,9 @@ def test_claims_by_status_follows_the_real_workflow_services(reviewer, editor):
         rating=rating_level("false"),
         summary="Wrong.",
         rationale="Because.",
+        version=NO_VERSION_CHECK,
     )
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     history = selectors.claims_by_status(user=reviewer, period=_period(7))
     assert history.now["awaiting_approval"] == 1
     assert sum(values[-1] for values in history.series.values()) == 1

@@ -14,6 +14,7 @@ from claims import services
 from claims.forms import VerdictForm
 from claims.models import Claim, RatingLevel, RatingScale, Verdict
 from factcheck.lib.roles import ADMIN, EDITOR, role_assign
+from factcheck.lib.versions import NO_VERSION_CHECK
 from tests.factories import ClaimFactory, UserFactory, VerdictFactory, published_claim, rating_level
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ def _scale(name="Three-level scale", *, levels=("Right", "Half right", "Wrong"))
 def test_activating_a_scale_deactivates_the_other_in_one_step(admin_user):
     old = RatingScale.objects.get(is_active=True)
     new = _scale()
-    services.rating_scale_activate(actor=admin_user, scale=new)
+    services.rating_scale_activate(actor=admin_user, scale=new, version=NO_VERSION_CHECK)
     assert list(RatingScale.objects.filter(is_active=True)) == [new]
     old.refresh_from_db()
     assert not old.is_active
@@ -61,11 +62,11 @@ def test_activating_a_scale_deactivates_the_other_in_one_step(admin_user):
 def test_a_scale_without_levels_or_ends_cannot_become_active(admin_user):
     empty = RatingScale.objects.create(name="Empty")
     with pytest.raises(ValidationError, match="no active level"):
-        services.rating_scale_activate(actor=admin_user, scale=empty)
+        services.rating_scale_activate(actor=admin_user, scale=empty, version=NO_VERSION_CHECK)
     no_ends = _scale("No ends")
     no_ends.levels.update(is_best=False, is_worst=False)
     with pytest.raises(ValidationError, match="no level is marked best; no level is marked worst"):
-        services.rating_scale_activate(actor=admin_user, scale=no_ends)
+        services.rating_scale_activate(actor=admin_user, scale=no_ends, version=NO_VERSION_CHECK)
     assert RatingScale.objects.get(is_active=True).name == "Default scale"
 
 
@@ -73,12 +74,12 @@ def test_only_admins_change_scales(roles):
     editor = UserFactory(username="ed")
     role_assign(editor, EDITOR)
     with pytest.raises(PermissionDenied):
-        services.rating_scale_activate(actor=editor, scale=_scale())
+        services.rating_scale_activate(actor=editor, scale=_scale(), version=NO_VERSION_CHECK)
 
 
 def test_verdicts_are_drafted_on_the_newly_active_scale(admin_user, reviewer):
     new = _scale()
-    services.rating_scale_activate(actor=admin_user, scale=new)
+    services.rating_scale_activate(actor=admin_user, scale=new, version=NO_VERSION_CHECK)
     assert [lv.label for lv in services.offered_levels()] == ["Right", "Half right", "Wrong"]
     claim = ClaimFactory()
     with pytest.raises(ValidationError, match="not on the active rating scale"):
@@ -88,6 +89,7 @@ def test_verdicts_are_drafted_on_the_newly_active_scale(admin_user, reviewer):
             rating=rating_level_of("Default scale", "false"),
             summary="S",
             rationale="R",
+            version=NO_VERSION_CHECK,
         )
 
 
@@ -104,9 +106,9 @@ def test_a_level_used_by_a_published_verdict_cannot_be_deleted_but_can_be_deacti
     claim = published_claim(rating="mixed")
     level = rating_level("mixed")
     with pytest.raises(ValidationError, match="1 published verdict: it cannot be deleted"):
-        services.rating_level_delete(actor=admin_user, level=level)
+        services.rating_level_delete(actor=admin_user, level=level, version=NO_VERSION_CHECK)
     assert RatingLevel.objects.filter(pk=level.pk).exists()
-    services.rating_level_deactivate(actor=admin_user, level=level)
+    services.rating_level_deactivate(actor=admin_user, level=level, version=NO_VERSION_CHECK)
     level.refresh_from_db()
     assert not level.is_active
     assert Verdict.objects.get(claim=claim).rating == level
@@ -120,18 +122,22 @@ def test_a_superseded_verdict_also_keeps_its_level_from_deletion(admin_user):
     claim = published_claim(rating="mixed")
     Verdict.objects.filter(claim=claim).update(state=Verdict.State.SUPERSEDED)
     with pytest.raises(ValidationError, match="published verdict"):
-        services.rating_level_delete(actor=admin_user, level=rating_level("mixed"))
+        services.rating_level_delete(
+            actor=admin_user, level=rating_level("mixed"), version=NO_VERSION_CHECK
+        )
 
 
 def test_a_level_only_drafts_use_is_not_deleted_either(admin_user):
     VerdictFactory(rating=rating_level("mixed"))
     with pytest.raises(ValidationError, match="draft verdict: change their rating first"):
-        services.rating_level_delete(actor=admin_user, level=rating_level("mixed"))
+        services.rating_level_delete(
+            actor=admin_user, level=rating_level("mixed"), version=NO_VERSION_CHECK
+        )
 
 
 def test_an_unused_level_is_deleted_with_an_audit_event(admin_user):
     level = rating_level("mixed")
-    services.rating_level_delete(actor=admin_user, level=level)
+    services.rating_level_delete(actor=admin_user, level=level, version=NO_VERSION_CHECK)
     assert not RatingLevel.objects.filter(pk=level.pk).exists()
     event = AuditEvent.objects.get(action="claims.rating_level.deleted")
     assert event.changes["label"] == "Mixed"
@@ -139,27 +145,32 @@ def test_an_unused_level_is_deleted_with_an_audit_event(admin_user):
 
 def test_the_active_scale_keeps_an_active_level_and_its_ends(admin_user):
     scale = _scale("Tiny", levels=("Yes", "No"))
-    services.rating_scale_activate(actor=admin_user, scale=scale)
+    services.rating_scale_activate(actor=admin_user, scale=scale, version=NO_VERSION_CHECK)
     yes, no = scale.levels.order_by("position")
     with pytest.raises(ValidationError, match="best level of the active scale"):
-        services.rating_level_delete(actor=admin_user, level=yes)
-    services.rating_level_deactivate(actor=admin_user, level=yes)
+        services.rating_level_delete(actor=admin_user, level=yes, version=NO_VERSION_CHECK)
+    services.rating_level_deactivate(actor=admin_user, level=yes, version=NO_VERSION_CHECK)
     with pytest.raises(ValidationError, match="last active level"):
-        services.rating_level_deactivate(actor=admin_user, level=no)
-    services.rating_level_reactivate(actor=admin_user, level=yes)
+        services.rating_level_deactivate(actor=admin_user, level=no, version=NO_VERSION_CHECK)
+    services.rating_level_reactivate(actor=admin_user, level=yes, version=NO_VERSION_CHECK)
     yes.refresh_from_db()
     assert yes.is_active
 
 
 def test_a_deactivated_level_is_not_offered_for_new_verdicts(admin_user, reviewer):
     level = rating_level("mixed")
-    services.rating_level_deactivate(actor=admin_user, level=level)
+    services.rating_level_deactivate(actor=admin_user, level=level, version=NO_VERSION_CHECK)
     form = VerdictForm({"rating": level.pk, "summary": "S", "rationale": "R"}, levels=None)
     assert not form.is_valid()
     assert "rating" in form.errors
     with pytest.raises(ValidationError) as caught:
         services.verdict_save(
-            claim=ClaimFactory(), user=reviewer, rating=level, summary="S", rationale="R"
+            claim=ClaimFactory(),
+            user=reviewer,
+            rating=level,
+            summary="S",
+            rationale="R",
+            version=NO_VERSION_CHECK,
         )
     assert "no longer offered" in caught.value.message_dict["rating"][0]
 
@@ -168,7 +179,9 @@ def test_the_claim_page_offers_only_active_levels_but_shows_a_deactivated_one_on
     admin_user, client_for
 ):
     claim = published_claim(rating="mixed")
-    services.rating_level_deactivate(actor=admin_user, level=rating_level("mixed"))
+    services.rating_level_deactivate(
+        actor=admin_user, level=rating_level("mixed"), version=NO_VERSION_CHECK
+    )
     html = client_for("editor").get(f"/review/claims/{claim.pk}/").content.decode()
     select = html[
         html.index('name="rating"') : html.index("</select>", html.index('name="rating"'))
@@ -198,23 +211,36 @@ def test_the_scales_page_lists_levels_with_their_use(client_for):
 def test_the_scales_page_buttons_activate_deactivate_and_refuse_with_reasons(client_for, roles):
     client = client_for("admin")
     scale = _scale()
-    response = client.post(f"/review/scales/{scale.pk}/activate/", follow=True)
+    response = client.post(
+        f"/review/scales/{scale.pk}/activate/", {"version": scale.version}, follow=True
+    )
     assert "is now the active scale" in response.content.decode()
     scale.refresh_from_db()
     assert scale.is_active
     used = rating_level_of("Default scale", "false")
     published_claim_on(used)
-    response = client.post(f"/review/scales/levels/{used.pk}/delete/", follow=True)
+    response = client.post(
+        f"/review/scales/levels/{used.pk}/delete/", {"version": _v(used)}, follow=True
+    )
     assert "it cannot be deleted. Deactivate it instead" in response.content.decode()
     assert RatingLevel.objects.filter(pk=used.pk).exists()
-    response = client.post(f"/review/scales/levels/{used.pk}/deactivate/", follow=True)
+    response = client.post(
+        f"/review/scales/levels/{used.pk}/deactivate/", {"version": _v(used)}, follow=True
+    )
     assert "no longer offered for new verdicts" in response.content.decode()
-    response = client.post(f"/review/scales/levels/{used.pk}/reactivate/", follow=True)
+    response = client.post(
+        f"/review/scales/levels/{used.pk}/reactivate/", {"version": _v(used)}, follow=True
+    )
     assert "offered for new verdicts again" in response.content.decode()
     unused = rating_level_of("Default scale", "satire-opinion")
-    client.post(f"/review/scales/levels/{unused.pk}/delete/")
+    client.post(f"/review/scales/levels/{unused.pk}/delete/", {"version": _v(unused)})
     assert not RatingLevel.objects.filter(pk=unused.pk).exists()
-    assert client.post("/review/scales/levels/999999/delete/").status_code == 404
+    assert client.post("/review/scales/levels/999999/delete/", {"version": 1}).status_code == 404
+
+
+def _v(level: RatingLevel) -> int:
+    """The level's version now (what the scales page shows)."""
+    return RatingLevel.objects.get(pk=level.pk).version
 
 
 def published_claim_on(level: RatingLevel) -> Claim:
@@ -240,6 +266,7 @@ def _inline_data(scale: RatingScale, delete: set[int] = frozenset()) -> dict:
     data = {
         "name": scale.name,
         "description": scale.description,
+        "version": str(scale.version),
         "levels-TOTAL_FORMS": str(len(levels)),
         "levels-INITIAL_FORMS": str(len(levels)),
         "levels-MIN_NUM_FORMS": "0",
@@ -258,6 +285,7 @@ def _inline_data(scale: RatingScale, delete: set[int] = frozenset()) -> dict:
                 f"{prefix}colour": level.colour,
                 f"{prefix}text_colour": level.text_colour,
                 f"{prefix}definition": level.definition,
+                f"{prefix}version": str(level.version),
             }
         )
         if level.is_best:
@@ -338,5 +366,7 @@ def test_a_scale_change_refreshes_the_cached_reader_pages(
 
     before = cache.stamp(cache.SITE)
     with django_capture_on_commit_callbacks(execute=True):
-        services.rating_level_deactivate(actor=admin_user, level=rating_level("mixed"))
+        services.rating_level_deactivate(
+            actor=admin_user, level=rating_level("mixed"), version=NO_VERSION_CHECK
+        )
     assert cache.stamp(cache.SITE) != before

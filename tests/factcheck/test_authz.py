@@ -110,7 +110,7 @@ def test_the_claim_page_offers_reviewers_and_levels_as_they_change(
     assert f'value="{level.pk}"' in page
     newcomer.is_active = False
     newcomer.save(update_fields=["is_active"])
-    services.rating_level_deactivate(actor=fresh(admin_persona), level=level)
+    services.rating_level_deactivate(actor=fresh(admin_persona), level=level, version=level.version)
     page = client.get(url).content.decode()
     assert "newcomer-reviewer" not in page
     assert f'value="{level.pk}"' not in page

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from claims import services
+from factcheck.lib.versions import NO_VERSION_CHECK
 from reader.selectors import claim_key, claim_path
 from tests.factories import ArticleFactory, ClaimFactory, SourceFactory, rating_level
 
@@ -33,9 +34,10 @@ def _published(reviewer, editor, *, rating="mostly-false", correct=False, **arti
         rating=rating_level("true"),
         summary="First summary.",
         rationale="R",
+        version=NO_VERSION_CHECK,
     )
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
-    services.claim_publish(claim=claim, user=editor)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
+    services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     if correct:
         services.verdict_save(
             claim=claim,
@@ -44,9 +46,10 @@ def _published(reviewer, editor, *, rating="mostly-false", correct=False, **arti
             summary="He owns two cars </script><script>alert(1)</script> & no boat.",
             rationale="R2",
             correction_note="Recounted.",
+            version=NO_VERSION_CHECK,
         )
-        services.claim_submit_for_approval(claim=claim, user=reviewer)
-        services.claim_publish(claim=claim, user=editor)
+        services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
+        services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     return claim
 
 
@@ -183,8 +186,9 @@ def test_the_export_and_the_page_carry_no_work_in_progress_and_no_link_health(
         summary="A correction in progress.",
         rationale="R2",
         correction_note="Not yet.",
+        version=NO_VERSION_CHECK,
     )
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     in_review = ClaimFactory(article=ArticleFactory(text=TEXT.format(n=next(_N))))
     call_command("export_claimreview")
     exported = capsys.readouterr().out

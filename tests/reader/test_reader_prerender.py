@@ -12,6 +12,7 @@ from django.urls import reverse
 from kombu.exceptions import OperationalError
 
 from claims import services
+from factcheck.lib.versions import NO_VERSION_CHECK
 from reader import cache as reader_cache
 from reader.prerender import reader_pages_prerender
 from reader.selectors import claim_path
@@ -42,9 +43,9 @@ def _site_is_the_test_server(settings):
 
 def _publish(claim, reviewer, editor, **draft):
     data = {"rating": rating_level("false"), "summary": "No.", "rationale": "Records."} | draft
-    services.verdict_save(claim=claim, user=reviewer, **data)
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
-    return services.claim_publish(claim=claim, user=editor)
+    services.verdict_save(claim=claim, user=reviewer, version=NO_VERSION_CHECK, **data)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
+    return services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
 
 
 def _claim(article, passage):
@@ -243,7 +244,9 @@ def test_an_admin_edit_of_a_topic_refreshes_the_reader_pages(
     admin = client_for("admin")
     change = reverse("admin:claims_topic_change", args=[topic.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin.post(change, {"name": "Roads and bridges", "slug": "roads"})
+        response = admin.post(
+            change, {"name": "Roads and bridges", "slug": "roads", "version": topic.version}
+        )
     assert response.status_code == 302
     response = client.get(url)
     assert response["X-Reader-Cache"] == "miss"
@@ -287,7 +290,11 @@ def test_the_link_checker_and_editors_refresh_the_pages_that_cite_a_link(
     # ... and an editor's word that it is dead shows at once.
     with django_capture_on_commit_callbacks(execute=True):
         link_services.link_override_set(
-            link=link, user=editor, state=Link.State.DEAD, reason="The site was shut down."
+            link=link,
+            user=editor,
+            state=Link.State.DEAD,
+            reason="The site was shut down.",
+            version=NO_VERSION_CHECK,
         )
     response = client.get(url)
     assert response["X-Reader-Cache"] == "miss"

@@ -19,6 +19,7 @@ from audit.models import AuditEvent
 from claims import services
 from claims.demo import DEMO_PUBLISHER, demo_seed
 from claims.models import Article, Claim, Evidence, Verdict
+from factcheck.lib.versions import NO_VERSION_CHECK
 from reader import cache as reader_cache
 from reader.selectors import claim_key, claim_path, quote_context
 from sources.models import Link, Source
@@ -52,9 +53,9 @@ def _publish(claim, reviewer, editor, **draft):
         "summary": "The city spent 3.1 million.",
         "rationale": "The audited accounts say so.",
     } | draft
-    services.verdict_save(claim=claim, user=reviewer, **data)
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
-    return services.claim_publish(claim=claim, user=editor)
+    services.verdict_save(claim=claim, user=reviewer, version=NO_VERSION_CHECK, **data)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
+    return services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
 
 
 def _get(client, name, **kwargs):
@@ -123,7 +124,12 @@ def test_the_home_page_lists_published_fact_checks_newest_first_and_nothing_else
     _publish(older, reviewer, editor)
     _publish(newer, reviewer, editor, rating=rating_level("true"), summary="He does.")
     services.verdict_save(
-        claim=draft, user=reviewer, rating=rating_level("mixed"), summary="SECRET", rationale="R"
+        claim=draft,
+        user=reviewer,
+        rating=rating_level("mixed"),
+        summary="SECRET",
+        rationale="R",
+        version=NO_VERSION_CHECK,
     )
     html = _get(client, "reader:home")
     assert "2 fact-checks" in html
@@ -236,7 +242,12 @@ def test_unpublished_claims_never_reach_the_article_html(client_for, reviewer, e
     draft = _claim(article, "The city spent 4.2 million dollars on roads last year.")
     _publish(published, reviewer, editor)
     services.verdict_save(
-        claim=draft, user=reviewer, rating=rating_level("true"), summary="DRAFT", rationale="R"
+        claim=draft,
+        user=reviewer,
+        rating=rating_level("true"),
+        summary="DRAFT",
+        rationale="R",
+        version=NO_VERSION_CHECK,
     )
     for persona in ("anonymous", "reader", "reviewer", "editor"):
         html = _get(client_for(persona), "reader:article_detail", key=article.slug)
@@ -253,7 +264,7 @@ def test_the_claim_page_tells_the_whole_fact_check(client, reviewer, editor):
         text=TEXT, url="https://news.example.org/roads", author="Ann Writer", title="Roads"
     )
     claim = _claim(article, "Officials said the figure was audited in 2023.")
-    services.claim_start_review(claim=claim, user=reviewer)
+    services.claim_start_review(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     services.evidence_add(
         claim=claim,
         user=reviewer,
@@ -368,7 +379,12 @@ def test_the_feeds_are_atom_and_list_published_work_only(client, reviewer, edito
     _publish(claim, reviewer, editor)
     hidden = _claim(article, "Officials said the figure was audited in 2023.")
     services.verdict_save(
-        claim=hidden, user=reviewer, rating=rating_level("true"), summary="HIDDEN", rationale="R"
+        claim=hidden,
+        user=reviewer,
+        rating=rating_level("true"),
+        summary="HIDDEN",
+        rationale="R",
+        version=NO_VERSION_CHECK,
     )
     response = client.get(reverse("reader:feed_fact_checks"))
     assert response["Content-Type"].startswith("application/atom+xml")
@@ -528,11 +544,12 @@ def test_publishing_a_correction_refreshes_the_cached_pages(
             summary="He owns three cars after all.",
             rationale="R",
             correction_note="We checked the register again.",
+            version=NO_VERSION_CHECK,
         )
-        services.claim_submit_for_approval(claim=claim, user=reviewer)
+        services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
         # Drafts and submissions change nothing readers see: the pages stay cached.
         assert client.get(urls[0])["X-Reader-Cache"] == "hit"
-        services.claim_publish(claim=claim, user=editor)
+        services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     for url in urls:
         response = client.get(url)
         assert response["X-Reader-Cache"] == "miss", url
@@ -575,7 +592,12 @@ def test_reviewers_set_an_articles_topics_and_publisher(persona, status, client_
     transport, publisher = TopicFactory(name="Transport"), SourceFactory(name="The Daily")
     response = client_for(persona).post(
         reverse("claims:article_reader_details", kwargs={"pk": article.pk}),
-        {"topics": [transport.pk], "new_topic": "City budget", "publisher": publisher.pk},
+        {
+            "topics": [transport.pk],
+            "new_topic": "City budget",
+            "publisher": publisher.pk,
+            "version": article.version,
+        },
     )
     assert response.status_code == status
     article.refresh_from_db()
@@ -644,9 +666,14 @@ def test_an_article_is_public_only_once_one_of_its_claims_is_published(
     article = ArticleFactory(text=TEXT)
     claim = _claim(article, "The mayor owns three cars.")
     services.verdict_save(
-        claim=claim, user=reviewer, rating=rating_level("true"), summary="S", rationale="R"
+        claim=claim,
+        user=reviewer,
+        rating=rating_level("true"),
+        summary="S",
+        rationale="R",
+        version=NO_VERSION_CHECK,
     )
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     urls = [f"/articles/{article.slug}/", f"/articles/{article.pk}/"]
     missing = client_for("anonymous").get("/articles/no-such-article/")
     for url in urls:
@@ -661,7 +688,7 @@ def test_an_article_is_public_only_once_one_of_its_claims_is_published(
     # The reviewer page offers no "public page" link to a page that does not exist yet.
     html = client_for("reviewer").get(f"/review/articles/{article.pk}/").content.decode()
     assert f'href="/articles/{article.slug}/"' not in html
-    services.claim_publish(claim=claim, user=editor)
+    services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     for url in urls:
         assert client_for("anonymous").get(url).status_code == 200, url
     html = client_for("reviewer").get(f"/review/articles/{article.pk}/").content.decode()
@@ -713,8 +740,9 @@ def test_a_correction_in_progress_shows_nothing_until_it_is_published(
         summary="He owns three cars after all.",
         rationale="R",
         correction_note="We checked the register again.",
+        version=NO_VERSION_CHECK,
     )
-    services.claim_submit_for_approval(claim=claim, user=reviewer)
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     for persona in ("anonymous", "editor"):
         reader_cache.bump(reader_cache.claim_scope(claim.pk))  # rendered afresh
         html = client_for(persona).get(claim_path(claim)).content.decode()
@@ -725,7 +753,7 @@ def test_a_correction_in_progress_shows_nothing_until_it_is_published(
         assert text.count("It was submitted for approval.") == 1
         assert "1 source from 1 publisher consulted" in text
     with django_capture_on_commit_callbacks(execute=True):
-        services.claim_publish(claim=claim, user=editor)
+        services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     html = client.get(claim_path(claim)).content.decode()
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "new-evidence.example.org" in html and "The evidence (2)" in text
@@ -743,7 +771,9 @@ def test_evidence_merged_into_a_published_claim_waits_for_its_next_version(
     services.evidence_add(
         claim=duplicate, user=reviewer, url="https://moved.example.org/", stance="refutes"
     )
-    services.claim_merge(duplicate=duplicate, keep=keep, user=editor, reason="Same claim.")
+    services.claim_merge(
+        duplicate=duplicate, keep=keep, user=editor, reason="Same claim.", version=NO_VERSION_CHECK
+    )
     assert keep.evidence.count() == 1
     html = client.get(claim_path(keep)).content.decode()
     assert "moved.example.org" not in html and "This verdict cites no outside source." in html
@@ -766,7 +796,7 @@ def test_readers_see_a_link_only_once_it_is_confirmed_dead_with_its_archived_cop
 ):
     article = ArticleFactory(text=TEXT)
     claim = _claim(article, "Officials said the figure was audited in 2023.")
-    services.claim_start_review(claim=claim, user=reviewer)
+    services.claim_start_review(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     states = {
         "archived": {"state": "dead", "archive_url": "https://archive.example.org/web/1/x"},
         "gone": {"state": "dead"},
@@ -912,12 +942,13 @@ def test_a_published_correction_reaches_a_revalidating_reader_at_once(
             summary="He owns three cars after all.",
             rationale="R",
             correction_note="We checked the register again.",
+            version=NO_VERSION_CHECK,
         )
-        services.claim_submit_for_approval(claim=claim, user=reviewer)
+        services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
     for url in urls:  # a draft changes nothing readers see
         assert client.get(url, HTTP_IF_NONE_MATCH=etags[url]).status_code == 304, url
     with django_capture_on_commit_callbacks(execute=True):
-        services.claim_publish(claim=claim, user=editor)
+        services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
     for url in urls:
         response = client.get(url, HTTP_IF_NONE_MATCH=etags[url])
         assert response.status_code == 200, url

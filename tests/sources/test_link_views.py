@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from claims.models import Claim, Verdict
+from factcheck.lib.versions import NO_VERSION_CHECK
 from sources import services
 from sources.models import Link, LinkState
 from tests.conftest import PERSONAS
@@ -58,7 +59,9 @@ def test_the_list_filters_by_state_host_last_outcome_and_last_checked(client_for
 
 def test_the_state_filter_uses_the_state_shown_so_an_override_wins(client_for, editor):
     link = LinkFactory(state="dead")
-    services.link_override_set(link=link, user=editor, state="alive", reason="Loads in a browser")
+    services.link_override_set(
+        link=link, user=editor, state="alive", reason="Loads in a browser", version=NO_VERSION_CHECK
+    )
     client = client_for("reviewer")
     assert _urls(client.get(LIST, {"state": "alive"})) == {link.url}
     assert _urls(client.get(LIST, {"state": "dead"})) == set()
@@ -120,7 +123,12 @@ def test_an_editor_overrides_a_state_with_a_reason_and_it_is_shown_and_audited(c
     client = client_for("editor")
     response = client.post(
         reverse("sources:link_override", kwargs={"pk": link.pk}),
-        {"action": "set", "state": "alive", "reason": "Loads fine behind the cookie wall"},
+        {
+            "action": "set",
+            "state": "alive",
+            "reason": "Loads fine behind the cookie wall",
+            "version": link.version,
+        },
     )
     assert response.status_code == 302
     link.refresh_from_db()
@@ -139,7 +147,7 @@ def test_an_override_without_a_reason_is_refused(client_for):
     link = LinkFactory(state="dead")
     response = client_for("editor").post(
         reverse("sources:link_override", kwargs={"pk": link.pk}),
-        {"action": "set", "state": "alive", "reason": "  "},
+        {"action": "set", "state": "alive", "reason": "  ", "version": link.version},
     )
     assert response.status_code == 400
     assert "Say why" in response.content.decode()
@@ -150,9 +158,13 @@ def test_an_override_without_a_reason_is_refused(client_for):
 
 def test_an_editor_clears_an_override(client_for, editor):
     link = LinkFactory(state="dead")
-    services.link_override_set(link=link, user=editor, state="alive", reason="checked by hand")
+    services.link_override_set(
+        link=link, user=editor, state="alive", reason="checked by hand", version=NO_VERSION_CHECK
+    )
+    link.refresh_from_db()
     response = client_for("editor").post(
-        reverse("sources:link_override", kwargs={"pk": link.pk}), {"action": "clear"}
+        reverse("sources:link_override", kwargs={"pk": link.pk}),
+        {"action": "clear", "version": link.version},
     )
     assert response.status_code == 302
     link.refresh_from_db()
@@ -167,7 +179,7 @@ def test_only_editors_may_post_overrides_and_check_requests(name, persona, clien
     link = LinkFactory(state="dead", next_check_at=timezone.now() + timedelta(days=3))
     response = client_for(persona).post(
         reverse(name, kwargs={"pk": link.pk}),
-        {"action": "set", "state": "alive", "reason": "because"},
+        {"action": "set", "state": "alive", "reason": "because", "version": link.version},
     )
     expected = {"anonymous": 302, "outsider": 403, "reader": 403, "reviewer": 403}
     assert response.status_code == expected.get(persona, 302), persona

@@ -12,6 +12,7 @@ from django.db.models import ProtectedError
 from audit.models import AuditEvent
 from claims import services as claim_services
 from claims.models import CitedLink
+from factcheck.lib.versions import NO_VERSION_CHECK
 from sources import services
 from sources.models import Link, Reliability, Source, SourceDomain, SourceRating
 from tests.factories import (
@@ -105,9 +106,11 @@ def test_only_admins_change_the_registry(persona, request):
     with pytest.raises(PermissionDenied):
         services.source_create(user=user, name="Nope")
     with pytest.raises(PermissionDenied):
-        services.source_update(source=source, user=user, name="Renamed")
+        services.source_update(source=source, user=user, name="Renamed", version=NO_VERSION_CHECK)
     with pytest.raises(PermissionDenied):
-        services.source_rate(source=source, user=user, rating="low", rationale="x")
+        services.source_rate(
+            source=source, user=user, rating="low", rationale="x", version=NO_VERSION_CHECK
+        )
     with pytest.raises(PermissionDenied):
         services.source_register_domain(user=user, domain="example.org")
     with pytest.raises(PermissionDenied):
@@ -120,13 +123,25 @@ def test_only_admins_change_the_registry(persona, request):
 def test_rating_changes_are_versioned_with_who_and_why(admin_persona):
     source = SourceFactory()
     first = services.source_rate(
-        source=source, user=admin_persona, rating="mixed", rationale="Some errors."
+        source=source,
+        user=admin_persona,
+        rating="mixed",
+        rationale="Some errors.",
+        version=NO_VERSION_CHECK,
     )
     second = services.source_rate(
-        source=source, user=admin_persona, rating="low", rationale="Repeated fabrications."
+        source=source,
+        user=admin_persona,
+        rating="low",
+        rationale="Repeated fabrications.",
+        version=NO_VERSION_CHECK,
     )
     again = services.source_rate(
-        source=source, user=admin_persona, rating="low", rationale="Repeated fabrications."
+        source=source,
+        user=admin_persona,
+        rating="low",
+        rationale="Repeated fabrications.",
+        version=NO_VERSION_CHECK,
     )
     assert again is None  # nothing changed: no history row
     source.refresh_from_db()
@@ -140,7 +155,13 @@ def test_rating_changes_are_versioned_with_who_and_why(admin_persona):
 def test_a_rating_without_a_rationale_is_refused(admin_persona):
     source = SourceFactory()
     with pytest.raises(ValidationError, match="rationale"):
-        services.source_rate(source=source, user=admin_persona, rating="high", rationale="  ")
+        services.source_rate(
+            source=source,
+            user=admin_persona,
+            rating="high",
+            rationale="  ",
+            version=NO_VERSION_CHECK,
+        )
     assert not SourceRating.objects.exists()
 
 
@@ -157,12 +178,20 @@ def test_evidence_records_the_rating_its_source_had_when_it_was_added(admin_pers
     before = claim_services.evidence_add(
         claim=claim, user=reviewer, url="https://example.org/a", stance="supports"
     )
-    services.source_rate(source=source, user=admin_persona, rating="high", rationale="Good.")
+    services.source_rate(
+        source=source,
+        user=admin_persona,
+        rating="high",
+        rationale="Good.",
+        version=NO_VERSION_CHECK,
+    )
     rated_high = source.ratings.get()
     during = claim_services.evidence_add(
         claim=claim, user=reviewer, url="https://example.org/b", stance="refutes"
     )
-    services.source_rate(source=source, user=admin_persona, rating="low", rationale="Bad.")
+    services.source_rate(
+        source=source, user=admin_persona, rating="low", rationale="Bad.", version=NO_VERSION_CHECK
+    )
     during.refresh_from_db()
     assert before.source_rating is None  # not rated yet when it was added
     assert during.source == source and during.source_rating == rated_high
@@ -223,7 +252,9 @@ def test_a_subdomain_registered_separately_takes_its_links_from_the_parent(admin
     assert www_link.source == parent
 
     # Removing the subdomain gives its links back to the parent.
-    services.source_domains_set(source=child, user=admin_persona, domains=[])
+    services.source_domains_set(
+        source=child, user=admin_persona, domains=[], version=NO_VERSION_CHECK
+    )
     news_link.refresh_from_db()
     evidence.refresh_from_db()
     assert news_link.source == parent and evidence.source == parent
@@ -234,7 +265,9 @@ def test_a_subdomain_registered_separately_takes_its_links_from_the_parent(admin
 def test_removing_a_domain_leaves_its_links_unregistered(admin_persona):
     source = SourceFactory(domains=["example.org", "example.net"])
     link = LinkFactory(url="https://example.net/", host="example.net", source=source)
-    services.source_update(source=source, user=admin_persona, domains="example.org")
+    services.source_update(
+        source=source, user=admin_persona, domains="example.org", version=NO_VERSION_CHECK
+    )
     link.refresh_from_db()
     assert link.source is None
     assert list(source.domains.values_list("domain", flat=True)) == ["example.org"]
@@ -243,11 +276,16 @@ def test_removing_a_domain_leaves_its_links_unregistered(admin_persona):
 def test_updating_records_each_changed_field(admin_persona):
     source = SourceFactory(name="Old name", kind="blog")
     services.source_update(
-        source=source, user=admin_persona, name="New name", kind="blog", notes="Checked."
+        source=source,
+        user=admin_persona,
+        name="New name",
+        kind="blog",
+        notes="Checked.",
+        version=NO_VERSION_CHECK,
     )
     event = _events("sources.source.updated")[0]
     assert event.changes == {"name": ["Old name", "New name"], "notes": ["", "Checked."]}
-    services.source_update(source=source, user=admin_persona, kind="blog")
+    services.source_update(source=source, user=admin_persona, kind="blog", version=NO_VERSION_CHECK)
     assert len(_events("sources.source.updated")) == 1  # nothing changed, nothing recorded
 
 
@@ -327,8 +365,12 @@ def test_a_change_readers_see_refreshes_the_reader_pages(
     source = SourceFactory(name="Old name")
     before = cache.stamp(cache.SITE)
     with django_capture_on_commit_callbacks(execute=True):
-        services.source_rate(source=source, user=admin_persona, rating="low", rationale="x")
+        services.source_rate(
+            source=source, user=admin_persona, rating="low", rationale="x", version=NO_VERSION_CHECK
+        )
     assert cache.stamp(cache.SITE) == before  # ratings are not shown to readers
     with django_capture_on_commit_callbacks(execute=True):
-        services.source_update(source=source, user=admin_persona, name="New name")
+        services.source_update(
+            source=source, user=admin_persona, name="New name", version=NO_VERSION_CHECK
+        )
     assert cache.stamp(cache.SITE) != before

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from claims.models import Verdict
+from factcheck.lib.versions import NO_VERSION_CHECK
 from sources.models import Link, Source, SourceDomain, SourceRating
 from tests.conftest import PERSONAS
 from tests.factories import (
@@ -117,8 +118,20 @@ def test_the_source_page_shows_its_ratings_evidence_and_history(client_for, admi
     from sources import services
 
     source = _source_with_work("BBC", domain="bbc.co.uk", alive=1)
-    services.source_rate(source=source, user=admin_persona, rating="mixed", rationale="Hmm.")
-    services.source_rate(source=source, user=admin_persona, rating="high", rationale="Better.")
+    services.source_rate(
+        source=source,
+        user=admin_persona,
+        rating="mixed",
+        rationale="Hmm.",
+        version=NO_VERSION_CHECK,
+    )
+    services.source_rate(
+        source=source,
+        user=admin_persona,
+        rating="high",
+        rationale="Better.",
+        version=NO_VERSION_CHECK,
+    )
     html = client_for("reviewer").get(reverse("sources:detail", args=[source.pk])).text
     history = html[html.index("Rating history") : html.index("Latest evidence")]
     assert history.index("Better.") < history.index("Hmm.")
@@ -187,6 +200,7 @@ def test_editing_a_rating_adds_to_the_history(client_for):
         "rating": "low",
         "rating_rationale": "Fabricated quotes.",
         "notes": "",
+        "version": source.version,
     }
     response = client_for("admin").post(reverse("sources:edit", args=[source.pk]), form)
     assert response.status_code == 302
@@ -440,7 +454,13 @@ def test_the_admin_shows_the_rating_history_read_only(client_for, admin_persona)
     from sources import services
 
     source = SourceFactory(name="Rated")
-    services.source_rate(source=source, user=admin_persona, rating="low", rationale="Sloppy.")
+    services.source_rate(
+        source=source,
+        user=admin_persona,
+        rating="low",
+        rationale="Sloppy.",
+        version=NO_VERSION_CHECK,
+    )
     html = client_for("admin").get(f"/admin/sources/source/{source.pk}/change/").text
     assert "Sloppy." in html and "rating history" in html.lower()
 
