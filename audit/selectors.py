@@ -33,14 +33,69 @@ def _changes(changes: dict) -> list[tuple[str, object, object]]:
     return rows
 
 
+# Events of one action are written in one transaction, a moment apart.
+SAME_ACTION_SECONDS = 5
+
+
+def _one_action(a: AuditEvent, b: AuditEvent) -> bool:
+    return (
+        a.actor_id == b.actor_id
+        and a.claim_id == b.claim_id
+        and a.article_id == b.article_id
+        and abs((a.created_at - b.created_at).total_seconds()) <= SAME_ACTION_SECONDS
+    )
+
+
+def _same_change(a: AuditEvent, b: AuditEvent) -> bool:
+    return (
+        a.action == b.action
+        and a.target_type_id == b.target_type_id
+        and a.target_id == b.target_id
+        and a.changes == b.changes
+        and a.message == b.message
+    )
+
+
+def _merged(main: AuditEvent, part: AuditEvent) -> TimelineEntry:
+    """``main``'s entry, with the changes of ``part`` it does not already show."""
+    changes = dict(main.changes or {})
+    for name, value in (part.changes or {}).items():
+        changes.setdefault(name, value)
+    return TimelineEntry(event=main, label=actions.label(main.action), changes=_changes(changes))
+
+
+def _main_and_part(a: AuditEvent, b: AuditEvent):
+    if actions.is_part_of(b.action, a.action):
+        return a, b
+    if actions.is_part_of(a.action, b.action):
+        return b, a
+    return None, None
+
+
 def timeline(events) -> list[TimelineEntry]:
-    """Events (already filtered and ordered by the caller) as timeline entries."""
-    return [
-        TimelineEntry(
-            event=event, label=actions.label(event.action), changes=_changes(event.changes)
+    """Events (already filtered and ordered by the caller) as timeline entries.
+
+    One entry per action: next to each other, the same change recorded twice is shown once,
+    and an event that is a registered part of its neighbour (the claim's status change that
+    goes with the verdict's submission, ``actions.register_parts``) within its entry."""
+    entries: list[TimelineEntry] = []
+    parts: list[AuditEvent | None] = []  # the event merged into each entry, if any
+    for event in events:
+        last = entries[-1] if entries else None
+        if last is not None and _one_action(last.event, event):
+            if any(_same_change(seen, event) for seen in (last.event, parts[-1]) if seen):
+                continue
+            main, part = _main_and_part(last.event, event) if parts[-1] is None else (None, None)
+            if main is not None:
+                entries[-1], parts[-1] = _merged(main, part), part
+                continue
+        entries.append(
+            TimelineEntry(
+                event=event, label=actions.label(event.action), changes=_changes(event.changes)
+            )
         )
-        for event in events
-    ]
+        parts.append(None)
+    return entries
 
 
 def events_about(*, user, target: models.Model) -> models.QuerySet[AuditEvent]:

@@ -10,10 +10,11 @@ class ClaimsConfig(AppConfig):
         # Project-wide system checks (factcheck.E00x) are registered on import.
         import factcheck.checks  # noqa: F401
         from audit import actions
-        from claims.audit_labels import LABELS
+        from claims.audit_labels import LABELS, PARTS
         from factcheck.lib.roles import roles_sync_after_migrate
 
         actions.register(LABELS)
+        actions.register_parts(PARTS)
         # The claims app's side of sources' hooks: what rests on links (its pages' panels and
         # counts), flags on published verdicts when a link's risk flips, evidence following
         # its link to a new source.

@@ -3,6 +3,7 @@
 
 LABELS = {
     "claims.article.ingested": "ingested the article",
+    "claims.article.reader_details_changed": "changed the article's topics or publisher",
     # Written by the scheduled re-fetch (claims.services.refetch), with no actor.
     "claims.article.refetched_changed": "found the article changed on its site: a new revision",
     "claims.article.refetched_reverted": "found the article back to an earlier revision's text",
@@ -49,4 +50,13 @@ LABELS = {
     # codes predate the move from the sources app and stay as histories store them.
     "sources.evidence.at_risk": "flagged evidence at risk: a link died or moved to another site",
     "sources.evidence.recovered": "cleared the evidence-at-risk flag",
+}
+
+# One action writes the verdict's event and the claim's: the claim's is shown within the
+# verdict's entry of a timeline (``audit.actions.register_parts``).
+PARTS = {
+    "claims.claim.submitted": "claims.verdict.submitted",
+    "claims.claim.returned": "claims.verdict.returned",
+    "claims.claim.published": "claims.verdict.published",
+    "claims.claim.rated": ("claims.verdict.drafted", "claims.verdict.edited"),
 }

@@ -6,6 +6,9 @@ database, and the ingest service uses it before it writes anything.
 * :func:`decode_bytes` decodes a file: a BOM or valid UTF-8 first, then the charset the HTML
   declares, then ``charset-normalizer``; binary content (images, PDFs, archives, NUL bytes)
   and bytes no encoding explains are refused with a message for the reviewer.
+  :func:`decode_text` also says which encoding was used; uploads use it with
+  ``strict_utf8``: a file that is UTF-8 but broken is refused naming the byte offset of
+  the first invalid sequence, instead of being guessed into mojibake.
 * :func:`extract_html` keeps the readable main text of a page (trafilatura's XML output with
   links) and builds the canonical text from its blocks -- headings, paragraphs, list items,
   quotes, table rows -- separated by blank lines, recording each link's anchor offsets in
@@ -27,13 +30,16 @@ import charset_normalizer
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
+    "DecodedText",
     "ExtractedDocument",
     "ExtractedLink",
     "ExtractionError",
     "canonical_text",
     "decode_bytes",
+    "decode_text",
     "extract_html",
     "format_for_filename",
+    "invalid_utf8_message",
     "markdown_links",
     "resolve_href",
 ]
@@ -131,10 +137,51 @@ def decode_bytes(data: bytes, *, declared: str | None = None, html: bool = False
     Order: a byte-order mark, then ``declared`` (an HTTP ``charset``), then strict UTF-8, then
     (for HTML) a ``<meta charset>``, then detection by charset-normalizer.
     """
+    return decode_text(data, declared=declared, html=html).text
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    encoding: str  # the Python codec name used
+    detected: bool  # guessed by charset-normalizer (no BOM, declaration nor valid UTF-8)
+
+    @property
+    def encoding_label(self) -> str:
+        """The encoding as people know it (``Windows-1252``, ``UTF-8``)."""
+        name = codecs.lookup(self.encoding).name
+        return _ENCODING_LABELS.get(name, name.upper().replace("_", "-"))
+
+
+_ENCODING_LABELS = {
+    "cp1252": "Windows-1252",
+    "cp1250": "Windows-1250",
+    "cp1251": "Windows-1251",
+    "iso8859-1": "ISO-8859-1 (Latin-1)",
+    "latin-1": "ISO-8859-1 (Latin-1)",
+    "iso8859-15": "ISO-8859-15",
+    "mac-roman": "Mac Roman",
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+}
+_SURROGATE_ESCAPE_RE = re.compile("[\udc80-\udcff]")
+
+
+def decode_text(
+    data: bytes, *, declared: str | None = None, html: bool = False, strict_utf8: bool = False
+) -> DecodedText:
+    """:func:`decode_bytes`, saying which encoding was used and whether it was guessed.
+
+    With ``strict_utf8`` (uploads), bytes that *are* UTF-8 but broken are refused instead of
+    being guessed into mojibake: when no BOM nor declaration applies and the valid UTF-8
+    multi-byte characters outnumber the invalid bytes, the :class:`ExtractionError` names
+    the byte offset (and line) of the first invalid sequence. Bytes with no UTF-8 in them
+    (a Windows-1252 or Latin-1 file) are still decoded by detection.
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return _checked(data.decode(encoding))
+                return DecodedText(_checked(data.decode(encoding)), encoding, False)
             except UnicodeDecodeError:
                 raise ExtractionError(
                     "The file starts with a byte-order mark but is not valid text in that encoding."
@@ -152,18 +199,44 @@ def decode_bytes(data: bytes, *, declared: str | None = None, html: bool = False
         meta = _declared_html_charset(data)
         if meta:
             candidates.append(meta)
+    utf8_error: UnicodeDecodeError | None = None
     for encoding in candidates:
         try:
-            return _checked(data.decode(encoding))
-        except (UnicodeDecodeError, LookupError):
+            return DecodedText(_checked(data.decode(encoding)), encoding, False)
+        except UnicodeDecodeError as exc:
+            if encoding == "utf-8":
+                utf8_error = exc
             continue
+        except LookupError:
+            continue
+    if strict_utf8 and utf8_error is not None and _mostly_utf8(data):
+        raise ExtractionError(invalid_utf8_message(data, utf8_error.start, what="The file"))
     detected = _detect(data)
     if detected is None:
         raise ExtractionError(
             "The file's characters could not be decoded: it is neither UTF-8 nor any text "
             "encoding we recognise. Save it as UTF-8 text and try again."
         )
-    return _checked(data.decode(detected, errors="strict"))
+    return DecodedText(_checked(data.decode(detected, errors="strict")), detected, True)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether the valid UTF-8 multi-byte characters in ``data`` outnumber its invalid bytes
+    (UTF-8 damaged here and there, not a file in another encoding)."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    invalid = len(_SURROGATE_ESCAPE_RE.findall(text))
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    return non_ascii - invalid > invalid
+
+
+def invalid_utf8_message(data: bytes, offset: int, *, what: str) -> str:
+    """What a reviewer reads about ``data`` that is not valid UTF-8 from byte ``offset``."""
+    line = data.count(b"\n", 0, offset) + 1
+    sample = data[offset : offset + 4].hex(" ")
+    return (
+        f"{what} is not valid UTF-8: the first invalid byte sequence is at byte {offset} "
+        f"(line {line}: {sample}). Save it as UTF-8 and try again."
+    )
 
 
 def _checked(text: str) -> str:

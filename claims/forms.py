@@ -5,10 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
+from claims.extraction import ExtractionError, decode_text, format_for_filename
 from claims.models import Article, Claim, Evidence, Note, RatingLevel, Topic
 from claims.services import human_size, max_ingest_bytes, reviewers
 from factcheck.lib.versions import version_field
 from factcheck.lib.widgets import PythonSelect
+from sources.fetching import InvalidURL, web_address
 from sources.models import Source
 
 
@@ -56,25 +58,81 @@ class ArticleIngestForm(forms.Form):
     )
     file = forms.FileField(label="File", required=False)
 
+    @staticmethod
+    def too_large_message(what: str, size: int) -> str:
+        """The one message for input over ``FACTCHECK_INGEST_MAX_BYTES`` (the form's checks
+        and a request Django refused to read, ``claims.middleware``)."""
+        return f"{what} is {human_size(size)}; the limit is {human_size(max_ingest_bytes())}."
+
+    def clean_url(self):
+        url = (self.cleaned_data.get("url") or "").strip()
+        if not url:
+            return ""
+        try:
+            # The fetcher's own check: odd IP notations, userinfo, overlong addresses, and
+            # (to fetch it) private or local networks are refused here, never by a 500.
+            return web_address(url, fetch=self.cleaned_data.get("mode") == self.FETCH)
+        except InvalidURL as exc:
+            raise forms.ValidationError(str(exc)) from None
+
     def clean(self):
         data = super().clean()
         data["text_format"] = data.get("text_format") or Article.Format.TEXT
         mode = data.get("mode")
-        if mode == self.PASTE and not (data.get("text") or "").strip():
-            self.add_error("text", "The article is empty: paste some text.")
+        if mode == self.PASTE:
+            self._clean_text(data.get("text") or "")
         elif mode == self.UPLOAD:
             upload = data.get("file")
             if upload is None:
                 self.add_error("file", "Choose a file to upload.")
             elif upload.size > max_ingest_bytes():
-                self.add_error(
-                    "file",
-                    f"The file is {human_size(upload.size)}; the limit is "
-                    f"{human_size(max_ingest_bytes())}.",
-                )
-        elif mode == self.FETCH and not (data.get("url") or "").strip():
+                self.add_error("file", self.too_large_message("The file", upload.size))
+            else:
+                self._clean_upload(data, upload)
+        elif mode == self.FETCH and not (data.get("url") or "").strip() and "url" in data:
             self.add_error("url", "Give the article's web address to fetch it.")
         return data
+
+    def _clean_text(self, text: str) -> None:
+        if not text.strip():
+            self.add_error("text", "The article is empty: paste some text.")
+            return
+        encoded = text.encode("utf-8", errors="surrogatepass")
+        if len(encoded) > max_ingest_bytes():
+            self.add_error("text", self.too_large_message("The text", len(encoded)))
+            return
+        # Django decodes posted fields as UTF-8, each invalid sequence becoming U+FFFD: the
+        # text before the first one arrived intact, so its length in bytes is the offset.
+        bad = text.find("\ufffd")
+        if bad >= 0:
+            offset = len(text[:bad].encode("utf-8", errors="surrogatepass"))
+            line = text.count("\n", 0, bad) + 1
+            self.add_error(
+                "text",
+                f"The text is not valid UTF-8: the first invalid byte sequence is at byte "
+                f"{offset} (line {line}; it arrived as the replacement character �). Send the "
+                "text as UTF-8, or upload it as a file.",
+            )
+
+    def _clean_upload(self, data: dict, upload) -> None:
+        """The file's bytes and the encoding they are read in (``file_bytes``, ``decoded``):
+        UTF-8, a BOM or a declared charset as is; UTF-8 broken here and there is refused
+        with the offset; bytes with no UTF-8 in them are decoded by detection (the article
+        page then says which encoding was used)."""
+        try:
+            file_bytes = upload.read(max_ingest_bytes() + 1)
+        finally:
+            upload.seek(0)
+        if len(file_bytes) > max_ingest_bytes():
+            self.add_error("file", self.too_large_message("The file", upload.size))
+            return
+        try:
+            is_html = format_for_filename(upload.name) == Article.Format.HTML
+            data["decoded"] = decode_text(file_bytes, html=is_html, strict_utf8=True)
+        except ExtractionError as exc:
+            self.add_error("file", str(exc))
+            return
+        data["file_bytes"] = file_bytes
 
 
 class ClaimSelectionForm(forms.Form):
@@ -211,7 +269,13 @@ class ReturnForm(VersionForm):
 
 class MergeForm(forms.Form):
     version = version_field()  # the duplicate's
-    keep = forms.TypedChoiceField(label="Keep claim", coerce=int)
+    # The number of the claim to keep, typed ("123" or "#123"; the article page suggests
+    # matches as you type); the view checks it is a claim of the same article.
+    keep = forms.CharField(
+        label="Keep claim number",
+        max_length=20,
+        error_messages={"required": "Give the number of the claim to keep."},
+    )
     reason = forms.CharField(
         label="Why are they duplicates?",
         max_length=2000,
@@ -219,11 +283,13 @@ class MergeForm(forms.Form):
         error_messages={"required": "Say why these claims are duplicates."},
     )
 
-    def __init__(self, *args, candidates=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["keep"].choices = [
-            (c.pk, f"#{c.pk}: {c.text[:70]}{'…' if len(c.text) > 70 else ''}") for c in candidates
-        ]
+    def clean_keep(self) -> int:
+        number = self.cleaned_data["keep"].strip().lstrip("#").strip()
+        if not number.isdigit() or not 0 < int(number) < 2**63:
+            raise forms.ValidationError(
+                "Give the number of the claim to keep, as shown in the list (e.g. 123)."
+            )
+        return int(number)
 
 
 class EvidenceForm(forms.Form):

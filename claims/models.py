@@ -37,8 +37,9 @@ class Topic(TimeStampedModel):
 
 class ArticleQuerySet(models.QuerySet):
     def visible_to(self, user) -> ArticleQuerySet:
-        """Articles are public once ingested: their text is what was published elsewhere."""
-        return self.all()
+        """Articles are public once ingested: their text is what was published elsewhere.
+        An article still being stored (``ingest_state`` processing) is nobody's yet."""
+        return self.filter(ingest_state=Article.IngestState.READY)
 
 
 class Article(TimeStampedModel):
@@ -46,6 +47,13 @@ class Article(TimeStampedModel):
         TEXT = "text", "Plain text"
         MARKDOWN = "markdown", "Markdown"
         HTML = "html", "HTML"
+
+    class IngestState(models.TextChoices):
+        """``processing`` while ingestion stores the sentences in batches
+        (``claims.services.ingest``): hidden until the last batch makes it ``ready``."""
+
+        READY = "ready", "Ready"
+        PROCESSING = "processing", "Being stored"
 
     title = models.CharField(max_length=500)
     slug = models.SlugField(max_length=140, unique=True)
@@ -78,6 +86,10 @@ class Article(TimeStampedModel):
         help_text="The publisher or organisation the article comes from.",
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
+    ingest_state = models.CharField(max_length=10, choices=IngestState, default=IngestState.READY)
+    # Sentences that scored above the threshold but did not become claims because the article
+    # reached FACTCHECK_MAX_CLAIMS_PER_ARTICLE (they can still be promoted one by one).
+    sentences_over_cap = models.PositiveIntegerField(default=0)
 
     # Optimistic locking: every edit bumps it; a save from an older version is refused.
     version = models.PositiveIntegerField(default=1)
@@ -354,7 +366,8 @@ class IngestJobQuerySet(models.QuerySet):
 
 
 class IngestJob(TimeStampedModel):
-    """Fetching an article by URL, done by a background job; the row records the outcome."""
+    """Fetching an article by URL, or ingesting a large pasted or uploaded text, done by a
+    background job; the row records the progress and the outcome."""
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -362,12 +375,22 @@ class IngestJob(TimeStampedModel):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
-    url = models.URLField(max_length=2000)
+    # The address to fetch; for a pasted or uploaded text, the article's address if given.
+    url = models.URLField(max_length=2000, blank=True)
     title = models.CharField(max_length=500, blank=True)
+    author = models.CharField(max_length=300, blank=True)
+    # A large pasted or uploaded text waiting for the worker (emptied once the job finishes);
+    # empty for a job that fetches ``url``.
+    text = models.TextField(blank=True)
+    text_format = models.CharField(max_length=10, choices=Article.Format, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    # Progress while running: what is being done and how far (e.g. sentences stored).
+    stage = models.CharField(max_length=100, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     article = models.ForeignKey(
         Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="ingest_jobs"
@@ -388,6 +411,17 @@ class IngestJob(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.state in {self.State.DONE, self.State.FAILED}
+
+    @property
+    def is_text(self) -> bool:
+        """A pasted or uploaded text (not a page to fetch)."""
+        return bool(self.text_format)
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
 
 
 class ArticleRefetch(TimeStampedModel):

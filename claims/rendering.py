@@ -23,7 +23,7 @@ from markdown_it.token import Token
 
 from claims.services.notes import MENTION_RE
 
-__all__ = ["SANITISER_SETTINGS", "render_note_body", "sanitise"]
+__all__ = ["SANITISER_SETTINGS", "render_note_body", "render_page_markdown", "sanitise"]
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _ALLOWED_TAGS = {
@@ -129,3 +129,22 @@ def render_note_body(body: str, format: str) -> SafeString:
     body = body or ""
     html = _markdown_html(body) if format == "markdown" else _plain_html(body)
     return mark_safe(sanitise(html))  # noqa: S308 - the sanitiser's output, untouched after it
+
+
+# Pages the desk writes for readers (about, methodology; ``reader.SitePage``): the notes'
+# allow-list plus ``h2``, since such a page's sections sit right under its title.
+_PAGE_SANITISER = nh3.Cleaner(**{**SANITISER_SETTINGS, "tags": _ALLOWED_TAGS | {"h2"}})
+_PAGE_DEMOTED = {"h1": "h2"}
+
+
+def render_page_markdown(body: str) -> SafeString:
+    """A desk-written public page's Markdown as safe HTML: the notes' Markdown (raw HTML
+    disabled) without mentions, ``#`` headings demoted to ``h2`` under the page's title,
+    then sanitised last with the notes' allow-list plus ``h2``."""
+    env: dict = {}
+    tokens = _MARKDOWN.parse(body or "", env)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = _PAGE_DEMOTED.get(token.tag, token.tag)
+    html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, env)
+    return mark_safe(_PAGE_SANITISER.clean(html))  # noqa: S308 - the sanitiser's output

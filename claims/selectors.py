@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
     Count,
@@ -42,15 +44,35 @@ from factcheck.lib.stamps import SITE
 from sources.models import Link
 
 
+def _claims_counted(**filters) -> Coalesce:
+    """The number of an article's claims matching ``filters``, as a correlated subquery
+    (grouped on the claims table alone: never on the article's text or HTML)."""
+    rows = (
+        Claim.objects.filter(article=OuterRef("pk"), **filters)
+        .order_by()
+        .values("article")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), 0)
+
+
 def article_list(*, user) -> QuerySet[Article]:
+    """Articles, newest first, with their claim counts (``claim_count``: not dismissed;
+    ``published_count``). The counts are subqueries on the claims' (article, status) index:
+    a ``GROUP BY`` of the articles would group by their large text columns."""
     return (
         Article.objects.visible_to(user)
+        .defer("text", "raw_html")
         .annotate(
-            claim_count=Count("claims", filter=~Q(claims__status=Claim.Status.DISMISSED)),
-            published_count=Count("claims", filter=Q(claims__status=Claim.Status.PUBLISHED)),
+            claim_count=_claims_counted(status__in=_NOT_DISMISSED),
+            published_count=_claims_counted(status=Claim.Status.PUBLISHED),
         )
         .order_by("-created_at", "-id")
     )
+
+
+_NOT_DISMISSED = [s for s in Claim.Status.values if s != Claim.Status.DISMISSED]
 
 
 def notes_mentioning(*, user, limit: int = 10) -> list[Note]:
@@ -116,19 +138,22 @@ def text_blocks(text: str) -> list[tuple[int, int]]:
     return blocks
 
 
-def article_segments(text: str, claims: Iterable[Claim]) -> list[list[Segment]]:
+def article_segments(
+    text: str, claims: Iterable[Claim], *, blocks: list[tuple[int, int]] | None = None
+) -> list[list[Segment]]:
     """The text as blocks of segments, cut wherever a claim starts or ends.
 
     Overlapping claims are allowed: a segment lists every claim covering it (narrowest
     first). Built from offsets only, so highlighting is exact; the template escapes the text.
+    ``blocks``: only these ``[start, end)`` blocks (default: all of the text's).
     """
     claims = sorted(claims, key=lambda c: (c.start, c.end))
     cuts: dict[int, list[Claim]] = {}
     for claim in claims:
         cuts.setdefault(claim.start, [])
         cuts.setdefault(claim.end, [])
-    blocks = []
-    for block_start, block_end in text_blocks(text):
+    blocks_out = []
+    for block_start, block_end in text_blocks(text) if blocks is None else blocks:
         points = sorted({block_start, block_end} | {p for p in cuts if block_start < p < block_end})
         segments = []
         for start, end in itertools.pairwise(points):
@@ -145,8 +170,8 @@ def article_segments(text: str, claims: Iterable[Claim]) -> list[list[Segment]]:
                     ending=[c for c in covering if c.end == end],
                 )
             )
-        blocks.append(segments)
-    return blocks
+        blocks_out.append(segments)
+    return blocks_out
 
 
 def article_review_get(*, user, pk: int) -> Article:
@@ -163,41 +188,180 @@ def article_revisions(article: Article, *, limit: int = 50) -> list[Article]:
     return chain
 
 
-def article_review_context(*, user, article: Article) -> dict:
-    claims = list(
+# Claims per page of the reviewer article page. The page shows the part of the text its claims
+# stand in (with every claim there highlighted), its sentences and its cited links: the
+# queries and the HTML grow with the page, never with the article.
+REVIEW_CLAIMS_PER_PAGE = 50
+# Orphaned claims listed on the article page (the newest revisions' first).
+REVIEW_ORPHANS_SHOWN = 200
+# Matches answered by the merge-target search.
+MERGE_TARGETS_SHOWN = 20
+
+
+def _review_claims(user, article: Article) -> QuerySet[Claim]:
+    return (
         Claim.objects.visible_to(user)
         .filter(article=article, is_orphaned=False)
-        .select_related("assignee", "rating")
         .order_by("start", "end", "id")
     )
+
+
+def article_review_page_of(*, user, article: Article, claim_pk: int) -> int | None:
+    """The page number of the article page listing claim ``claim_pk`` (``None``: not
+    there). One query: the claims before it in reading order are counted."""
+    claims = _review_claims(user, article)
+    claim = claims.filter(pk=claim_pk).only("start", "end").first()
+    if claim is None:
+        return None
+    before = (
+        claims.filter(
+            Q(start__lt=claim.start)
+            | Q(start=claim.start, end__lt=claim.end)
+            | Q(start=claim.start, end=claim.end, pk__lt=claim.pk)
+        )
+        .order_by()
+        .count()
+    )
+    return before // REVIEW_CLAIMS_PER_PAGE + 1
+
+
+# The blocks of the articles' texts, per (article, content hash): a text never changes under
+# its hash, and finding the blocks of a text of megabytes costs tens of milliseconds.
+_BLOCKS_CACHE: dict[tuple[int, str], tuple[list[tuple[int, int]], list[int]]] = {}
+_BLOCKS_CACHED = 16
+
+
+def _article_blocks(article: Article) -> tuple[list[tuple[int, int]], list[int]]:
+    """``text_blocks(article.text)`` and the blocks' starts (for bisecting)."""
+    key = (article.pk, article.content_hash)
+    found = _BLOCKS_CACHE.get(key)
+    if found is None:
+        blocks = text_blocks(article.text)
+        found = (blocks, [start for start, _ in blocks])
+        if len(_BLOCKS_CACHE) >= _BLOCKS_CACHED:
+            _BLOCKS_CACHE.pop(next(iter(_BLOCKS_CACHE)))
+        _BLOCKS_CACHE[key] = found
+    return found
+
+
+def _block_around(
+    blocks: list[tuple[int, int]], starts: list[int], offset: int, *, end: bool = False
+) -> int:
+    """The start (or, with ``end``, the end) of the block holding ``offset``."""
+    index = bisect.bisect_right(starts, offset) - 1
+    if index < 0:
+        return 0 if not end else (blocks[0][1] if blocks else 0)
+    return blocks[index][1 if end else 0]
+
+
+def article_review_context(*, user, article: Article, page_number=None) -> dict:
+    """The reviewer article page: a page of its claims (``page``), the part of the text they
+    stand in (``blocks``, every claim in that part highlighted; ``text_range``), the
+    sentences and cited links of that part, the orphaned claims (at most
+    ``REVIEW_ORPHANS_SHOWN``), revisions and the newer revision. The number of queries does not
+    depend on the number of claims."""
+    paginator = Paginator(
+        _review_claims(user, article).select_related("assignee", "rating"),
+        REVIEW_CLAIMS_PER_PAGE,
+    )
+    # The page's claims and the next page's first in one query (one row more than a page).
+    number = paginator.get_page(page_number).number  # the count; no rows read yet
+    offset = (number - 1) * REVIEW_CLAIMS_PER_PAGE
+    rows = list(paginator.object_list[offset : offset + REVIEW_CLAIMS_PER_PAGE + 1])
+    claims, following = rows[:REVIEW_CLAIMS_PER_PAGE], rows[REVIEW_CLAIMS_PER_PAGE:]
+    page = paginator._get_page(claims, number, paginator)
+    text = article.text
+    blocks, starts = _article_blocks(article)
+    # The part of the text this page covers: from the block of its first claim (the text's
+    # start on the first page) to the block where the next page's first claim stands (the
+    # text's end on the last page), at least to the end of its last claim.
+    first_page = not claims or page.number == 1
+    range_start = 0 if first_page else _block_around(blocks, starts, claims[0].start)
+    if not claims or not following:
+        range_end = len(text)
+    else:
+        range_end = max(
+            _block_around(blocks, starts, max(c.end for c in claims) - 1, end=True),
+            _block_around(blocks, starts, following[0].start),
+        )
+    # What starts in that part (a range of the (article, start, end) index: a bound on the
+    # end would read every claim before the part). A claim of an earlier page running into
+    # the part is highlighted on its own page.
+    in_part = {"start__gte": range_start, "start__lt": range_end}
+    shown = [
+        *claims,
+        *(
+            Claim.objects.visible_to(user)
+            .filter(article=article, is_orphaned=False, **in_part)
+            .exclude(pk__in=[c.pk for c in claims])
+            .select_related("rating")
+            .only("id", "start", "end", "status", "rating__id", "rating__label")
+        ),
+    ]
     revisions = article_revisions(article)
     orphaned = list(
         Claim.objects.visible_to(user)
         .filter(article__in=[article, *revisions], is_orphaned=True)
         .select_related("article")
-        .order_by("-article__created_at", "start")
+        .order_by("-article__created_at", "start")[:REVIEW_ORPHANS_SHOWN]
     )
     sentences = list(
-        ArticleSentence.objects.visible_to(user).filter(article=article).order_by("start")
+        ArticleSentence.objects.visible_to(user)
+        .filter(article=article, **in_part)
+        .order_by("start")
     )
     cited_links = list(
         CitedLink.objects.visible_to(user)
-        .filter(article=article)
+        .filter(article=article, **in_part)
         .select_related("link", "claim")
         .order_by("start", "id")
     )
     newer = Article.objects.visible_to(user).filter(previous_revision=article).first()
     return {
         "article": article,
-        "blocks": article_segments(article.text, claims),
+        "blocks": article_segments(
+            text, shown, blocks=[(a, b) for a, b in blocks if a < range_end and range_start < b]
+        ),
+        "page": page,
         "claims": claims,
+        "claim_count": paginator.count,
+        "text_range": (range_start, range_end),
+        "text_is_partial": range_start > 0 or range_end < len(text),
         "orphaned_claims": orphaned,
+        "orphans_capped": len(orphaned) == REVIEW_ORPHANS_SHOWN,
         "sentences": sentences,
         "candidate_sentences": [s for s in sentences if s.claim_id is None],
         "cited_links": cited_links,
         "revisions": revisions,
         "newer_revision": newer,
     }
+
+
+def merge_targets(
+    *, user, claim: Claim, query: str, limit: int = MERGE_TARGETS_SHOWN
+) -> list[Claim]:
+    """Claims ``claim`` may be merged into that match ``query``: its number (``123`` or
+    ``#123``: that claim) or words of its text (every word, in any order); at most
+    ``limit``, in reading order. One query."""
+    candidates = (
+        Claim.objects.visible_to(user)
+        .filter(article_id=claim.article_id, is_orphaned=False)
+        .exclude(pk=claim.pk)
+        .exclude(status=Claim.Status.DISMISSED)
+        .only("id", "text", "start", "status")
+        .order_by("start", "end", "id")
+    )
+    query = query.strip()
+    number = query.lstrip("#").strip()
+    if number.isdigit():
+        return list(candidates.filter(pk=int(number)))
+    words = query.split()[:8]
+    if not words:
+        return list(candidates[:limit])
+    condition = Q()
+    for word in words:
+        condition &= Q(text__icontains=word)
+    return list(candidates.filter(condition)[:limit])
 
 
 def ingest_job_get(*, user, pk: int) -> IngestJob:
@@ -511,13 +675,14 @@ def rating_levels_all() -> QuerySet[RatingLevel]:
     )
 
 
-def merge_candidates(*, user, claim: Claim) -> list[Claim]:
-    """Claims a duplicate may be merged into: the others of its article, not dismissed."""
-    return list(
+def merge_target_get(*, user, claim: Claim, pk: int) -> Claim:
+    """The claim ``claim`` (a duplicate) may be merged into, by number: another claim of its
+    article, not orphaned, not dismissed. One query for the chosen claim; raises
+    ``Claim.DoesNotExist``."""
+    return (
         Claim.objects.visible_to(user)
         .filter(article_id=claim.article_id, is_orphaned=False)
         .exclude(pk=claim.pk)
         .exclude(status=Claim.Status.DISMISSED)
-        .only("id", "text", "start")
-        .order_by("start", "id")
+        .get(pk=pk)
     )

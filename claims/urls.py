@@ -43,6 +43,7 @@ urlpatterns = [
     path("claims/<int:pk>/dismiss/", views.claim_dismiss, name="claim_dismiss"),
     path("claims/<int:pk>/reopen/", views.claim_reopen, name="claim_reopen"),
     path("claims/<int:pk>/merge/", views.claim_merge, name="claim_merge"),
+    path("claims/<int:pk>/merge-targets/", views.merge_targets, name="merge_targets"),
     # Editors: claims whose sentence changed since their verdict was checked.
     path("changed/", views.changed_claims, name="changed_claims"),
     path(

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -26,6 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from audit.services import audit_record
 from claims.services.common import require
+from factcheck.lib.mail import send_plain_text
 from factcheck.lib.roles import ADMIN, EDITOR, REVIEWER, role_assign, user_roles
 
 __all__ = [
@@ -136,7 +136,8 @@ def _invitation_send(*, user, actor, base_url: str | None) -> None:
     subject = render_to_string("desk/invitation_subject.txt", context).strip()
     body = render_to_string("desk/invitation_email.txt", context)
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
+        # Sent unencoded: the link stays whole on its own line (factcheck.lib.mail).
+        send_plain_text(subject, body, [user.email])
     except Exception as exc:  # any mail backend error: SMTP, connection, configuration
         raise ValidationError(
             f"The invitation e-mail to {user.email} could not be sent ({exc}); nothing was "

@@ -3,6 +3,9 @@
 - factcheck.E001: production settings without a real ``DJANGO_SECRET_KEY``.
 - factcheck.E002: production settings with DEBUG on.
 - factcheck.E003: ``FACTCHECK_FETCH_ALLOW_HOSTS`` entry is not ``host:port``.
+- factcheck.E004: ``FACTCHECK_LINK_LEASE_SECONDS`` is not comfortably above the link-check
+  batch's hard time limit (a batch still running when its lease expires has its links
+  claimed again and checked twice).
 """
 
 from django.conf import settings
@@ -54,3 +57,27 @@ def fetch_allow_hosts(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+# A link's queue and check claims must outlive the batch holding them: the hard time limit
+# ends a batch, and the lease must cover that twice over (a slow broker, a late start).
+LEASE_TIME_LIMIT_FACTOR = 2
+
+
+@register()
+def link_lease_covers_batches(app_configs=None, **kwargs):
+    lease = settings.FACTCHECK_LINK_LEASE_SECONDS
+    limit = settings.FACTCHECK_LINK_TASK_TIME_LIMIT
+    if lease >= LEASE_TIME_LIMIT_FACTOR * limit:
+        return []
+    return [
+        Error(
+            f"FACTCHECK_LINK_LEASE_SECONDS ({lease}) is shorter than "
+            f"{LEASE_TIME_LIMIT_FACTOR} x FACTCHECK_LINK_TASK_TIME_LIMIT ({limit}): links of a "
+            "batch still running when their lease expires are queued and checked again.",
+            hint=f"Set FACTCHECK_LINK_LEASE_SECONDS to at least {LEASE_TIME_LIMIT_FACTOR * limit} "
+            "or lower FACTCHECK_LINK_TASK_TIME_LIMIT (and its soft limit) to at most "
+            f"{lease // LEASE_TIME_LIMIT_FACTOR}.",
+            id="factcheck.E004",
+        )
+    ]

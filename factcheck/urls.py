@@ -1,10 +1,15 @@
+from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.functional import lazy
 
 from claims.views import rating_styles
 from desk.urls import account_urlpatterns
 from factcheck import views
+
+# The admin is titled with the site's name (read when a page is drawn: settings may change).
+admin.site.site_header = lazy(lambda: f"{settings.FACTCHECK_SITE_NAME} administration", str)()
+admin.site.site_title = lazy(lambda: f"{settings.FACTCHECK_SITE_NAME} admin", str)()
 
 handler403 = "factcheck.views.error_403"
 handler404 = "factcheck.views.error_404"
@@ -12,8 +17,8 @@ handler500 = "factcheck.views.error_500"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     # Password reset and invitations (desk).
     *account_urlpatterns,
     path("admin/", admin.site.urls),

@@ -9,13 +9,16 @@ class ReaderConfig(AppConfig):
     verbose_name = "Reader site"
 
     def ready(self) -> None:
+        from audit import actions
         from claims import hooks
         from claims.signals import published_changed
         from factcheck.lib.published import site_content_changed
         from reader import selectors, services
+        from reader.audit_labels import LABELS
         from sources.signals import links_changed
 
         published_changed.connect(services.on_published_changed, dispatch_uid="reader.pages")
         links_changed.connect(services.on_links_changed, dispatch_uid="reader.links")
         site_content_changed.connect(services.on_site_content_changed, dispatch_uid="reader.site")
         hooks.set_public_url(selectors.public_url)
+        actions.register(LABELS)

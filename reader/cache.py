@@ -55,6 +55,9 @@ from django.utils.http import http_date
 NAMESPACE = "reader"
 LISTS = "lists"
 SITE = "site"
+# The desk's pages about itself (about, methodology, corrections policy): an admin's edit
+# of one, like a rating level's, replaces the site stamp (``RefreshesReaderPages``).
+PAGES = "pages"
 STAMP_TIMEOUT = 30 * 24 * 3600
 # Headers a view sets that a cached copy keeps (the middleware adds the others on each hit;
 # Last-Modified is the cache's own, from the stamps, so that it always names the version).

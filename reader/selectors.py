@@ -25,11 +25,14 @@ from claims.models import (
     Claim,
     Evidence,
     RatingLevel,
+    RatingScale,
     Topic,
     Verdict,
 )
 from claims.selectors import article_segments, claim_text_search, text_blocks
 from claims.wording import word_diff
+from reader.models import SitePage
+from reader.site_pages import DEFAULTS
 from sources.models import Source
 
 PUBLIC_VERDICT_STATES = (Verdict.State.PUBLISHED, Verdict.State.SUPERSEDED)
@@ -486,3 +489,29 @@ def scale_bounds(*, user) -> dict[int, tuple[int, int]]:
         pair = bounds.setdefault(level.scale_id, [None, None])
         pair[0 if level.is_best else 1] = level.value
     return {k: (v[0], v[1]) for k, v in bounds.items() if None not in v}
+
+
+# ----------------------------------------------------------------------- the desk's pages
+
+
+def site_page_get(*, slug: str) -> SitePage:
+    """The about, methodology or corrections-policy page: as the desk saved it, or its
+    starting text (unsaved) while it has no row (``SitePage.DoesNotExist``: no such page)."""
+    page = SitePage.objects.filter(slug=slug).first()
+    if page is None:
+        if slug not in DEFAULTS:
+            raise SitePage.DoesNotExist
+        page = SitePage(slug=slug, **DEFAULTS[slug])
+    return page
+
+
+def rating_scale_shown(*, user) -> tuple[RatingScale | None, list[RatingLevel]]:
+    """The active rating scale and its levels, best first (those no longer offered for new
+    verdicts too: published fact-checks may still use them), read live."""
+    scale = RatingScale.objects.visible_to(user).filter(is_active=True).first()
+    if scale is None:
+        return None, []
+    levels = list(
+        RatingLevel.objects.visible_to(user).filter(scale=scale).order_by("position", "id")
+    )
+    return scale, levels

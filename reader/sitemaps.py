@@ -1,5 +1,6 @@
 """The reader site's sitemap (``django.contrib.sitemaps``): published fact-checks, the
-articles that have one (no other article has a public page), and the list pages."""
+articles that have one (no other article has a public page), the list pages and the desk's
+pages about itself."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ class PagesSitemap(Sitemap):
     priority = 0.6
 
     def items(self):
-        return ["home", "corrections"]
+        return ["home", "corrections", "about", "methodology", "corrections_policy"]
 
     def location(self, item: str) -> str:
         return reverse(f"reader:{item}")

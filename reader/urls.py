@@ -4,7 +4,7 @@ version for anonymous readers."""
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from reader import cache, views
+from reader import cache, site_pages, views
 from reader.feeds import CorrectionsFeed, NewFactChecksFeed
 from reader.sitemaps import SITEMAPS
 
@@ -16,6 +16,15 @@ urlpatterns = [
     path("articles/<str:key>/", views.article_detail, name="article_detail"),
     path("claims/<str:key>/", views.claim_page, name="claim_page"),
     path("corrections/", views.corrections, name="corrections"),
+    # The desk's pages about itself (reader.SitePage, edited by admins).
+    path("about/", views.site_page, {"slug": site_pages.ABOUT}, name="about"),
+    path("methodology/", views.site_page, {"slug": site_pages.METHODOLOGY}, name="methodology"),
+    path(
+        "corrections-policy/",
+        views.site_page,
+        {"slug": site_pages.CORRECTIONS_POLICY},
+        name="corrections_policy",
+    ),
     path("feeds/fact-checks/", _lists(NewFactChecksFeed()), name="feed_fact_checks"),
     path("feeds/corrections/", _lists(CorrectionsFeed()), name="feed_corrections"),
     path("sitemap.xml", _lists(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),

@@ -6,20 +6,54 @@ per published version for anonymous readers (``reader.cache``), and built from
 
 from __future__ import annotations
 
+import re
+
+from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
 from claims.models import Article, Claim
-from reader import cache
+from claims.rendering import render_page_markdown
+from reader import cache, site_pages
 from reader import selectors as public
 from reader.claimreview import claim_review, json_ld
 from reader.filters import FactCheckFilter
+from reader.models import SitePage
 
 PAGE_SIZE = 20
+# The card shown beside a shared link (scripts/make-og-card.py draws it): PNG, since most
+# platforms refuse SVG; its size is stated in the page.
+OG_IMAGE = "img/og-card.png"
+OG_IMAGE_SIZE = (1200, 630)
+HOME_DESCRIPTION = (
+    "Claims from articles, checked against the evidence by the desk: each with its rating, "
+    "the sources and how we checked it."
+)
+_SCALE_LINE = re.compile(r"^[ \t]*" + re.escape(site_pages.RATING_SCALE_MARKER) + r"[ \t]*$", re.M)
+
+
+def _social(
+    request, *, title: str, description: str, kind: str = "website", path: str = ""
+) -> dict:
+    """The Open Graph and Twitter card metadata of a public page (escaped by the template)."""
+    return {
+        "title": Truncator(title).chars(200),
+        "description": Truncator(" ".join(description.split())).chars(300),
+        "type": kind,
+        "url": request.build_absolute_uri(path or request.path),
+        "site_name": settings.FACTCHECK_SITE_NAME,
+        "image": request.build_absolute_uri(static(OG_IMAGE)),
+        "image_width": OG_IMAGE_SIZE[0],
+        "image_height": OG_IMAGE_SIZE[1],
+        "image_alt": f"{settings.FACTCHECK_SITE_NAME}: claims checked against the evidence",
+    }
 
 
 def _lists(request, kwargs) -> str:
@@ -90,7 +124,17 @@ def home(request):
     return render(
         request,
         "reader/home.html",
-        {"filter": filterset, "page": page, "filtered": filterset.is_active()},
+        {
+            "filter": filterset,
+            "page": page,
+            "filtered": filterset.is_active(),
+            "social": _social(
+                request,
+                title=f"Latest fact-checks · {settings.FACTCHECK_SITE_NAME}",
+                description=HOME_DESCRIPTION,
+                path=reverse("reader:home"),
+            ),
+        },
     )
 
 
@@ -107,6 +151,19 @@ def article_detail(request, key: str):
         raise Http404("No such article.") from None
     django_cache.set(_article_slug_key(article.slug), article.pk, timeout=None)
     context = public.article_page_context(user=request.user, article=article)
+    checked = context["published_claims"]
+    ratings = ", ".join(f"{c.level.label} ({c.count})" for c in context["rating_counts"])
+    context["social"] = _social(
+        request,
+        title=article.title,
+        description=(
+            f"{len(checked)} claim{'' if len(checked) == 1 else 's'} in this article "
+            f"fact-checked by {settings.FACTCHECK_SITE_NAME}"
+            + (f": {ratings}." if ratings else ".")
+        ),
+        kind="article",
+        path=public.article_path(article),
+    )
     return render(request, "reader/article.html", context)
 
 
@@ -138,6 +195,15 @@ def claim_page(request, key: str):
             bounds=bounds,
         )
     )
+    verdict = context["verdict"]
+    context["social"] = _social(
+        request,
+        title=f"“{claim.checked_wording}”",
+        description=f"Our rating: {verdict.rating.label}. {verdict.summary}",
+        kind="article",
+        path=public.claim_path(claim),
+    )
+    context["methodology_scale_url"] = _methodology_scale_url()
     return render(request, "reader/claim.html", context)
 
 
@@ -149,3 +215,49 @@ def corrections(request):
         request.GET.get("page")
     )
     return render(request, "reader/corrections.html", {"page": page})
+
+
+def _methodology_scale_url() -> str:
+    return reverse("reader:methodology") + "#" + site_pages.RATING_SCALE_ANCHOR
+
+
+@require_safe
+@cache.reader_page(lambda request, kwargs: cache.PAGES)
+def site_page(request, slug: str):
+    """The desk's page about itself (about, methodology, corrections policy): Markdown the
+    admins edit, rendered and sanitised; the methodology page shows the active rating scale,
+    read live, where its body says ``{rating-scale}`` (else at its end)."""
+    try:
+        page = public.site_page_get(slug=slug)
+    except SitePage.DoesNotExist:
+        raise Http404("No such page.") from None
+    before, after, scale, levels = page.body, "", None, []
+    if slug == site_pages.METHODOLOGY:
+        parts = _SCALE_LINE.split(page.body, maxsplit=1)
+        before, after = parts[0], parts[1] if len(parts) > 1 else ""
+        scale, levels = public.rating_scale_shown(user=request.user)
+    context = {
+        "page": page,
+        "body_before": render_page_markdown(before),
+        "body_after": render_page_markdown(after) if after.strip() else "",
+        "show_scale": slug == site_pages.METHODOLOGY,
+        "scale": scale,
+        "scale_levels": levels,
+        "scale_anchor": site_pages.RATING_SCALE_ANCHOR,
+        "social": _social(
+            request,
+            title=f"{page.title} · {settings.FACTCHECK_SITE_NAME}",
+            description=_first_paragraph(page.body),
+        ),
+    }
+    return render(request, "reader/site_page.html", context)
+
+
+def _first_paragraph(body: str) -> str:
+    """The first plain paragraph of a Markdown body (not a heading, quote or list), for
+    the page's description when shared."""
+    for block in re.split(r"\n\s*\n", body or ""):
+        text = block.strip()
+        if text and not text.startswith(("#", ">", "-", "*", "{", "|")):
+            return re.sub(r"[*_`\[\]]", "", text)
+    return ""

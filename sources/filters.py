@@ -19,6 +19,16 @@ from sources.models import (
 _YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
+class LabelledDateRange(django_filters.widgets.DateRangeWidget):
+    """Two date inputs, each with its own name for assistive technology ("Last checked:
+    from", "Last checked: to"): the field's ``<label>`` names only the first one."""
+
+    def __init__(self, name: str, attrs=None):
+        super().__init__(attrs={"type": "date", **(attrs or {})})
+        for widget, end in zip(self.widgets, ("from", "to"), strict=True):
+            widget.attrs["aria-label"] = f"{name}: {end}"
+
+
 class LinkFilter(django_filters.FilterSet):
     """Expects the queryset of ``sources.selectors.link_list`` (``shown_state`` and
     ``used_by_published`` annotated)."""
@@ -33,7 +43,7 @@ class LinkFilter(django_filters.FilterSet):
     last_checked = django_filters.DateFromToRangeFilter(
         field_name="last_checked_at",
         label="Last checked (from, to)",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        widget=LabelledDateRange("Last checked"),
     )
     used_by_published = django_filters.TypedChoiceFilter(
         field_name="used_by_published",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from factcheck.lib.versions import version_field
+from sources.fetching import InvalidURL, web_address
 from sources.locales import countries, languages
 from sources.models import LinkState, Reliability, SourceKind
 from sources.services import OVERRIDE_STATES
@@ -94,6 +95,16 @@ class SourceForm(forms.Form):
             "notes": source.notes,
             "version": source.version,
         }
+
+    def clean_home_url(self):
+        url = self.cleaned_data.get("home_url") or ""
+        if url:
+            try:
+                # The fetcher's check of a typed address (odd IP notations, userinfo, length).
+                web_address(url)
+            except InvalidURL as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return url
 
     def clean(self):
         data = super().clean()

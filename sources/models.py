@@ -393,3 +393,60 @@ class LinkCheckerOutage(models.Model):
     def __str__(self) -> str:
         end = f"{self.ended_at:%Y-%m-%d %H:%M}" if self.ended_at else "now"
         return f"link checker outage {self.started_at:%Y-%m-%d %H:%M} to {end}"
+
+
+class SourceImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> SourceImportJobQuerySet:
+        """Whoever may import sources (add and change them) sees the import jobs."""
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.has_perms(["sources.add_source", "sources.change_source"])
+        ):
+            return self.all()
+        return self.none()
+
+
+class SourceImportJob(TimeStampedModel):
+    """A confirmed CSV import of sources, applied by a background job
+    (``sources.services.importing``): the file is planned again, then applied in batches of
+    rows, each in a short transaction of its own; the row records the progress and outcome
+    for the job's page."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    filename = models.CharField(max_length=300, blank=True)
+    # The file as previewed (at most FACTCHECK_SOURCES_IMPORT_MAX_BYTES); emptied when done.
+    data = models.BinaryField(blank=True, default=b"")
+    state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SourceImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'CSV import'} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in {self.State.DONE, self.State.FAILED}
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0

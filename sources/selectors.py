@@ -12,7 +12,15 @@ from django.db.models.functions import RowNumber
 
 from audit.selectors import TimelineEntry, history_of
 from sources import policy as link_policy
-from sources.models import Link, LinkCheck, LinkCheckerOutage, LinkState, Source, SourceRating
+from sources.models import (
+    Link,
+    LinkCheck,
+    LinkCheckerOutage,
+    LinkState,
+    Source,
+    SourceImportJob,
+    SourceRating,
+)
 from sources.usage import usage
 
 # ----------------------------------------------------------------------- the sweeper
@@ -327,3 +335,14 @@ def unregistered_domains(*, user, search: str = "") -> list[UnregisteredDomain]:
         item.hosts.sort()
     items.sort(key=lambda item: (-(item.evidence + item.citations), -item.links, item.domain))
     return items
+
+
+def source_import_job_get(*, user, pk: int) -> SourceImportJob:
+    """A CSV import job for its page, without the file (raises
+    ``SourceImportJob.DoesNotExist``)."""
+    return (
+        SourceImportJob.objects.visible_to(user)
+        .select_related("requested_by")
+        .defer("data")
+        .get(pk=pk)
+    )

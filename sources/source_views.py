@@ -18,7 +18,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from factcheck.lib.auth import permission_required
@@ -33,7 +35,7 @@ from sources.forms import (
     SourceImportConfirmForm,
     SourceImportForm,
 )
-from sources.models import Source
+from sources.models import Source, SourceImportJob
 from sources.usage import usage
 
 VIEW_PERMISSION = "sources.view_source"
@@ -181,8 +183,13 @@ def register_domain(request):
         else:
             messages.success(
                 request,
-                f"Source {source.name} registered for {data['domain']}: its links and evidence "
-                "are attached to it. Rate it from its page.",
+                format_html(
+                    'Source <a href="{}">{}</a> registered for {}: its links and evidence are '
+                    "attached to it. Rate it from its page.",
+                    reverse("sources:detail", kwargs={"pk": source.pk}),
+                    source.name,
+                    data["domain"],
+                ),
             )
             return redirect("sources:unregistered")
     request.method = "GET"  # show the list again, with the row's errors
@@ -269,14 +276,17 @@ def source_import_confirm(request):
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         messages.error(request, "The preview has expired or was altered: upload the file again.")
         return redirect("sources:import")
-    report = services.sources_import(user=request.user, data=data, filename=filename, dry_run=False)
-    if not report.applied:
-        payload = _sign(data, filename) if report.ok else ""
-        return _import_page(request, report=report, payload=payload, status=400)
-    counts = report.counts
-    messages.success(
-        request,
-        f"Imported {filename}: {counts['create']} source{'s' if counts['create'] != 1 else ''} "
-        f"added, {counts['update']} changed, {counts['unchanged']} unchanged.",
-    )
-    return redirect("sources:list")
+    # A background job plans the file again and applies it in short batches: a large file
+    # never holds the database while the page waits.
+    job = services.source_import_job_start(user=request.user, data=data, filename=filename)
+    return redirect("sources:import_job", pk=job.pk)
+
+
+@permission_required(ADD_PERMISSION, CHANGE_PERMISSION)
+def source_import_job(request, pk: int):
+    """A confirmed import's progress and outcome (the page refreshes itself while it runs)."""
+    try:
+        job = selectors.source_import_job_get(user=request.user, pk=pk)
+    except SourceImportJob.DoesNotExist:
+        raise Http404("No such import.") from None
+    return render(request, "sources/sourceimportjob_detail.html", {"job": job})

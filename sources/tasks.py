@@ -78,3 +78,17 @@ def link_archive_lookup(link_id: int) -> None:
 def link_checks_prune() -> None:
     """Beat, daily: delete check history older than FACTCHECK_LINK_HISTORY_DAYS."""
     services.link_checks_prune()
+
+
+@shared_task(
+    name="sources.source_import_run",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=settings.FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT,
+    time_limit=settings.FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT + 60,
+    **_RETRY,
+)
+def source_import_run(job_pk: int) -> None:
+    """Apply a confirmed CSV import of sources (``SourceImportJob``), in short batches;
+    running it twice imports once."""
+    services.source_import_job_run(job_id=job_pk)

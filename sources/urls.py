@@ -19,6 +19,7 @@ urlpatterns = [
     path("sources/export.csv", source_views.source_export, name="export"),
     path("sources/import/", source_views.source_import, name="import"),
     path("sources/import/confirm/", source_views.source_import_confirm, name="import_confirm"),
+    path("sources/import/jobs/<int:pk>/", source_views.source_import_job, name="import_job"),
     path("sources/unregistered/", source_views.unregistered_domains, name="unregistered"),
     path(
         "sources/unregistered/register/",

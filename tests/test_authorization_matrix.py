@@ -14,7 +14,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from claims.models import Claim, Verdict
 from factcheck.lib.versions import NO_VERSION_CHECK
+from reader.models import SitePage
 from reader.selectors import claim_key
+from sources.models import SourceImportJob
 from tests.conftest import PERSONAS
 from tests.factories import (
     ArticleFactory,
@@ -66,6 +68,10 @@ def _article_in_review():
     return article
 
 
+def _site_page_pk() -> int:
+    return SitePage.objects.get(slug="methodology").pk
+
+
 def _claim_key_at(status: str) -> str:
     """The public address's key of a claim at ``status`` (with a verdict, if it has one by
     then), on an article that has a published claim besides."""
@@ -101,6 +107,8 @@ MATRIX = {
     "claims:help": (dict, _REVIEWERS),
     "claims:claim_queue": (dict, _REVIEWERS),
     "claims:claim_detail": (lambda: {"pk": ClaimFactory().pk}, _REVIEWERS),
+    # The merge form's search for the claim to keep (tests/claims/test_article_scale.py).
+    "claims:merge_targets": (lambda: {"pk": ClaimFactory().pk}, _REVIEWERS),
     # POST-only; every persona is checked in tests/claims/test_review_views.py.
     "claims:claim_bulk_assign": (dict, None),
     **{
@@ -147,6 +155,10 @@ MATRIX = {
     "sources:create": (dict, _SOURCE_ADMINS),
     "sources:edit": (lambda: {"pk": SourceFactory().pk}, _SOURCE_ADMINS),
     "sources:import": (dict, _SOURCE_ADMINS),
+    "sources:import_job": (
+        lambda: {"pk": SourceImportJob.objects.create(filename="sources.csv").pk},
+        _SOURCE_ADMINS,
+    ),
     # POST-only (admins); every persona is checked in tests/sources/test_source_views.py.
     "sources:register_domain": (dict, None),
     "sources:import_confirm": (dict, None),
@@ -157,6 +169,10 @@ MATRIX = {
     "reader:feed_fact_checks": (lambda: (published_claim(), {})[1], _EVERYONE),
     "reader:feed_corrections": (lambda: (published_claim(), {})[1], _EVERYONE),
     "reader:sitemap": (lambda: (published_claim(), {})[1], _EVERYONE),
+    # The desk's pages about itself (reader.SitePage; tests/reader/test_site_pages.py).
+    "reader:about": (dict, _EVERYONE),
+    "reader:methodology": (dict, _EVERYONE),
+    "reader:corrections_policy": (dict, _EVERYONE),
     # POST-only; every persona is checked in tests/claims/test_reader_site.py.
     "claims:article_reader_details": (lambda: {"pk": ArticleFactory().pk}, None),
     # Desk: dashboard, team, scales.
@@ -216,6 +232,10 @@ EXTRA = [
         ("reader:claim_page", lambda status=status: {"key": _claim_key_at(status)}, _NOBODY)
         for status in ("new", "in_review", "awaiting_approval", "dismissed")
     ],
+    # The desk's pages are edited in the admin, by admins only (staff with the admin role);
+    # they are never added or deleted there (tests/reader/test_site_pages.py).
+    ("admin:reader_sitepage_changelist", dict, _STAFF_ONLY),
+    ("admin:reader_sitepage_change", lambda: {"object_id": _site_page_pk()}, _STAFF_ONLY),
 ]
 
 
@@ -361,6 +381,9 @@ PUBLIC_PAGES = {
     "reader:feed_fact_checks": lambda hidden, public: [reverse("reader:feed_fact_checks")],
     "reader:feed_corrections": lambda hidden, public: [reverse("reader:feed_corrections")],
     "reader:sitemap": lambda hidden, public: [reverse("reader:sitemap")],
+    "reader:about": lambda hidden, public: [reverse("reader:about")],
+    "reader:methodology": lambda hidden, public: [reverse("reader:methodology")],
+    "reader:corrections_policy": lambda hidden, public: [reverse("reader:corrections_policy")],
 }
 
 

@@ -43,7 +43,9 @@ from claims.services.evidence import (
 from claims.services.fetch import (
     INGEST_JOB_STALE_AFTER,
     article_fetch,
+    article_ingest_submit,
     article_ingest_url,
+    ingest_inline_max_bytes,
     ingest_job_run,
 )
 from claims.services.ingest import (
@@ -57,6 +59,7 @@ from claims.services.ingest import (
     checkworthiness_threshold,
     content_hash,
     human_size,
+    max_claims_per_article,
     max_ingest_bytes,
     text_analyse,
     text_prepare,
@@ -115,6 +118,7 @@ __all__ = [
     "active_levels",
     "article_fetch",
     "article_ingest",
+    "article_ingest_submit",
     "article_ingest_url",
     "article_reader_details_update",
     "article_refetch_run",
@@ -142,9 +146,11 @@ __all__ = [
     "four_eyes_refusal",
     "four_eyes_required",
     "human_size",
+    "ingest_inline_max_bytes",
     "ingest_job_run",
     "level_deletion_refusal",
     "link_for_evidence",
+    "max_claims_per_article",
     "max_ingest_bytes",
     "mentioned_usernames",
     "note_add",

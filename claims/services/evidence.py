@@ -41,10 +41,16 @@ REMOVABLE_WHILE = (Claim.Status.NEW, Claim.Status.IN_REVIEW)
 def link_for_evidence(url: str) -> Link:
     """The ``Link`` row for a URL given as evidence (created if new, so the link checker
     watches it). Raises ``ValidationError`` on the ``url`` field for an unusable address."""
+    from sources.fetching import InvalidURL, web_address
     from sources.services import link_get_or_create, links_enqueue_on_commit
 
     if not (url or "").strip():
         raise ValidationError({"url": "Give the evidence's web address."})
+    try:
+        # The fetcher's check of a typed address (odd IP notations, userinfo, length).
+        url = web_address(url)
+    except InvalidURL as exc:
+        raise ValidationError({"url": str(exc)}) from None
     link, created = link_get_or_create(url=url)
     if created:
         # A new link gets its first check soon after the evidence commits.

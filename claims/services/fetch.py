@@ -1,17 +1,21 @@
 """Articles by web address: fetched through ``sources.fetching`` (synchronously, or by a
-background job that records its outcome on an ``IngestJob``), then ingested."""
+background job that records its outcome on an ``IngestJob``), then ingested; and large pasted
+or uploaded texts, ingested by the same background job (``article_ingest_submit``)."""
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from claims.extraction import ExtractionError, decode_bytes
-from claims.models import IngestJob
+from claims.extraction import ExtractionError, decode_bytes, format_for_filename
+from claims.models import Article, IngestJob
 from claims.services.ingest import (
     _HTML_TYPES,
     _TEXT_TYPES,
@@ -19,6 +23,7 @@ from claims.services.ingest import (
     IngestError,
     IngestResult,
     _normalized_article_url,
+    _refuse_if_too_large,
     article_ingest,
     human_size,
     max_ingest_bytes,
@@ -27,9 +32,11 @@ from claims.services.ingest import (
 __all__ = [
     "INGEST_JOB_STALE_AFTER",
     "article_fetch",
+    "article_ingest_submit",
     "article_ingest_url",
     "document_input",
     "fetch_failure_message",
+    "ingest_inline_max_bytes",
     "ingest_job_run",
 ]
 
@@ -65,7 +72,7 @@ def fetch_failure_message(url: str, exc) -> str:
     return f"Could not fetch {url}: {exc.outcome} ({reason})."
 
 
-def article_fetch(*, url: str, title: str = "", user=None) -> IngestResult:
+def article_fetch(*, url: str, title: str = "", user=None, progress=None) -> IngestResult:
     """Fetch a page through ``sources.fetching`` and ingest it (synchronously)."""
     from sources.fetching import FetchError, fetch_document
 
@@ -76,7 +83,9 @@ def article_fetch(*, url: str, title: str = "", user=None) -> IngestResult:
         document = fetch_document(url, max_bytes=max_ingest_bytes())
     except FetchError as exc:
         raise IngestError(fetch_failure_message(url, exc)) from None
-    return article_ingest(title=title, url=url, user=user, **document_input(document, url=url))
+    return article_ingest(
+        title=title, url=url, user=user, progress=progress, **document_input(document, url=url)
+    )
 
 
 def document_input(document, *, url: str) -> dict:
@@ -103,12 +112,91 @@ def document_input(document, *, url: str) -> dict:
 def article_ingest_url(*, url: str, title: str = "", user=None) -> IngestJob:
     """Queue a background job that fetches ``url`` and ingests it."""
     from claims.tasks import article_fetch_and_ingest
+    from sources.fetching import InvalidURL, web_address
 
-    normalized = _normalized_article_url(url)
-    if not normalized:
+    if not (url or "").strip():
         raise ArticleURLError("Give the article's web address.")
+    try:
+        # The fetcher's own check (odd IP notations, userinfo, length, private networks).
+        normalized = web_address(url, fetch=True)
+    except InvalidURL as exc:
+        raise ArticleURLError(str(exc)) from None
     with transaction.atomic():
         job = IngestJob(url=normalized, title=(title or "").strip()[:500], requested_by=user)
+        try:
+            job.full_clean()
+        except ValidationError as exc:
+            raise ArticleURLError(" ".join(exc.messages)) from None
+        job.save()
+        article_fetch_and_ingest.delay_on_commit(job.pk)
+    return job
+
+
+# ------------------------------------------------------- large pasted or uploaded texts
+
+
+def ingest_inline_max_bytes() -> int:
+    """Texts up to this size are ingested during the request; larger ones by the background
+    job (FACTCHECK_INGEST_INLINE_MAX_BYTES)."""
+    return int(getattr(settings, "FACTCHECK_INGEST_INLINE_MAX_BYTES", 200 * 1024))
+
+
+def article_ingest_submit(
+    *,
+    title: str = "",
+    text: str = "",
+    url: str = "",
+    author: str = "",
+    user=None,
+    file_bytes: bytes | None = None,
+    filename: str = "",
+    text_format: str = Article.Format.TEXT,
+    declared_charset: str | None = None,
+) -> IngestResult | IngestJob:
+    """Ingest a pasted ``text`` or an uploaded file now if it is small, else queue it.
+
+    Up to FACTCHECK_INGEST_INLINE_MAX_BYTES: :func:`article_ingest`, an ``IngestResult``.
+    Larger: the cheap checks are made now (size limit, empty text, file type and encoding,
+    the article's address), then an ``IngestJob`` holding the text is queued and returned;
+    its page shows the progress and then links the article."""
+    common = {"title": title, "url": url, "author": author, "user": user}
+    size = len(file_bytes) if file_bytes is not None else len(text.encode("utf-8"))
+    if size <= ingest_inline_max_bytes():
+        if file_bytes is not None:
+            return article_ingest(
+                file_bytes=file_bytes,
+                filename=filename,
+                declared_charset=declared_charset,
+                **common,
+            )
+        return article_ingest(text=text, text_format=text_format, **common)
+    normalized = _normalized_article_url(url)
+    if file_bytes is not None:
+        _refuse_if_too_large(len(file_bytes), "The file")
+        try:
+            text_format = format_for_filename(filename)
+            text = decode_bytes(
+                file_bytes, declared=declared_charset, html=text_format == Article.Format.HTML
+            )
+        except ExtractionError as exc:
+            raise IngestError(str(exc)) from None
+    else:
+        _refuse_if_too_large(size, "The text")
+    if not text.strip():
+        raise IngestError("The article is empty: paste or upload some text.")
+    if text_format not in Article.Format.values:
+        raise IngestError(f"Unknown text format {text_format!r}.")
+    from claims.tasks import article_fetch_and_ingest
+
+    with transaction.atomic():
+        job = IngestJob(
+            url=normalized,
+            title=(title or "").strip()[:500],
+            author=(author or "").strip()[:300],
+            text=text,
+            text_format=text_format,
+            requested_by=user,
+        )
         job.full_clean()
         job.save()
         article_fetch_and_ingest.delay_on_commit(job.pk)
@@ -135,13 +223,31 @@ def ingest_job_run(*, job_id: int) -> IngestJob | None:
     if not claimed:
         return None
     job = IngestJob.objects.select_related("requested_by").get(pk=job_id)
+    progress = _job_progress(job.pk)
     try:
-        result = article_fetch(url=job.url, title=job.title, user=job.requested_by)
+        if job.is_text:
+            result = article_ingest(
+                text=job.text,
+                text_format=job.text_format,
+                url=job.url,
+                title=job.title,
+                author=job.author,
+                user=job.requested_by,
+                progress=progress,
+            )
+        else:
+            result = article_fetch(
+                url=job.url, title=job.title, user=job.requested_by, progress=progress
+            )
     except IngestError as exc:
         return _job_finish(job, state=IngestJob.State.FAILED, error=str(exc))
     except SoftTimeLimitExceeded:
         return _job_finish(
-            job, state=IngestJob.State.FAILED, error="Fetching and splitting took too long."
+            job,
+            state=IngestJob.State.FAILED,
+            error="Splitting and storing took too long."
+            if job.is_text
+            else "Fetching and splitting took too long.",
         )
     except Exception:
         logger.exception("ingest job %s failed", job_id)
@@ -155,11 +261,31 @@ def ingest_job_run(*, job_id: int) -> IngestJob | None:
     )
 
 
+def _job_progress(job_id: int):
+    """A ``progress`` callback for ``article_ingest`` that records it on the job's row (one
+    short write, at most every half second unless the stage changes)."""
+    last = {"stage": None, "at": 0.0}
+
+    def report(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if stage == last["stage"] and now - last["at"] < 0.5 and done < total:
+            return
+        last.update(stage=stage, at=now)
+        IngestJob.objects.filter(pk=job_id, state=IngestJob.State.RUNNING).update(
+            stage=stage[:100], progress_done=done, progress_total=total, updated_at=timezone.now()
+        )
+
+    return report
+
+
 def _job_finish(
     job: IngestJob, *, state: str, error: str = "", article=None, created: bool = False
 ) -> IngestJob:
     now = timezone.now()
     IngestJob.objects.filter(pk=job.pk, state=IngestJob.State.RUNNING).update(
+        # The text now lives in the article (or was refused): no need to keep a copy.
+        text="",
+        stage="",
         state=state,
         error=error[:5000],
         article=article,

@@ -6,11 +6,14 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.services import audit_record
@@ -23,9 +26,9 @@ from claims.extraction import (
     format_for_filename,
     markdown_links,
 )
-from claims.models import Article, ArticleSentence, CitedLink, Claim
+from claims.models import Article, ArticleSentence, CitedLink, Claim, check_span
 from claims.nlp.matching import find_anchor
-from claims.services.creation import claim_from_span, claim_place
+from claims.services.creation import claim_place
 from claims.services.wording import claim_wording_check, claim_wording_record
 from claims.signals import published_pages_changed
 from sources.models import Link
@@ -39,6 +42,7 @@ __all__ = [
     "article_ingest",
     "canonical_text",
     "content_hash",
+    "max_claims_per_article",
     "text_analyse",
     "text_prepare",
 ]
@@ -219,6 +223,27 @@ def _normalized_article_url(url: str) -> str:
         ) from None
 
 
+def max_claims_per_article() -> int:
+    """At most this many automatic claims per article (FACTCHECK_MAX_CLAIMS_PER_ARTICLE)."""
+    return max(0, int(getattr(settings, "FACTCHECK_MAX_CLAIMS_PER_ARTICLE", 2000)))
+
+
+def ingest_batch_rows() -> int:
+    """Sentences stored per committed batch (FACTCHECK_INGEST_BATCH_ROWS)."""
+    return max(1, int(getattr(settings, "FACTCHECK_INGEST_BATCH_ROWS", 2000)))
+
+
+# A "processing" article older than this was left by a process that died; it is discarded
+# when the same text is ingested again.
+PROCESSING_STALE_AFTER = timedelta(minutes=10)
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
 def article_ingest(
     *,
     title: str = "",
@@ -232,16 +257,23 @@ def article_ingest(
     filename: str = "",
     text_format: str = Article.Format.TEXT,
     declared_charset: str | None = None,
+    progress: Progress | None = None,
 ) -> IngestResult:
-    """Store an article and split it into scored sentences and claims, all or nothing.
+    """Store an article and split it into scored sentences and claims.
 
     Input is pasted ``text`` (plain or markdown, see ``text_format``), raw ``html``, or a
     file's ``file_bytes`` with its ``filename`` (.txt, .md, .html, .htm). Identical canonical
     text returns the existing article (``created=False``). A changed text for the ``url`` of
     an earlier article becomes its new revision: the earlier claims are re-anchored in the new
     text, and those that cannot be found stay on the old revision, marked orphaned.
+
+    Storing is done in short transactions (see :func:`_store`): the article is hidden
+    (``ingest_state`` processing) until the last one; a failure removes it. ``progress`` is
+    called with (stage, done, total) as the work advances (the background job shows it).
     """
+    progress = progress or _no_progress
     url = _normalized_article_url(url)
+    progress("Reading the text", 0, 0)
     prepared = text_prepare(
         text=text,
         html=html,
@@ -252,60 +284,229 @@ def article_ingest(
         declared_charset=declared_charset,
     )
     digest = content_hash(prepared.text)
-    existing = Article.objects.filter(content_hash=digest).first()
+    existing = _existing_article(digest)
     if existing is not None and existing.sentences.exists():
         return IngestResult(article=existing, created=False)
-    # Splitting and scoring happen before the transaction: they touch no row.
+    # Splitting and scoring happen before any transaction: they touch no row.
+    progress("Splitting and scoring sentences", 0, 0)
     analysed = text_analyse(prepared.text)
-    with transaction.atomic():
-        existing = Article.objects.filter(content_hash=digest).first()
+    if existing is not None:
+        # Stored before sentences were kept: fill in what's missing.
+        _store(existing, prepared, analysed, user=user, new=False, progress=progress)
+        return IngestResult(article=existing, created=False)
+    title = (title or "").strip() or prepared.title or prepared.text.split("\n", 1)[0][:200]
+    article = Article(
+        title=title[:500],
+        slug=_unique_slug(title),
+        url=url,
+        author=((author or "").strip() or prepared.author)[:300],
+        text=prepared.text,
+        raw_html=prepared.raw_html,
+        source_format=prepared.source_format,
+        content_hash=digest,
+        ingested_by=user,
+        is_demo=is_demo,
+        ingest_state=Article.IngestState.PROCESSING,
+    )
+    article.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            article.save()
+    except IntegrityError:
+        # The same text (or slug) committed meanwhile by a concurrent ingest.
+        existing = _existing_article(digest)
         if existing is not None:
-            # Stored before sentences were kept (or by a concurrent ingest): fill in what's missing.
-            if not existing.sentences.exists():
-                _store_analysis(existing, prepared, analysed)
             return IngestResult(article=existing, created=False)
+        raise
+    outcome = _store(article, prepared, analysed, user=user, new=True, progress=progress)
+    return IngestResult(article=article, created=True, **outcome)
+
+
+def _existing_article(digest: str) -> Article | None:
+    """The stored article with this text; ``None`` if there is none or a dead process left
+    it half stored (it is removed). One being stored right now: :class:`IngestError`."""
+    existing = Article.objects.filter(content_hash=digest).first()
+    if existing is None or existing.ingest_state == Article.IngestState.READY:
+        return existing
+    if existing.created_at > timezone.now() - PROCESSING_STALE_AFTER:
+        raise IngestError(
+            "This text is being ingested right now (started "
+            f"{timezone.localtime(existing.created_at):%H:%M:%S}): its article opens when "
+            "that finishes."
+        )
+    _discard(existing)
+    return None
+
+
+def _discard(article: Article) -> None:
+    """Remove an article that was never made ready (its rows in batches, then the row)."""
+    batch = ingest_batch_rows()
+    while True:
+        with transaction.atomic():
+            ids = list(
+                ArticleSentence.objects.filter(article=article).values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                break
+            ArticleSentence.objects.filter(pk__in=ids).delete()
+    with transaction.atomic():
+        Article.objects.filter(pk=article.pk, ingest_state=Article.IngestState.PROCESSING).delete()
+
+
+def _store(
+    article: Article,
+    prepared: PreparedText,
+    analysed: list[AnalysedSentence],
+    *,
+    user,
+    new: bool,
+    progress: Progress,
+) -> dict:
+    """Store the sentences, claims and cited links of ``article`` in short transactions.
+
+    Every row is validated in Python first (the rules ``full_clean`` enforced, without its
+    per-row queries: offsets within the text, ``text == text[start:end]``, lengths, scores);
+    the database's constraints catch what Python could not see (a race).
+
+    1. The candidates for automatic claims are chosen: the sentences at or above the
+       threshold, the best FACTCHECK_MAX_CLAIMS_PER_ARTICLE scores (ties: reading order).
+    2. The other sentences are inserted in batches of FACTCHECK_INGEST_BATCH_ROWS, each
+       committed on its own; the article is ``processing``, hidden from every page.
+    3. One last transaction re-anchors the previous revision's claims, creates the claims
+       and inserts their sentences, stores the cited links (and their ``Link`` rows),
+       records the audit event and makes the article ``ready``: it holds about
+       2 x the cap rows, never the whole article.
+
+    Any failure discards what was stored (a new article is deleted in batches), so nobody
+    sees half an article; a process that dies leaves a hidden ``processing`` row, removed by
+    the next ingest of the same text once it is PROCESSING_STALE_AFTER old.
+    """
+    try:
+        rows = _sentence_rows(article, analysed)
+        wanted = [i for i, sentence in enumerate(analysed) if sentence.is_claim]
+        cap = max_claims_per_article()
+        chosen = sorted(wanted, key=lambda i: (-analysed[i].score, analysed[i].start))[:cap]
+        deferred = set(chosen)
+        _store_sentences([row for i, row in enumerate(rows) if i not in deferred], progress)
+        progress("Creating the claims and recording the cited links", 0, 0)
+        with transaction.atomic():
+            outcome = _finish(
+                article, prepared, analysed, rows, set(wanted), deferred, user=user, new=new
+            )
+    except BaseException:
+        if new:
+            _discard(article)
+        else:
+            ArticleSentence.objects.filter(article=article).delete()
+        raise
+    return outcome
+
+
+def _sentence_rows(article: Article, analysed: list[AnalysedSentence]) -> list[ArticleSentence]:
+    rows = []
+    for sentence in analysed:
+        if not 0.0 <= sentence.score <= 1.0:
+            raise ValidationError({"score": "A score must be between 0 and 1."})
+        row = ArticleSentence(
+            article=article,
+            start=sentence.start,
+            end=sentence.end,
+            text=sentence.text,
+            score=sentence.score,
+        )
+        check_span(row, article)
+        rows.append(row)
+    return rows
+
+
+def _store_sentences(rows: list[ArticleSentence], progress: Progress) -> None:
+    batch, total = ingest_batch_rows(), len(rows)
+    progress("Storing sentences", 0, total)
+    for first in range(0, total, batch):
+        with transaction.atomic():
+            ArticleSentence.objects.bulk_create(rows[first : first + batch])
+        progress("Storing sentences", min(total, first + batch), total)
+
+
+def _finish(
+    article: Article,
+    prepared: PreparedText,
+    analysed: list[AnalysedSentence],
+    rows: list[ArticleSentence],
+    wanted: set[int],
+    deferred: set[int],
+    *,
+    user,
+    new: bool,
+) -> dict:
+    """The last, short transaction of :func:`_store`."""
+    previous = None
+    if new and article.url:
         previous = (
-            Article.objects.filter(url=url).order_by("-created_at", "-id").first() if url else None
+            Article.objects.filter(url=article.url, ingest_state=Article.IngestState.READY)
+            .exclude(pk=article.pk)
+            .order_by("-created_at", "-id")
+            .first()
         )
-        title = (title or "").strip() or prepared.title or prepared.text.split("\n", 1)[0][:200]
-        article = Article(
-            title=title[:500],
-            slug=_unique_slug(title),
-            url=url,
-            author=((author or "").strip() or prepared.author)[:300],
-            text=prepared.text,
-            raw_html=prepared.raw_html,
-            source_format=prepared.source_format,
-            content_hash=digest,
-            previous_revision=previous,
-            ingested_by=user,
-            is_demo=is_demo,
-        )
-        article.full_clean()
-        article.save()
-        reanchored, orphaned = (
-            _reanchor(previous, article, analysed, user=user) if previous is not None else (0, 0)
-        )
-        created = _store_analysis(article, prepared, analysed)
+    reanchored, orphaned = (
+        _reanchor(previous, article, analysed, user=user) if previous is not None else (0, 0)
+    )
+    existing_claims = sorted(article.claims.all(), key=lambda c: (c.start, c.pk))
+    owners = _owners(existing_claims, rows)
+    new_claims, stored_owned = [], []
+    for i, (row, owner) in enumerate(zip(rows, owners, strict=True)):
+        if owner is None and i in deferred:
+            sentence = analysed[i]
+            owner = claim_place(
+                Claim(origin=Claim.Origin.AUTO, checkworthiness=sentence.score),
+                article=article,
+                start=sentence.start,
+                end=sentence.end,
+            )
+            new_claims.append(_validated_claim(owner, article))
+        if owner is not None:
+            row.claim = owner
+            if i not in deferred:
+                # Stored in a batch; now inside a re-anchored claim (a new revision).
+                stored_owned.append(row)
+    final = [row.claim for row in rows]  # the objects just set (no query)
+    Claim.objects.bulk_create(new_claims, batch_size=ingest_batch_rows())
+    for row, owner in zip(rows, final, strict=True):
+        if owner is not None:
+            row.claim = owner  # again, now that it has its primary key
+    ArticleSentence.objects.bulk_create(
+        [row for i, row in enumerate(rows) if i in deferred], batch_size=ingest_batch_rows()
+    )
+    ArticleSentence.objects.bulk_update(stored_owned, ["claim"], batch_size=500)
+    if not article.cited_links.exists():
+        links = _links_for(prepared.links)
+        _store_cited_links(article, prepared.links, links, analysed, existing_claims + new_claims)
+    over_cap = sum(1 for i in wanted if final[i] is None)
+    updated = Article.objects.filter(pk=article.pk).update(
+        ingest_state=Article.IngestState.READY,
+        previous_revision=previous,
+        sentences_over_cap=over_cap,
+    )
+    if not updated:
+        raise IngestError("The article was removed while it was being stored.")
+    article.ingest_state = Article.IngestState.READY
+    article.previous_revision = previous
+    article.sentences_over_cap = over_cap
+    if new:
         audit_record(
             actor=user,
             action="claims.article.ingested",
             article=article,
             target=article,
             changes={
-                "claims_created": created,
+                "claims_created": len(new_claims),
                 "reanchored": reanchored,
                 "orphaned": orphaned,
                 "previous_revision": previous.pk if previous is not None else None,
+                **({"sentences_over_cap": over_cap} if over_cap else {}),
             },
         )
-    return IngestResult(
-        article=article,
-        created=True,
-        claims_created=created,
-        reanchored=reanchored,
-        orphaned=orphaned,
-    )
+    return {"claims_created": len(new_claims), "reanchored": reanchored, "orphaned": orphaned}
 
 
 def _reanchor(
@@ -366,51 +567,30 @@ def _reanchor(
     return len(moved), len(orphaned)
 
 
-def _store_analysis(
-    article: Article, prepared: PreparedText, analysed: list[AnalysedSentence]
-) -> int:
-    """Sentences, automatic claims and cited links of a freshly stored article."""
-    claims = list(article.claims.all())
-    new_claims: list[Claim] = []
-    sentence_rows: list[ArticleSentence] = []
-    for sentence in analysed:
-        owner = _claim_overlapping(claims, sentence.start, sentence.end)
-        if owner is None and sentence.is_claim:
-            owner = claim_from_span(
-                article=article,
-                start=sentence.start,
-                end=sentence.end,
-                origin=Claim.Origin.AUTO,
-                checkworthiness=sentence.score,
-            )
-            new_claims.append(owner)
-        sentence_rows.append(
-            ArticleSentence(
-                article=article,
-                start=sentence.start,
-                end=sentence.end,
-                text=sentence.text,
-                score=sentence.score,
-                claim=owner,
-            )
-        )
-    Claim.objects.bulk_create(new_claims)
-    for row in sentence_rows:
-        # Spans come from the splitter (ordered, disjoint) and the database enforces the
-        # constraints, so the per-row uniqueness queries of a full full_clean() are skipped.
-        row.claim_id = row.claim.pk if row.claim is not None else None
-        row.full_clean(validate_unique=False, validate_constraints=False)
-    ArticleSentence.objects.bulk_create(sentence_rows)
-    if not article.cited_links.exists():
-        _store_cited_links(article, prepared.links, sentence_rows, claims + new_claims)
-    return len(new_claims)
+def _validated_claim(claim: Claim, article: Article) -> Claim:
+    """What ``Claim.full_clean()`` checks of a new automatic claim, in Python."""
+    check_span(claim, article)
+    if len(claim.prefix) > 64 or len(claim.suffix) > 64:
+        raise ValidationError("The context around a claim is at most 64 characters.")
+    if claim.checkworthiness is not None and not 0.0 <= claim.checkworthiness <= 1.0:
+        raise ValidationError({"checkworthiness": "A score must be between 0 and 1."})
+    return claim
 
 
-def _claim_overlapping(claims: list[Claim], start: int, end: int) -> Claim | None:
-    for claim in claims:
-        if claim.start < end and start < claim.end:
-            return claim
-    return None
+def _owners(claims: list[Claim], sentences: list[ArticleSentence]) -> list[Claim | None]:
+    """For each sentence (in text order), the first claim (by start) overlapping it."""
+    owners: list[Claim | None] = []
+    lo = 0
+    for sentence in sentences:
+        while lo < len(claims) and claims[lo].end <= sentence.start:
+            lo += 1
+        # Claims before ``lo`` ended before this sentence; the first one left either overlaps
+        # it or starts after it (and so does every later one).
+        owner = claims[lo] if lo < len(claims) and claims[lo].start < sentence.end else None
+        if owner is not None and owner.end <= sentence.start:
+            owner = None
+        owners.append(owner)
+    return owners
 
 
 _ALNUM_RE = re.compile(r"\w")
@@ -450,18 +630,27 @@ def _claim_for_link(
     return next((c for c in claims if c.start < before.end <= c.end), None)
 
 
+def _links_for(found: list[ExtractedLink]) -> dict[str, Link | None]:
+    """The ``Link`` row of every cited URL, found or created."""
+    cache: dict[str, Link | None] = {}
+    for link in found:
+        if link.url not in cache:
+            cache[link.url] = _link_for(link.url)
+    return cache
+
+
 def _store_cited_links(
     article: Article,
     links: list[ExtractedLink],
-    sentences: list[ArticleSentence],
+    cache: dict[str, Link | None],
+    sentences: list,
     claims: list[Claim],
 ) -> None:
     starts = [s.start for s in sentences]
-    cache: dict[str, Link | None] = {}
+    claims = sorted(claims, key=lambda c: (c.start, c.pk))
     rows, seen = [], set()
     for found in links:
-        link = cache.get(found.url) if found.url in cache else _link_for(found.url)
-        cache[found.url] = link
+        link = cache.get(found.url)
         if link is None or (found.start, found.end, link.pk) in seen:
             continue
         seen.add((found.start, found.end, link.pk))
@@ -474,9 +663,9 @@ def _store_cited_links(
             end=found.end,
             claim=_claim_for_link(article.text, found.start, found.end, sentences, starts, claims),
         )
-        row.full_clean(validate_unique=False, validate_constraints=False)
+        check_span(row, article)
         rows.append(row)
-    CitedLink.objects.bulk_create(rows)
+    CitedLink.objects.bulk_create(rows, batch_size=ingest_batch_rows())
     # Links never checked get their first check soon after the article commits.
     from sources.services import links_enqueue_on_commit
 

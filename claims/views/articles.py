@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from claims import selectors, services
 from claims.forms import ArticleIngestForm, ClaimSelectionForm
-from claims.models import Article, ArticleSentence, IngestJob
+from claims.models import Article, ArticleSentence, Claim, IngestJob
 from factcheck.lib.auth import permission_required
+from factcheck.lib.views import is_htmx
 
 
 @permission_required("claims.review_claim")
@@ -25,6 +26,9 @@ def review_home(request):
 
 def _reviewer_article_url(article: Article, anchor: str = "") -> str:
     url = reverse("claims:article_detail", kwargs={"pk": article.pk})
+    if anchor.startswith("claim-"):
+        # The claims are listed a page at a time: open the page listing this one.
+        url += f"?claim={anchor.removeprefix('claim-')}"
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -47,21 +51,33 @@ def article_ingest(request):
                 "user": request.user,
             }
             if mode == form.UPLOAD:
-                upload = data["file"]
-                result = services.article_ingest(
-                    file_bytes=upload.read(services.max_ingest_bytes() + 1),
-                    filename=upload.name,
+                # The form read the file and chose its encoding (see ArticleIngestForm).
+                # A large text is queued as a job (FACTCHECK_INGEST_INLINE_MAX_BYTES).
+                result = services.article_ingest_submit(
+                    file_bytes=data["file_bytes"],
+                    filename=data["file"].name,
+                    declared_charset=data["decoded"].encoding,
                     **common,
                 )
             else:
-                result = services.article_ingest(
+                result = services.article_ingest_submit(
                     text=data["text"], text_format=data["text_format"], **common
                 )
         except services.ArticleURLError as exc:
             form.add_error("url", str(exc))
         except services.IngestError as exc:
             form.add_error(form.ERROR_FIELD[mode], str(exc))
+        except ValidationError as exc:
+            # A row the form's checks let through but the model refuses: an answer, not a 500.
+            form.add_error(None, " ".join(exc.messages))
         else:
+            if isinstance(result, IngestJob):
+                messages.info(
+                    request,
+                    "The text is large: it is being ingested in the background. This page "
+                    "shows the progress and links the article when it is ready.",
+                )
+                return redirect("claims:ingest_job", pk=result.pk)
             if result.created:
                 messages.success(
                     request,
@@ -77,6 +93,14 @@ def article_ingest(request):
                 )
             else:
                 messages.info(request, "This text was already ingested: here is that article.")
+            decoded = data.get("decoded")
+            if decoded is not None and decoded.detected:
+                messages.warning(
+                    request,
+                    f"The file was not UTF-8: it was read as {decoded.encoding_label} "
+                    "(detected). If some characters look wrong, save it as UTF-8 and upload "
+                    "it again.",
+                )
             return redirect(_reviewer_article_url(result.article))
     return render(
         request,
@@ -99,13 +123,48 @@ def reloaded_for_review(request, article: Article) -> Article:
     return selectors.article_review_get(user=request.user, pk=article.pk)
 
 
+_URL_SENTINEL = 987654321
+_ROW_URLS = {
+    "detail": "claims:claim_detail",
+    "dismiss": "claims:claim_dismiss",
+    "merge": "claims:claim_merge",
+    "merge_targets": "claims:merge_targets",
+}
+
+
+def _attach_row_urls(claims) -> None:
+    """``claim.urls``: the addresses each row of the claims table links to, each reversed
+    once for the page and filled in per claim (reversing four per row cost more than the
+    rest of a row)."""
+    patterns = {key: reverse(name, kwargs={"pk": _URL_SENTINEL}) for key, name in _ROW_URLS.items()}
+    marker = str(_URL_SENTINEL)
+    for claim in claims:
+        claim.urls = {key: url.replace(marker, str(claim.pk)) for key, url in patterns.items()}
+
+
 def render_article_review(request, article: Article, *, status: int = 200, conflict=None, **kept):
     """The reviewer article page; after a conflict (409) with what differs and the user's
     input kept (``reader_form``: the topics and publisher form; ``merge_kept``: a merge).
     ``article`` comes from ``selectors.article_review_get`` (conflicts load it again)."""
-    context = selectors.article_review_context(user=request.user, article=article)
+    page_number = request.GET.get("page")
+    focus = (kept.get("merge_kept") or {}).get("pk")
+    if page_number is None and focus is None and request.GET.get("claim", "").isdigit():
+        focus = int(request.GET["claim"])
+    if page_number is None and focus is not None:
+        page_number = selectors.article_review_page_of(
+            user=request.user, article=article, claim_pk=focus
+        )
+    context = selectors.article_review_context(
+        user=request.user, article=article, page_number=page_number
+    )
     context["selection_form"] = ClaimSelectionForm()
+    _attach_row_urls(context["claims"])
+    # Where each row's dismiss and merge forms come back to (reversed once, not per row).
+    context["article_page_url"] = f"{_reviewer_article_url(article)}?page={context['page'].number}"
     context.update(conflict=conflict, **kept)
+    # The row whose merge form is shown again after a conflict (set always: a missing
+    # variable costs an exception per lookup, and the lookup is made on every row).
+    context["merge_kept_pk"] = (kept.get("merge_kept") or {}).get("pk")
     return render(request, "claims/article_review.html", context, status=status)
 
 
@@ -166,3 +225,18 @@ def claim_create(request, pk: int):
         return redirect(_reviewer_article_url(article, "select"))
     messages.success(request, f"Claim #{claim.pk} added.")
     return redirect(_reviewer_article_url(article, f"claim-{claim.pk}"))
+
+
+@permission_required("claims.review_claim")
+def merge_targets(request, pk: int):
+    """Claims the claim ``pk`` may be merged into, matching ``q`` (or ``keep``, the merge
+    form's field): a number or words of the text. With htmx: ``<option>`` elements for the
+    merge field's ``<datalist>``; without: a page listing them, with their numbers."""
+    try:
+        claim = selectors.claim_get(user=request.user, pk=pk)
+    except Claim.DoesNotExist:
+        raise Http404("No such claim.") from None
+    query = (request.GET.get("q") or request.GET.get("keep") or "")[:200]
+    matches = selectors.merge_targets(user=request.user, claim=claim, query=query)
+    template = "claims/_merge_targets.html" if is_htmx(request) else "claims/merge_targets.html"
+    return render(request, template, {"claim": claim, "query": query, "matches": matches})

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from claims import selectors, services
@@ -23,6 +24,7 @@ from claims.forms import (
     VerdictForm,
     VersionForm,
 )
+from claims.hooks import public_url
 from claims.models import Claim, Evidence
 from claims.views.articles import reloaded_for_review, render_article_review
 from factcheck.lib.auth import permission_required
@@ -96,10 +98,28 @@ def render_claim(
         link_badge_templates=["includes/link_badge.html", "claims/_link_state.html"],
         evidence_stances=Evidence.Stance.choices,
     )
+    _link_publications(context.get("history") or [], claim)
     template = "claims/claim_detail.html"
     if context["is_htmx"]:
         template += "#workspace"
     return render(request, template, context, status=status)
+
+
+def _link_publications(history, claim: Claim) -> None:
+    """The history's publications link to the public page (when the claim has one)."""
+    public = public_url(claim)
+    if public:
+        for entry in history:
+            if entry.event.action == "claims.verdict.published":
+                entry.link = (public, "the public page")
+
+
+def _published_message(request, claim: Claim):
+    """The message after publishing, with a link to the public page readers now see."""
+    public = public_url(selectors.claim_get(user=request.user, pk=claim.pk))
+    if not public:
+        return "Approved and published."
+    return format_html('Approved and published. <a href="{}">See the public page</a>.', public)
 
 
 def _after_action(request, claim: Claim, message: str, anchor: str):
@@ -112,9 +132,9 @@ def _after_action(request, claim: Claim, message: str, anchor: str):
 def _refused(
     request, claim: Claim, anchor: str, *, status=400, conflict=None, evidence_kept=None, **forms
 ):
-    """Invalid input: the page again with the form's errors (the user's input kept)."""
-    if is_htmx(request):
-        status = 200  # htmx swaps only successful responses
+    """Invalid input: the page again with the form's errors (the user's input kept), with
+    its real status (400, or 409 for a conflict): htmx swaps both in (``htmx-config`` in
+    ``claims/_review_assets.html``)."""
     if forms or conflict:
         return render_claim(
             request,
@@ -274,6 +294,8 @@ def _transition(
             if is_htmx(request):
                 return render_claim(request, selectors.claim_get(user=request.user, pk=claim.pk))
             return redirect(safe_next(request, claim_url(claim, anchor)))
+        if callable(message):  # made once the change is saved
+            message = message()
         return _after_action(request, claim, message, anchor)
     return _refused(request, claim, anchor, **{form_name: form})
 
@@ -351,7 +373,13 @@ def claim_publish(request, pk: int):
         services.claim_publish(claim=claim, user=request.user, version=data["version"])
 
     return _transition(
-        request, claim, form, call, "Approved and published.", "status", "version_form"
+        request,
+        claim,
+        form,
+        call,
+        lambda: _published_message(request, claim),
+        "status",
+        "version_form",
     )
 
 
@@ -361,13 +389,23 @@ def claim_publish(request, pk: int):
 def claim_merge(request, pk: int):
     """Merge this claim (a duplicate) into another; used from the article page."""
     claim = _claim_or_404(request, pk)
-    candidates = selectors.merge_candidates(user=request.user, claim=claim)
-    form = MergeForm(request.POST, candidates=candidates)
+    form = MergeForm(request.POST)
     back = safe_next(
         request, reverse("claims:article_detail", kwargs={"pk": claim.article_id}) + "#claims"
     )
     if form.is_valid():
-        keep = next(c for c in candidates if c.pk == form.cleaned_data["keep"])
+        # One query for the chosen claim, whatever the size of the article.
+        try:
+            keep = selectors.merge_target_get(
+                user=request.user, claim=claim, pk=form.cleaned_data["keep"]
+            )
+        except Claim.DoesNotExist:
+            form.add_error(
+                "keep",
+                f"Claim #{form.cleaned_data['keep']} cannot be kept instead of #{claim.pk}: "
+                "give the number of another claim of this article that is not dismissed.",
+            )
+    if form.is_valid():
         try:
             kept_claim = services.claim_merge(
                 duplicate=claim,

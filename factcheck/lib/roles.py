@@ -33,7 +33,7 @@ _EDITOR_PERMS = _REVIEWER_PERMS | {
     "sources.override_link",
 }
 # Admins hold every permission of these apps.
-_ADMIN_APPS = ("audit", "claims", "sources", "auth", "axes", "desk")
+_ADMIN_APPS = ("audit", "claims", "sources", "auth", "axes", "desk", "reader")
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     READER: set(),

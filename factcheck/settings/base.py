@@ -60,17 +60,26 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Reviewer, desk, admin and account pages: "Cache-Control: private, no-store".
+    "factcheck.lib.middleware.PrivatePagesNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Answers a request too large for the ingest form with the form (before CSRF reads it).
+    "claims.middleware.IngestRequestLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # "database is locked" from a view: a 503 "busy, try again" page (factcheck/lib/busy.py).
+    "factcheck.lib.busy.DatabaseBusyMiddleware",
     # Axes must come last: it turns repeated failed logins into a lock-out response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Path prefixes of the pages only the team sees (factcheck.lib.middleware): never cached.
+FACTCHECK_PRIVATE_PATH_PREFIXES = ("/review/", "/admin/", "/accounts/")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -235,8 +244,16 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env_str("FACTCHECK_FROM_EMAIL") or "workbench@localhost"
 
 # --- Product settings -----------------------------------------------------------------------
-FACTCHECK_SITE_NAME = env_str("FACTCHECK_SITE_NAME") or "Fact-check Workbench"
-FACTCHECK_ORGANISATION = env_str("FACTCHECK_ORGANISATION") or "Fact-check Workbench Desk"
+# The name in every page's title and header, the e-mails and the admin; the organisation is
+# who signs the fact-checks (feeds, ClaimReview). Either one alone names both.
+FACTCHECK_SITE_NAME = (
+    env_str("FACTCHECK_SITE_NAME") or env_str("FACTCHECK_ORGANISATION") or "Fact-check Workbench"
+)
+FACTCHECK_ORGANISATION = (
+    env_str("FACTCHECK_ORGANISATION")
+    or env_str("FACTCHECK_SITE_NAME")
+    or "Fact-check Workbench Desk"
+)
 FACTCHECK_CONTACT_URL = env_str("FACTCHECK_CONTACT_URL") or "http://127.0.0.1:8000/"
 # A worker must have answered the beat's heartbeat within this many seconds for /healthz.
 FACTCHECK_WORKER_HEARTBEAT_MAX_AGE = env_int("FACTCHECK_WORKER_HEARTBEAT_MAX_AGE", 300)
@@ -253,8 +270,23 @@ FACTCHECK_FETCH_USER_AGENT = env_str("FACTCHECK_FETCH_USER_AGENT") or (
 # Hosts exempt from the private-address guard, as "host:port" pairs (tests, intranets).
 FACTCHECK_FETCH_ALLOW_HOSTS = env_list("FACTCHECK_FETCH_ALLOW_HOSTS")
 
-# Article ingestion: the largest upload, pasted text or fetched page accepted (bytes).
+# Article ingestion: the largest upload, pasted text or fetched page accepted (bytes). The
+# one limit: the ingest form checks it, and Django's request limits below derive from it.
 FACTCHECK_INGEST_MAX_BYTES = env_int("FACTCHECK_INGEST_MAX_BYTES", 5 * 1024 * 1024)
+# A request body Django reads: the article at the limit plus the form's other fields and the
+# multipart framing (title, author, URL, CSRF token, boundaries: well under 64 KB). Larger
+# requests to the ingest form get the form back with its message (claims.middleware), and
+# an accepted upload stays in memory (never a temporary file).
+INGEST_REQUEST_OVERHEAD_BYTES = 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = FACTCHECK_INGEST_MAX_BYTES + INGEST_REQUEST_OVERHEAD_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Pasted or uploaded texts larger than this are ingested by the background job (bytes).
+FACTCHECK_INGEST_INLINE_MAX_BYTES = env_int("FACTCHECK_INGEST_INLINE_MAX_BYTES", 200 * 1024)
+# Sentences stored per committed transaction while ingesting (each batch well under a second).
+FACTCHECK_INGEST_BATCH_ROWS = env_int("FACTCHECK_INGEST_BATCH_ROWS", 2000)
+# At most this many automatic claims per article: the best-scoring sentences above the
+# threshold; the others stay listed as sentences to promote.
+FACTCHECK_MAX_CLAIMS_PER_ARTICLE = env_int("FACTCHECK_MAX_CLAIMS_PER_ARTICLE", 2000)
 # Sentences scoring at or above this become claims; unset = the model's DEFAULT_THRESHOLD.
 FACTCHECK_CHECKWORTHINESS_THRESHOLD = (
     env_float("FACTCHECK_CHECKWORTHINESS_THRESHOLD", 0.5)
@@ -395,8 +427,12 @@ FACTCHECK_SITE_URL = env_str("FACTCHECK_SITE_URL") or "http://127.0.0.1:8000"
 
 # Sources registry: the largest CSV file an import accepts (bytes). The preview carries the
 # file to its confirmation signed and compressed in a form field, which Django caps at
-# DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB): keep this under about 1.8 MB.
+# DATA_UPLOAD_MAX_MEMORY_SIZE (the ingest limit plus 64 KB, above; Django's default was
+# 2.5 MB): keep this under about 70% of it.
 FACTCHECK_SOURCES_IMPORT_MAX_BYTES = env_int("FACTCHECK_SOURCES_IMPORT_MAX_BYTES", 1024 * 1024)
+# A confirmed import runs as a background job (batches of rows, short transactions); it is
+# stopped after this long (the hard limit is a minute more).
+FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT = env_int("FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT", 1800)
 
 LOGGING = {
     "version": 1,

@@ -27,7 +27,8 @@ Modules, in dependency order (each imports only from those above it):
 - ``results``: the vocabulary: :class:`Outcome`, :class:`CheckResult`,
   :class:`FetchedDocument`, :class:`FetchError`;
 - ``urls``: :func:`normalize_url` (``Link`` uniqueness) and URLs parsed for requesting;
-- ``guard``: the SSRF rules on addresses, hosts and URLs (pure);
+- ``guard``: the SSRF rules on addresses, hosts and URLs (pure), and :func:`web_address`,
+  the check every form taking a URL runs (length, scheme, userinfo, odd IP notations);
 - ``transport``: the guarded network backend and client (:func:`build_async_client`);
 - ``politeness``: the per-host gate; ``bodies``: bodies read within the cap;
   ``pages``: soft 404s, bot walls, ``Retry-After``;
@@ -59,10 +60,12 @@ from sources.fetching.documents import (
     fetch_documents,
 )
 from sources.fetching.guard import (
+    MAX_URL_LENGTH,
     forbidden_address_reason,
     is_allowed_host,
     parse_host_address,
     url_guard_reason,
+    web_address,
 )
 from sources.fetching.pages import detect_bot_wall, detect_soft_404, parse_retry_after
 from sources.fetching.results import CheckResult, FetchedDocument, FetchError, Outcome
@@ -79,6 +82,7 @@ __all__ = [
     "DEFAULT_CONTACT_URL",
     "DEFAULT_DOCUMENT_MAX_BYTES",
     "DEFAULT_USER_AGENT",
+    "MAX_URL_LENGTH",
     "PRODUCT",
     "CheckResult",
     "FetchConfig",
@@ -109,4 +113,5 @@ __all__ = [
     "parse_host_address",
     "parse_retry_after",
     "url_guard_reason",
+    "web_address",
 ]

@@ -179,3 +179,89 @@ def _refusal_for_unparseable(url: str, exc: InvalidURL) -> tuple[Outcome, str]:
     if reason:
         return Outcome.UNSAFE, f"refused: {reason}"
     return Outcome.INVALID_URL, str(exc)
+
+
+# The longest web address stored or requested (the ``URLField``s' ``max_length``).
+MAX_URL_LENGTH = 2000
+
+
+def web_address(url: str, *, fetch: bool = False, allow_hosts=None) -> str:
+    """The normalised form of a web address a person typed, or :class:`InvalidURL` whose
+    message is meant for them.  Pure: never resolves nor connects.
+
+    Every form that takes a URL checks it here, so that nothing a model's ``URLField``
+    would refuse (and no trick a fetch would be refused for) gets past the form: longer
+    than :data:`MAX_URL_LENGTH`, not ``http``/``https``, a user name or password before
+    the host (``https://bank.example@10.0.0.1/``), an IP address written any other way
+    than four decimal numbers or a bracketed IPv6 literal (``2130706433``,
+    ``0x7f.0.0.1``, ``0177.0.0.1``, ``127.1``), or what Django's URL validator refuses.
+    With ``fetch``, an address on a private, local or reserved network is refused too (as
+    the fetcher would, honouring the ``allow_hosts`` pairs); a host *name* is only judged
+    when it is resolved, at connection time.
+    """
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    from sources.fetching.urls import normalize_url
+
+    text = (url or "").strip() if isinstance(url, str) else ""
+    shown = text if len(text) <= 80 else f"{text[:80]}…"
+    if len(text) > MAX_URL_LENGTH:
+        raise InvalidURL(
+            f"The web address is {len(text)} characters long; the limit is {MAX_URL_LENGTH}."
+        )
+    not_web = f"“{shown}” is not a web address: use a full http:// or https:// URL."
+    try:
+        normalized = normalize_url(text)
+        parts = urllib.parse.urlsplit(normalized)
+        host = parts.hostname or ""
+    except (InvalidURL, ValueError):
+        raise InvalidURL(not_web) from None
+    if "@" in parts.netloc:
+        raise InvalidURL(
+            f"“{shown}” has a user name or password before its host: give the address without them."
+        )
+    address = parse_host_address(host)
+    if address is not None:
+        written = host.strip("[]").split("%", 1)[0]
+        canonical = str(address)
+        if written.lower() != canonical and not (
+            isinstance(address, ipaddress.IPv6Address) and _same_ipv6(written, address)
+        ):
+            raise InvalidURL(
+                f"“{shown}” writes its IP address in an unusual way: write an IPv4 address "
+                f"as four decimal numbers ({canonical}), or use the site's name."
+            )
+    elif re.fullmatch(r"[0-9.]+", host):
+        raise InvalidURL(f"“{shown}” has an invalid IP address.")
+    if len(normalized) > MAX_URL_LENGTH:
+        raise InvalidURL(
+            f"The web address is {len(normalized)} characters long once encoded; the limit "
+            f"is {MAX_URL_LENGTH}."
+        )
+    try:
+        URLValidator(schemes=sorted(_ALLOWED_SCHEMES))(normalized)
+    except ValidationError:
+        raise InvalidURL(not_web) from None
+    if fetch:
+        allowed = allow_hosts if allow_hosts is not None else _configured_allow_hosts()
+        reason = url_guard_reason(normalized, allowed)
+        if reason:
+            raise InvalidURL(
+                f"“{shown}” is refused ({reason}): addresses on private or local networks "
+                "are never fetched."
+            )
+    return normalized
+
+
+def _same_ipv6(written: str, address: _IPAddress) -> bool:
+    try:
+        return ipaddress.IPv6Address(written) == address
+    except ValueError:
+        return False
+
+
+def _configured_allow_hosts() -> frozenset[tuple[str, int]]:
+    from sources.fetching.config import FetchConfig
+
+    return FetchConfig.from_settings().allow_hosts

@@ -9,7 +9,7 @@
   requests creating it at once);
 - ``registry``: sources, their domains and ratings, links attached by domain (the apps above
   attach their own rows through ``sources.signals.links_attached``);
-- ``importing``: CSV import of sources (dry run, then all or nothing).
+- ``importing``: CSV import of sources (dry run, then a job applying it in batches).
 """
 
 from sources import policy as link_policy

@@ -1,34 +1,63 @@
 """CSV import of sources: a plan (what each row would create, update, leave or refuse, and
-why), then, if nothing is refused, all of it in one transaction.
+why), then, if nothing is refused, the rows applied.
 
 Rows are matched to existing sources by name (case-insensitively). A refused row refuses the
 whole file: nothing is imported until every row is acceptable (the dry run shows why each
 refused row is). Every source created or changed gets its own audit events (as if changed by
 hand, with the file named), and the import as a whole one ``sources.source.imported``.
+
+New sources are written in bulk (sources, domains, ratings and audit events a few statements
+per batch, the links on their domains attached once). The upload page's confirmation queues a
+``SourceImportJob``: a background job plans the file again and applies it
+``IMPORT_BATCH_ROWS`` rows per transaction, so a file of 20,000 rows never holds the database
+for long; its page shows the progress. ``sources_import(dry_run=False)`` (the management
+command) still applies a file in one transaction.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from factcheck.lib.versions import NO_VERSION_CHECK
 from sources import csv_format, locales
-from sources.models import Reliability, Source, SourceDomain, SourceKind
+from sources.models import (
+    Reliability,
+    Source,
+    SourceDomain,
+    SourceImportJob,
+    SourceKind,
+    SourceRating,
+)
 from sources.services.registry import (
     ADD_PERMISSION,
     CHANGE_PERMISSION,
+    _check_free,
+    _name_free,
+    _reader_site_changed,
     _require,
     domains_parse,
-    source_create,
+    links_attach_by_domains,
     source_update,
 )
 
-__all__ = ["ImportReport", "RowPlan", "sources_import"]
+__all__ = [
+    "ImportReport",
+    "RowPlan",
+    "source_import_job_run",
+    "source_import_job_start",
+    "sources_import",
+]
+
+logger = logging.getLogger(__name__)
 
 CREATE, UPDATE, UNCHANGED, REFUSE = "create", "update", "unchanged", "refuse"
 _URL = URLValidator(schemes=["http", "https"])
@@ -256,26 +285,115 @@ _MODEL_FIELDS = (
 )
 
 
+# Rows applied per transaction by the import job: short transactions, so a large file never
+# holds the database (SQLite's single writer) for long.
+IMPORT_BATCH_ROWS = 500
+
+
 def _apply(plans: list[RowPlan], *, user, filename: str) -> None:
+    """Apply ``plans`` (none refused) in the caller's transaction: new sources in bulk,
+    changed ones through ``source_update``."""
     message = f"CSV import{f' of {filename}' if filename else ''}"
+    _create_many([p for p in plans if p.action == CREATE], user=user, message=message)
     for row_plan in plans:
+        if row_plan.action != UPDATE:
+            continue
+        assert row_plan.source is not None
         values = dict(row_plan.values)
+        if "rating" not in row_plan.changes and "rating_rationale" not in row_plan.changes:
+            values.pop("rating", None)
+            values.pop("rating_rationale", None)
+        # A bulk load, made from a file rather than from the source's page.
+        row_plan.source = source_update(
+            source=row_plan.source,
+            user=user,
+            message=f"{message}, line {row_plan.line}.",
+            version=NO_VERSION_CHECK,
+            **values,
+        )
+
+
+def _create_many(plans: list[RowPlan], *, user, message: str) -> None:
+    """Create the sources of ``plans`` as ``source_create`` would, in a few statements:
+    the sources, their domains, their first ratings and the audit events (created, and
+    rating changed) in bulk; the links on their domains attached once for all."""
+    if not plans:
+        return
+    from audit.services import audit_event, audit_record_many
+
+    rated_by = user if getattr(user, "is_authenticated", False) else None
+    sources = []
+    for row_plan in plans:
+        fields = {k: v for k, v in row_plan.values.items() if k in _MODEL_FIELDS}
+        fields.setdefault("rating", Reliability.UNRATED)
+        fields.setdefault("rating_rationale", "")
+        if fields["rating"] == Reliability.UNRATED:
+            fields["rating_rationale"] = ""
+        sources.append(Source(**fields))
+    # The unique indexes refuse a name or domain registered meanwhile: said as the single
+    # edit would say it (a ValidationError; the caller's transaction rolls back).
+    try:
+        with transaction.atomic():
+            Source.objects.bulk_create(sources)
+    except IntegrityError:
+        for source in sources:
+            _name_free(source.name, None)
+        raise
+    if any(source.pk is None for source in sources):  # a backend without RETURNING
+        by_name = dict(
+            Source.objects.filter(name__in=[s.name for s in sources]).values_list("name", "pk")
+        )
+        for source in sources:
+            source.pk = source.id = by_name[source.name]
+    domains, ratings, events = [], [], []
+    for row_plan, source in zip(plans, sources, strict=True):
+        row_plan.source = source
+        added = sorted(row_plan.values.get("domains", []))
+        domains += [SourceDomain(source=source, domain=domain) for domain in added]
         where = f"{message}, line {row_plan.line}."
-        if row_plan.action == CREATE:
-            row_plan.source = source_create(user=user, message=where, **values)
-        elif row_plan.action == UPDATE:
-            assert row_plan.source is not None
-            if "rating" not in row_plan.changes and "rating_rationale" not in row_plan.changes:
-                values.pop("rating", None)
-                values.pop("rating_rationale", None)
-            # A bulk load, made from a file rather than from the source's page.
-            row_plan.source = source_update(
-                source=row_plan.source,
-                user=user,
+        events.append(
+            audit_event(
+                actor=user,
+                action="sources.source.created",
+                target=source,
+                changes={"name": source.name, "kind": source.kind, "domains": added},
                 message=where,
-                version=NO_VERSION_CHECK,
-                **values,
             )
+        )
+        if source.rating != Reliability.UNRATED:
+            ratings.append(
+                SourceRating(
+                    source=source,
+                    rating=source.rating,
+                    rating_rationale=source.rating_rationale,
+                    rated_by=rated_by,
+                )
+            )
+            events.append(
+                audit_event(
+                    actor=user,
+                    action="sources.source.rating_changed",
+                    target=source,
+                    changes={
+                        "rating": [Reliability.UNRATED, source.rating],
+                        "rating_rationale": ["", source.rating_rationale],
+                    },
+                    message=f"{where} {source.rating_rationale}",
+                )
+            )
+    try:
+        with transaction.atomic():
+            SourceDomain.objects.bulk_create(domains)
+    except IntegrityError:
+        for row_plan, source in zip(plans, sources, strict=True):
+            _check_free(sorted(row_plan.values.get("domains", [])), source)
+        raise
+    SourceRating.objects.bulk_create(ratings)
+    audit_record_many(events)
+    if domains:
+        report = links_attach_by_domains(domains=[d.domain for d in domains])
+        if report.evidence:
+            _reader_site_changed()
 
 
 def _check_import_permission(user) -> None:
@@ -335,3 +453,123 @@ def _audit_import(report: ImportReport, *, user) -> None:
         + (f" from {report.filename}" if report.filename else "")
         + ".",
     )
+
+
+# ------------------------------------------------------------------ the import as a job
+
+# A running job not heard of for this long (its worker died) may be taken again: the file is
+# planned again, so rows already imported count as unchanged.
+IMPORT_JOB_STALE_AFTER = timedelta(minutes=30)
+# Refused rows named in a failed job's message.
+_REFUSED_SHOWN = 50
+
+
+def source_import_job_start(*, user, data: bytes, filename: str = "") -> SourceImportJob:
+    """Queue the import of a previewed CSV file (``data``: its bytes): a background job plans
+    it again and applies it in batches (``source_import_job_run``); its page shows the
+    progress."""
+    _check_import_permission(user)
+    if len(data) > settings.FACTCHECK_SOURCES_IMPORT_MAX_BYTES:
+        raise ValidationError("The file is over the import size limit.")
+    job = SourceImportJob(requested_by=user, filename=filename[:300], data=data)
+    job.full_clean(exclude=["requested_by"])
+    job.save()
+    from sources.tasks import source_import_run
+
+    source_import_run.delay_on_commit(job.pk)
+    return job
+
+
+def _job_update(job_id: int, **fields) -> None:
+    SourceImportJob.objects.filter(pk=job_id).update(updated_at=timezone.now(), **fields)
+
+
+def _job_fail(job_id: int, error: str) -> SourceImportJob:
+    _job_update(
+        job_id,
+        state=SourceImportJob.State.FAILED,
+        error=error,
+        finished_at=timezone.now(),
+        data=b"",
+    )
+    return SourceImportJob.objects.get(pk=job_id)
+
+
+def source_import_job_run(*, job_id: int) -> SourceImportJob | None:
+    """Run one import job; ``None`` if another run already has it (safe to repeat). The file
+    is planned against the registry as it is now (a refused row fails the job, nothing
+    imported); then applied ``IMPORT_BATCH_ROWS`` rows per transaction, the job's counts
+    updated after each. A batch refused by a concurrent change stops the job: the batches
+    before it stay imported, and the message says from which line to import again."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    now = timezone.now()
+    claimed = (
+        SourceImportJob.objects.filter(pk=job_id)
+        .filter(
+            Q(state=SourceImportJob.State.QUEUED)
+            | Q(state=SourceImportJob.State.RUNNING, updated_at__lt=now - IMPORT_JOB_STALE_AFTER)
+        )
+        .update(state=SourceImportJob.State.RUNNING, started_at=now, updated_at=now, error="")
+    )
+    if not claimed:
+        return None
+    job = SourceImportJob.objects.select_related("requested_by").get(pk=job_id)
+    try:
+        return _job_run(job)
+    except SoftTimeLimitExceeded:
+        return _job_fail(job_id, "The import took too long and was stopped.")
+    except Exception:
+        logger.exception("source import job %s failed", job_id)
+        return _job_fail(
+            job_id, "An unexpected error stopped the import; it has been logged for the admins."
+        )
+
+
+def _job_run(job: SourceImportJob) -> SourceImportJob:
+    user = job.requested_by
+    try:
+        _check_import_permission(user)
+    except PermissionDenied:
+        return _job_fail(job.pk, "The person who asked for this import may no longer import.")
+    report = sources_import(user=user, data=bytes(job.data), filename=job.filename)
+    if not report.ok:
+        lines = report.errors + [
+            f"Line {row.line}: {'; '.join(row.reasons)}" for row in report.refused[:_REFUSED_SHOWN]
+        ]
+        if len(report.refused) > _REFUSED_SHOWN:
+            lines.append(f"… and {len(report.refused) - _REFUSED_SHOWN} more refused rows.")
+        return _job_fail(
+            job.pk,
+            "The registry changed since the preview: nothing was imported. "
+            "Preview the file again.\n" + "\n".join(lines),
+        )
+    rows = report.rows
+    counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0}
+    _job_update(job.pk, rows_total=len(rows))
+    for start in range(0, len(rows), IMPORT_BATCH_ROWS):
+        batch = rows[start : start + IMPORT_BATCH_ROWS]
+        try:
+            with transaction.atomic():
+                _apply(batch, user=user, filename=job.filename)
+        except (ValidationError, IntegrityError) as exc:
+            detail = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            return _job_fail(
+                job.pk,
+                f"The registry changed while importing the rows from line {batch[0].line} "
+                f"({detail}). The rows before it were imported ({counts[CREATE]} new, "
+                f"{counts[UPDATE]} changed); preview the file again to import the rest.",
+            )
+        for row in batch:
+            counts[row.action] += 1
+        _job_update(
+            job.pk,
+            rows_done=start + len(batch),
+            created_count=counts[CREATE],
+            updated_count=counts[UPDATE],
+            unchanged_count=counts[UNCHANGED],
+        )
+    with transaction.atomic():
+        _audit_import(report, user=user)
+    _job_update(job.pk, state=SourceImportJob.State.DONE, finished_at=timezone.now(), data=b"")
+    return SourceImportJob.objects.get(pk=job.pk)

@@ -380,8 +380,9 @@ def test_the_data_migration_derives_the_same_contributors_as_the_services(
     _add_evidence(claim, editor)
     _awaiting(claim, reviewer)
     services.claim_publish(claim=claim, user=other_editor, version=NO_VERSION_CHECK)
+    # Merging into the published claim is an editor's: it opens the correction (rule 5).
     services.claim_merge(
-        duplicate=duplicate, keep=claim, user=reviewer, reason="Same.", version=NO_VERSION_CHECK
+        duplicate=duplicate, keep=claim, user=editor, reason="Same.", version=NO_VERSION_CHECK
     )
     correction = _draft(claim, other_editor, "false", correction_note="Wrong rating.")
     _draft(claim, reviewer, "mostly-false", correction_note="Wrong rating.",
@@ -398,7 +399,9 @@ def test_the_data_migration_derives_the_same_contributors_as_the_services(
     }
     assert derived == stored
     assert _contributors(correction) == {
-        "second-editor": ["rating", "summary", "rationale", "correction_note"],
-        "persona-reviewer": ["rating", "evidence"],
+        # Drafted the correction the merge opened, and moved the duplicate's evidence.
+        "persona-editor": ["rating", "summary", "rationale", "correction_note", "evidence"],
+        "second-editor": ["rating", "correction_note"],
+        "persona-reviewer": ["rating"],
         "evidence-writer": ["evidence"],
     }

@@ -268,12 +268,13 @@ def test_a_failure_half_way_through_storing_leaves_no_article_claims_or_links(
 ):
     stored = {}
 
-    def broken_link_for(url):
-        # By now the article, its claims and its sentences are written.
+    def broken_cited_links(*args, **kwargs):
+        # By now the article, its sentences (committed in batches) and its claims (in the
+        # last transaction) are written.
         stored.update(_counts())
         raise RuntimeError("link table on fire")
 
-    monkeypatch.setattr("claims.services.ingest._link_for", broken_link_for)
+    monkeypatch.setattr("claims.services.ingest._store_cited_links", broken_cited_links)
     html = (DATA / "city-budget.html").read_text(encoding="utf-8")
     with pytest.raises(RuntimeError):
         article_ingest(html=html, url=CITY_URL)

@@ -203,7 +203,7 @@ def test_the_claim_page_shows_context_evidence_notes_verdict_and_history(client_
         "3.1 million dollars",
         "<strong>Checked</strong>",
         "Draft version 1",
-        "claims.verdict.drafted",
+        "drafted a verdict",  # the history says it in words, never its code
         "History",
         "Links cited in the article",
     ):

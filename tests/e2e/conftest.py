@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -92,6 +93,31 @@ def new_page(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+def keep_local(page, offsite: list[str] | None = None):
+    """Abort every request of ``page`` that would leave 127.0.0.1 (recorded in ``offsite``)."""
+    local = {"127.0.0.1", "localhost"}
+
+    def guard(route):
+        if urlsplit(route.request.url).hostname in local:
+            route.continue_()
+        else:
+            if offsite is not None:
+                offsite.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", guard)
+    return page
+
+
+def check_page(page, name: str) -> None:
+    """Screenshot ``page`` as ``name``, then: no serious axe violation, nothing wider than
+    the viewport."""
+    screenshot(page, name)
+    assert axe_check(page) == [], name
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{name} overflows sideways ({width}px)"
 
 
 def screenshot(page, name: str) -> Path:

@@ -15,7 +15,7 @@ from audit.models import AuditEvent
 from claims.models import Article, Claim, Verdict
 from factcheck.lib.roles import ADMIN, EDITOR, REVIEWER, role_assign, roles_sync
 from sources.models import Link
-from tests.e2e.conftest import DESKTOP, MOBILE, axe_check, log_in, screenshot
+from tests.e2e.conftest import DESKTOP, MOBILE, check_page, log_in
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
@@ -117,10 +117,7 @@ def _desk_history(people) -> None:
 
 
 def _check(page, name: str) -> None:
-    screenshot(page, name)
-    assert axe_check(page) == [], name
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{name} overflows sideways ({width}px)"
+    check_page(page, name)
     assert page.problems == [], name
 
 

@@ -8,37 +8,23 @@ raise no CSP violation; nothing may be requested from outside 127.0.0.1."""
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 import pytest
 
 from claims.demo import demo_seed
 from claims.models import Article, Claim, Verdict
-from tests.e2e.conftest import ARTIFACTS, DESKTOP, MOBILE, axe_check, screenshot
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, MOBILE, check_page, keep_local
 from tests.factories import ensure_default_scale
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _page(new_page, viewport, offsite: list[str]):
-    page = new_page(viewport)
-
-    def guard(route):
-        if urlsplit(route.request.url).hostname not in {"127.0.0.1", "localhost"}:
-            offsite.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    page.context.route("**/*", guard)
-    return page
+    return keep_local(new_page(viewport), offsite)
 
 
 def _check(page, name: str) -> None:
-    screenshot(page, name)
-    assert axe_check(page) == [], name
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{name} overflows sideways ({width}px)"
+    check_page(page, name)
 
 
 def _tab_to_first_highlight(page) -> None:

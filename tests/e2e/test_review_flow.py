@@ -9,13 +9,12 @@ stored (no link-check worker runs here)."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 
 from claims.models import Claim, Evidence, Verdict
 from factcheck.lib.roles import EDITOR, REVIEWER, role_assign, roles_sync
-from tests.e2e.conftest import ARTIFACTS, DESKTOP, MOBILE, ROOT, axe_check, log_in, screenshot
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, MOBILE, ROOT, check_page, keep_local, log_in
 from tests.factories import UserFactory, ensure_default_scale
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -27,25 +26,11 @@ PHRASE = "a collective defense alliance"
 
 
 def _page(new_page, viewport, offsite: list[str]):
-    page = new_page(viewport)
-
-    def guard(route):
-        host = urlsplit(route.request.url).hostname
-        if host not in {"127.0.0.1", "localhost"}:
-            offsite.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    page.context.route("**/*", guard)
-    return page
+    return keep_local(new_page(viewport), offsite)
 
 
 def _check(page, name: str) -> None:
-    screenshot(page, name)
-    assert axe_check(page) == [], name
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{name} overflows sideways ({width}px)"
+    check_page(page, name)
 
 
 def _select_with_the_mouse(page, phrase: str) -> None:

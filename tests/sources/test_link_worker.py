@@ -281,13 +281,17 @@ print(Link.objects.count())
 
 @pytest.mark.timeout(240)
 def test_a_worker_killed_mid_batch_leaves_no_link_unchecked(scratch, tmp_path):
-    lease = 8
+    # The lease must cover twice a batch's hard time limit (system check factcheck.E004),
+    # and the soft limit must let the sweeper put a host's four links in one batch even if
+    # each took the whole fetch deadline (4 x 2.5 s <= 80 % of 13 s). A batch here takes
+    # about 4 s: four 1 s answers per slow host, the hosts in parallel.
+    lease, time_limit, fetch_deadline = 28, 14, 2.5
     with contextlib.ExitStack() as stack:
         servers = [stack.enter_context(LocalHTTPServer(f"127.0.0.{n}")) for n in (1, 2, 3)]
         urls = []
         # Results are recorded host by host: one quick host finishes (and is recorded) long
         # before the two slow ones, so the kill always lands in the middle of the batch.
-        for server, delay in zip(servers, (0.2, 3.0, 3.0), strict=True):
+        for server, delay in zip(servers, (0.2, 1.0, 1.0), strict=True):
             for n in range(4):
                 server.route(f"/slow/{n}", respond(200, "late", content_type=TEXT, delay=delay))
                 urls.append(server.url(f"/slow/{n}"))
@@ -298,9 +302,11 @@ def test_a_worker_killed_mid_batch_leaves_no_link_unchecked(scratch, tmp_path):
             queue,
             FACTCHECK_FETCH_ALLOW_HOSTS=",".join(f"{s.host}:{s.port}" for s in servers),
             FACTCHECK_LINK_LEASE_SECONDS=lease,
+            FACTCHECK_LINK_TASK_TIME_LIMIT=time_limit,
+            FACTCHECK_LINK_TASK_SOFT_TIME_LIMIT=time_limit - 1,
             FACTCHECK_LINK_PER_HOST_CONCURRENCY=1,
             FACTCHECK_LINK_PER_HOST_INTERVAL=0,
-            FACTCHECK_FETCH_TOTAL_TIMEOUT=10,
+            FACTCHECK_FETCH_TOTAL_TIMEOUT=fetch_deadline,
         )
         _manage(env, "migrate", "--noinput", timeout=180)
         seeded = subprocess.run(

@@ -13,7 +13,8 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from claims.models import Verdict
 from factcheck.lib.versions import NO_VERSION_CHECK
-from sources.models import Link, Source, SourceDomain, SourceRating
+from sources import services
+from sources.models import Link, Source, SourceDomain, SourceImportJob, SourceRating
 from tests.conftest import PERSONAS
 from tests.factories import (
     ClaimFactory,
@@ -306,7 +307,13 @@ def test_an_upload_is_previewed_then_imported_on_confirmation(client_for):
     assert "1 to create" in preview.text and not Source.objects.exists()
     payload = re.search(r'name="payload" value="([^"]+)"', preview.text).group(1)
     done = client.post(reverse("sources:import_confirm"), {"payload": payload})
-    assert done.status_code == 302 and done["Location"] == "/review/sources/"
+    # A background job imports it (tests/sources/test_source_import_job.py); its page follows.
+    job = SourceImportJob.objects.get()
+    assert done.status_code == 302
+    assert done["Location"] == reverse("sources:import_job", kwargs={"pk": job.pk})
+    assert not Source.objects.exists()
+    services.source_import_job_run(job_id=job.pk)
+    assert "1 source added" in client.get(done["Location"]).text
     assert Source.objects.get(name="BBC").rating == "high"
     assert AuditEvent.objects.get(action="sources.source.imported").changes["file"] == (
         "sources.csv"
@@ -344,7 +351,9 @@ def test_a_preview_that_went_stale_is_shown_again_with_why(client_for):
     payload = re.search(r'name="payload" value="([^"]+)"', _upload(client, CSV).text).group(1)
     SourceFactory(name="Other", domains=["bbc.co.uk"])  # someone registers the domain
     response = client.post(reverse("sources:import_confirm"), {"payload": payload})
-    assert response.status_code == 400
+    services.source_import_job_run(job_id=SourceImportJob.objects.get().pk)
+    response = client.get(response["Location"])
+    assert "Failed" in response.text and "nothing was imported" in response.text
     assert "bbc.co.uk already belongs to Other" in response.text
     assert not Source.objects.filter(name="BBC").exists()
 
@@ -356,7 +365,7 @@ def test_only_admins_confirm_an_import(client_for, persona):
     response = client_for(persona).post(reverse("sources:import_confirm"), {"payload": payload})
     expected = {"anonymous": 302, "admin": 302}.get(persona, 403)
     assert response.status_code == expected
-    assert Source.objects.exists() == (persona == "admin")
+    assert SourceImportJob.objects.exists() == (persona == "admin")
     if persona == "anonymous":
         assert "login" in response["Location"]
 
