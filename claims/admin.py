@@ -10,6 +10,7 @@ from claims.models import (
     ArticleSentence,
     CitedLink,
     Claim,
+    Claimant,
     Evidence,
     IngestJob,
     Note,
@@ -109,6 +110,8 @@ class ClaimAdmin(AuditedEdits, admin.ModelAdmin):
         # Changed since checked: set by ingestion, cleared by the editors' services.
         "changed_since_checked_at",
         "changed_from_text",
+        # Who said it: changed on the claim page (claims.services.claimants, audited).
+        "claimant",
     )
 
 
@@ -379,3 +382,20 @@ class TopicAdmin(RefreshesReaderPages, AuditedEdits, admin.ModelAdmin):
     list_display = ("name", "slug", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Claimant)
+class ClaimantAdmin(RefreshesReaderPages, AuditedEdits, admin.ModelAdmin):
+    """Who made claims (people, organisations). Reviewers add them on the claim page; admins
+    correct names, descriptions, aliases and links here (readers see them: a change refreshes
+    the cached public pages). Editors merge duplicates (``claimant_merge``)."""
+
+    edit_action = "claims.claimant.edited"
+    list_display = ("name", "kind", "description", "wikidata_id", "updated_at")
+    list_filter = ("kind",)
+    search_fields = ("name", "description", "wikidata_id")
+    readonly_fields = ("created_at", "updated_at")
+
+
+# Imported fact-checks and their upload page (a module of their own).
+from claims import admin_factchecks  # noqa: E402, F401

@@ -23,6 +23,13 @@ LABELS = {
     "claims.claim.wording_restored": "found the checked wording back in a new revision",
     "claims.claim.change_acknowledged": "acknowledged the change since the claim was checked",
     "claims.claim.change_resolved": "checked the claim's new wording in a new verdict version",
+    # Who said it and where (claims.services.claimants).
+    "claims.claim.claimant_changed": "changed who made the claim",
+    "claims.appearance.added": "added a place where the claim was made",
+    "claims.appearance.removed": "removed a place where the claim was made",
+    "claims.claimant.created": "added a claimant",
+    "claims.claimant.merged": "merged a duplicate claimant into this one",
+    "claims.claimant.edited": "edited the claimant in the admin",
     "claims.evidence.added": "added evidence",
     "claims.evidence.moved": "moved evidence from a duplicate",
     "claims.evidence.removed": "removed evidence",
@@ -50,6 +57,9 @@ LABELS = {
     # codes predate the move from the sources app and stay as histories store them.
     "sources.evidence.at_risk": "flagged evidence at risk: a link died or moved to another site",
     "sources.evidence.recovered": "cleared the evidence-at-risk flag",
+    # Other organisations' fact-checks imported from ClaimReview (claims.services.factchecks).
+    "claims.external_factcheck.imported": "imported another organisation's fact-check",
+    "claims.external_factcheck.updated": "updated an imported fact-check from its publisher",
 }
 
 # One action writes the verdict's event and the claim's: the claim's is shown within the

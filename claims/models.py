@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 from factcheck.lib.models import TimeStampedModel
 
@@ -181,6 +182,10 @@ class Claim(TimeStampedModel):
     # the change or a new verdict version checks the new wording (``claims.services.wording``).
     changed_since_checked_at = models.DateTimeField(null=True, blank=True)
     changed_from_text = models.TextField("wording checked", blank=True)
+    # Who made the claim (a person or organisation), when known (``claims.services.claimants``).
+    claimant = models.ForeignKey(
+        "Claimant", null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
+    )
 
     objects = ClaimQuerySet.as_manager()
 
@@ -860,3 +865,206 @@ PUBLIC_ACTIONS = (
     "claims.verdict.published",
     "claims.verdict.superseded",
 )
+
+
+# ------------------------------------------------------------------ external fact-checks
+
+
+class ExternalFactCheckQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ExternalFactCheckQuerySet:
+        """Other organisations' published fact-checks: the reviewers' reference shelf."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.all()
+
+
+class ExternalFactCheck(TimeStampedModel):
+    """A fact-check published by another organisation, imported from its ClaimReview
+    markup (``claims.services.factchecks``) so reviewers see "checked before" candidates
+    (``claims.matching``). ``url`` (the review's address) is the idempotency key: importing
+    it again updates the row in place (``version`` bumped, an audit event with the changes).
+    ``created_at`` is when it was first imported."""
+
+    url = models.URLField(max_length=2000, unique=True)
+    claim_reviewed = models.TextField(blank=True)
+    headline = models.TextField(blank=True)
+    # ``reviewBody`` or ``description``: the review's summary.
+    summary = models.TextField(blank=True)
+    # reviewRating: alternateName (the publisher's own words), and the numbers when given.
+    # An item without a reviewRating has an empty rating ("unknown").
+    rating = models.CharField(max_length=300, blank=True)
+    rating_value = models.FloatField(null=True, blank=True)
+    rating_best = models.FloatField(null=True, blank=True)
+    rating_worst = models.FloatField(null=True, blank=True)
+    publisher_name = models.CharField(max_length=300, blank=True)
+    publisher_url = models.URLField(max_length=2000, blank=True)
+    date_published = models.DateField(null=True, blank=True)
+    # itemReviewed.author.name: who made the claim, when the review says.
+    claimant = models.CharField(max_length=300, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    version = models.PositiveIntegerField(default=1)
+    objects = ExternalFactCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date_published", "-id"]
+        indexes = [
+            # The matching index's freshness check: "anything changed since" (max updated_at).
+            models.Index(fields=["updated_at"], name="extfactcheck_updated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline or self.claim_reviewed[:80] or self.url
+
+    @property
+    def imported_at(self):
+        return self.created_at
+
+    @property
+    def rating_label(self) -> str:
+        return self.rating or "unknown"
+
+
+# ------------------------------------------------------------- claimants and appearances
+
+WIKIDATA_ID = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id is a Q-number, like Q42.")
+
+
+def _aliases_valid(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        raise ValidationError("Aliases are a list of names.")
+
+
+class ClaimantQuerySet(models.QuerySet):
+    def search(self, q: str):
+        """Claimants whose name or one of whose aliases contains ``q`` (any case)."""
+        q = (q or "").strip()
+        if not q:
+            return self.none()
+        return self.filter(Q(name__icontains=q) | Q(aliases__icontains=q))
+
+
+class Claimant(TimeStampedModel):
+    """Who made a claim: a person or an organisation (issue 15)."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.PERSON)
+    # Role, party, office: what readers need to place them ("Minister of Health, Labour").
+    description = models.CharField(max_length=300, blank=True)
+    # Other names they are known by (searched like the name).
+    aliases = models.JSONField(default=list, blank=True, validators=[_aliases_valid])
+    url = models.URLField("web page", max_length=2000, blank=True)
+    wikidata_id = models.CharField(
+        "Wikidata id", max_length=20, blank=True, validators=[WIKIDATA_ID]
+    )
+    # Optimistic locking: every edit bumps it; a save from an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ClaimantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            # Find-or-create by name (``name__iexact``: UPPER(name) = UPPER(%s)).
+            models.Index(Upper("name"), name="claimant_name_upper"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def same_as(self) -> list[str]:
+        """The claimant's own page and Wikidata entry, for ``sameAs``."""
+        links = [self.url] if self.url else []
+        if self.wikidata_id:
+            links.append(f"https://www.wikidata.org/wiki/{self.wikidata_id}")
+        return links
+
+
+class Appearance(TimeStampedModel):
+    """Where and when a claim was made; many per claim. The claim's primary appearance
+    (``is_primary``, kind article) mirrors ``Claim.article``/``start``/``end``: ingestion and
+    re-anchoring move both in one transaction (``claims.services.claimants``)."""
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", "Article"
+        WEB = "web", "Web page or social post"
+        SPOKEN = "spoken", "Spoken"
+        OTHER = "other", "Other"
+
+    class Medium(models.TextChoices):
+        TV = "tv", "TV"
+        RADIO = "radio", "Radio"
+        SPEECH = "speech", "Speech"
+        DEBATE = "debate", "Debate"
+        OTHER = "other", "Other"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    kind = models.CharField(max_length=10, choices=Kind)
+    is_primary = models.BooleanField(default=False)
+    # kind article: an ingested revision and the exact span of the claim in its text.
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="appearances"
+    )
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    # kind web: the page or post.
+    url = models.URLField(max_length=2000, blank=True)
+    # kind spoken.
+    medium = models.CharField(max_length=10, choices=Medium, blank=True)
+    programme = models.CharField("programme or event", max_length=300, blank=True)
+    timestamp = models.CharField(
+        "time in the recording",
+        max_length=8,
+        blank=True,
+        validators=[RegexValidator(r"^\d{2}:[0-5]\d:[0-5]\d$", "Give the time as hh:mm:ss.")],
+    )
+    # kind other (and a note on any kind).
+    description = models.TextField(blank=True)
+    # When it was said or published (an article appearance takes its article's date).
+    said_on = models.DateField("date", null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["claim_id", "said_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="article")
+                | Q(article__isnull=False, start__isnull=False, end__gt=F("start")),
+                name="appearance_article_has_span",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="web") | ~Q(url=""), name="appearance_web_has_url"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="spoken") | ~Q(medium=""), name="appearance_spoken_has_medium"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="other") | ~Q(description=""),
+                name="appearance_other_has_description",
+            ),
+            models.CheckConstraint(
+                condition=~Q(is_primary=True) | Q(kind="article"),
+                name="appearance_primary_is_article",
+            ),
+            # One primary appearance per claim (the row kept in step with Claim.article).
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(is_primary=True), name="appearance_one_primary"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} appearance of claim #{self.claim_id}"
+
+    @property
+    def date(self):
+        """When it was said: the article's publication date for an article appearance."""
+        if self.kind == self.Kind.ARTICLE and self.article_id and self.article.published_at:
+            return self.article.published_at.date()
+        return self.said_on

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from claims import views
+from claims.views.checked_before import claim_checked_before, claim_factcheck_evidence
 
 app_name = "claims"
 urlpatterns = [
@@ -22,6 +23,16 @@ urlpatterns = [
     path("claims/", views.claim_queue, name="claim_queue"),
     path("claims/assign/", views.claim_bulk_assign, name="claim_bulk_assign"),
     path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
+    path(
+        "claims/<int:pk>/checked-before/",
+        claim_checked_before,
+        name="claim_checked_before",
+    ),
+    path(
+        "claims/<int:pk>/checked-before/<int:factcheck_pk>/evidence/",
+        claim_factcheck_evidence,
+        name="claim_factcheck_evidence",
+    ),
     path("claims/<int:pk>/assign/", views.claim_assign, name="claim_assign"),
     path("claims/<int:pk>/evidence/", views.evidence_add, name="evidence_add"),
     path(
@@ -44,6 +55,16 @@ urlpatterns = [
     path("claims/<int:pk>/reopen/", views.claim_reopen, name="claim_reopen"),
     path("claims/<int:pk>/merge/", views.claim_merge, name="claim_merge"),
     path("claims/<int:pk>/merge-targets/", views.merge_targets, name="merge_targets"),
+    # Who said it, where and when (claims.views.claimants).
+    path("claims/<int:pk>/claimant/", views.claim_claimant_set, name="claim_claimant_set"),
+    path("claims/<int:pk>/appearances/", views.appearance_add, name="appearance_add"),
+    path(
+        "claims/<int:pk>/appearances/<int:appearance_pk>/remove/",
+        views.appearance_remove,
+        name="appearance_remove",
+    ),
+    path("claimants/search/", views.claimant_search, name="claimant_search"),
+    path("claimants/<int:pk>/merge/", views.claimant_merge, name="claimant_merge"),
     # Editors: claims whose sentence changed since their verdict was checked.
     path("changed/", views.changed_claims, name="changed_claims"),
     path(

@@ -7,6 +7,12 @@ by ``manage.py export_claimreview`` for fact-check aggregators.
 Ratings on the true/false line carry ``ratingValue`` with the scale's ``bestRating`` and
 ``worstRating``; a rating off that line (Unsupported, Satire/Opinion: their value sits below
 the worst) has no place on it, so it is given by ``alternateName`` alone.
+
+The reviewed ``Claim`` names its claimant as ``author`` (a Person or Organization, with
+``sameAs`` its own page and Wikidata entry) and never the reporter of the article it was
+found in; its ``appearance`` lists every place it was made (an article by its original
+address, else its page here), ``firstAppearance`` the earliest dated, and ``datePublished``
+that date.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import SafeString, mark_safe
 
-from claims.models import Claim, Verdict
+from claims.models import Appearance, Claim, Claimant, Verdict
+from reader.selectors import article_path, claim_appearances, first_appearance
 
 # As Django's ``json_script``: nothing in the data can close the script element or start
 # markup, whatever reviewers or articles wrote.
@@ -29,6 +36,41 @@ def _date(value: datetime | None) -> str | None:
     return value.date().isoformat() if value is not None else None
 
 
+def _claimant(claimant: Claimant) -> dict:
+    kind = "Person" if claimant.kind == Claimant.Kind.PERSON else "Organization"
+    author = {"@type": kind, "name": claimant.name}
+    if claimant.description:
+        author["description"] = claimant.description
+    same_as = claimant.same_as
+    if same_as:
+        author["sameAs"] = same_as[0] if len(same_as) == 1 else same_as
+    return author
+
+
+def _creative_work(appearance: Appearance, base: str) -> dict:
+    """One appearance as a ``CreativeWork`` (an article's original address when it has one,
+    else its public page here; a web page's address; what was said, described)."""
+    work = {"@type": "CreativeWork"}
+    if appearance.kind == Appearance.Kind.ARTICLE:
+        article = appearance.article
+        work["headline"] = article.title
+        work["url"] = article.url or f"{base}{article_path(article)}"
+    elif appearance.kind == Appearance.Kind.WEB:
+        work["url"] = appearance.url
+    elif appearance.kind == Appearance.Kind.SPOKEN:
+        said = appearance.get_medium_display()
+        if appearance.programme:
+            said += f": {appearance.programme}"
+        if appearance.timestamp:
+            said += f" ({appearance.timestamp})"
+        work["name"] = said
+    if appearance.description:
+        work["description"] = appearance.description
+    if appearance.date is not None:
+        work["datePublished"] = appearance.date.isoformat()
+    return work
+
+
 def claim_review(
     *,
     claim: Claim,
@@ -37,6 +79,7 @@ def claim_review(
     claim_url: str,
     site_url: str,
     bounds: tuple[int, int] | None,
+    appearances: list[Appearance] | None = None,
 ) -> dict:
     """The ClaimReview of ``claim``'s published ``verdict`` (absolute ``claim_url``)."""
     level = verdict.rating
@@ -45,19 +88,22 @@ def claim_review(
         rating.update(ratingValue=level.value, bestRating=bounds[0], worstRating=bounds[1])
     rating.update(alternateName=level.label, ratingExplanation=verdict.summary)
 
-    article = claim.article
-    appearance = {"@type": "CreativeWork", "headline": article.title}
-    if article.url:
-        appearance["url"] = article.url
-    if article.published_at:
-        appearance["datePublished"] = _date(article.published_at)
-    item = {"@type": "Claim", "appearance": appearance}
-    if article.author:
-        item["author"] = {"@type": "Person", "name": article.author}
-    elif article.publisher_id:
-        item["author"] = {"@type": "Organization", "name": article.publisher.name}
-    if article.published_at:
-        item["datePublished"] = _date(article.published_at)
+    if appearances is None:
+        appearances = claim_appearances(claim)
+    base = site_url.rstrip("/")
+    works = [_creative_work(a, base) for a in appearances]
+    item = {"@type": "Claim"}
+    # Who made the claim: its claimant. The article's reporter reported it and is not named
+    # as its author; with no claimant known, there is no author (issue 15).
+    if claim.claimant_id:
+        item["author"] = _claimant(claim.claimant)
+    item["appearance"] = works
+    first = first_appearance(appearances)
+    if first is not None:
+        item["firstAppearance"] = works[appearances.index(first)]
+        item["datePublished"] = first.date.isoformat()
+    elif works:
+        item["firstAppearance"] = works[0]
 
     review = {
         "@context": "https://schema.org",

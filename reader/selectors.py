@@ -21,8 +21,10 @@ from django.utils.text import slugify
 from audit.models import AuditEvent
 from claims.models import (
     PUBLIC_ACTIONS,
+    Appearance,
     Article,
     Claim,
+    Claimant,
     Evidence,
     RatingLevel,
     RatingScale,
@@ -243,7 +245,7 @@ def claim_public_get(*, user, pk: int) -> Claim:
     """A published claim with its article (raises ``Claim.DoesNotExist``)."""
     return (
         published_claims(user=user)
-        .select_related("article", "article__publisher", "rating", "rating__scale")
+        .select_related("article", "article__publisher", "rating", "rating__scale", "claimant")
         .defer("article__raw_html")
         .get(pk=pk)
     )
@@ -444,6 +446,11 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         ),
         "scale_levels": levels,
         "show_reviewer_names": show,
+        # Who said it, where and when (issue 15).
+        "claimant": claim.claimant,
+        "claimant_url": claimant_path(claim.claimant) if claim.claimant_id else "",
+        "appearances": (appearances := claim_appearances(claim)),
+        "first_appearance": first_appearance(appearances),
     }
 
 
@@ -473,11 +480,17 @@ def claim_review_rows(*, user) -> QuerySet[Claim]:
         queryset=public_verdicts(user=user).select_related("rating").order_by("-number"),
         to_attr="public_versions",
     )
+    appearances = Prefetch(
+        "appearances",
+        queryset=Appearance.objects.select_related("article").defer(
+            "article__text", "article__raw_html"
+        ),
+    )
     return (
         published_claims(user=user)
-        .select_related("article", "article__publisher")
+        .select_related("article", "article__publisher", "claimant")
         .defer("article__text", "article__raw_html")
-        .prefetch_related(versions)
+        .prefetch_related(versions, appearances)
         .order_by("pk")
     )
 
@@ -515,3 +528,73 @@ def rating_scale_shown(*, user) -> tuple[RatingScale | None, list[RatingLevel]]:
         RatingLevel.objects.visible_to(user).filter(scale=scale).order_by("position", "id")
     )
     return scale, levels
+
+
+# ----------------------------------------------------- who said it, where and when (issue 15)
+
+
+def _appearance_order(appearance: Appearance):
+    date = appearance.date
+    return (date is None, date.isoformat() if date else "", not appearance.is_primary)
+
+
+def claim_appearances(claim: Claim) -> list[Appearance]:
+    """Where ``claim`` was made, earliest first (undated last). A claim always appeared in
+    its article: when its primary row is missing (a claim written by a path that predates
+    appearances, such as the page benchmark's seeder), one is shown from ``Claim.article``."""
+    cache = getattr(claim, "_prefetched_objects_cache", {})
+    if "appearances" in cache:
+        rows = list(cache["appearances"])
+    else:
+        rows = list(
+            claim.appearances.select_related("article").defer("article__text", "article__raw_html")
+        )
+    if not any(row.is_primary for row in rows):
+        rows.append(
+            Appearance(
+                claim=claim,
+                kind=Appearance.Kind.ARTICLE,
+                is_primary=True,
+                article=claim.article,
+                start=claim.start,
+                end=claim.end,
+            )
+        )
+    return sorted(rows, key=_appearance_order)
+
+
+def first_appearance(appearances: list[Appearance]) -> Appearance | None:
+    """The earliest dated appearance (``appearances`` sorted by :func:`claim_appearances`)."""
+    return next((a for a in appearances if a.date is not None), None)
+
+
+def claimant_key(claimant: Claimant) -> str:
+    slug = slugify(claimant.name)[:80].strip("-")
+    return f"{claimant.pk}-{slug}" if slug else str(claimant.pk)
+
+
+def claimant_path(claimant: Claimant) -> str:
+    return reverse("reader:claimant_page", kwargs={"key": claimant_key(claimant)})
+
+
+def claimant_public_get(*, user, pk: int) -> Claimant:
+    """A claimant with at least one published claim (else ``Claimant.DoesNotExist``)."""
+    return Claimant.objects.filter(
+        Exists(published_claims(user=user).filter(claimant=OuterRef("pk"))), pk=pk
+    ).get()
+
+
+def claimant_page_context(*, user, claimant: Claimant) -> dict:
+    """Their published fact-checks, newest first, and how they were rated (two queries)."""
+    checks = list(
+        fact_check_list(user=user).filter(claim__claimant=claimant).order_by("-published_at", "-id")
+    )
+    counts: dict[int, list] = {}
+    for verdict in checks:
+        entry = counts.setdefault(verdict.rating_id, [verdict.rating, 0])
+        entry[1] += 1
+    distribution = sorted(
+        ({"level": level, "count": n} for level, n in counts.values()),
+        key=lambda row: (row["level"].position, row["level"].pk),
+    )
+    return {"claimant": claimant, "fact_checks": checks, "rating_distribution": distribution}

@@ -16,6 +16,7 @@ urlpatterns = [
     path("articles/<str:key>/", views.article_detail, name="article_detail"),
     path("claims/<str:key>/", views.claim_page, name="claim_page"),
     path("corrections/", views.corrections, name="corrections"),
+    path("claimants/<str:key>/", views.claimant_page, name="claimant_page"),
     # The desk's pages about itself (reader.SitePage, edited by admins).
     path("about/", views.site_page, {"slug": site_pages.ABOUT}, name="about"),
     path("methodology/", views.site_page, {"slug": site_pages.METHODOLOGY}, name="methodology"),

@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from claims.models import Article, Claim
+from claims.models import Article, Claim, Claimant
 from claims.rendering import render_page_markdown
 from reader import cache, site_pages
 from reader import selectors as public
@@ -205,6 +205,31 @@ def claim_page(request, key: str):
     )
     context["methodology_scale_url"] = _methodology_scale_url()
     return render(request, "reader/claim.html", context)
+
+
+@require_safe
+@cache.reader_page(_lists)
+def claimant_page(request, key: str):
+    """Who made claims we checked: their published fact-checks and how they were rated;
+    404 for a claimant with none published, whoever asks. Cached on the lists' stamp (any
+    publication, correction or change of a published claim's claimant replaces it)."""
+    pk = public.claim_pk_from_key(key)
+    try:
+        if pk is None:
+            raise Claimant.DoesNotExist
+        claimant = public.claimant_public_get(user=request.user, pk=pk)
+    except Claimant.DoesNotExist:
+        raise Http404("No such claimant.") from None
+    context = public.claimant_page_context(user=request.user, claimant=claimant)
+    total = len(context["fact_checks"])
+    context["social"] = _social(
+        request,
+        title=claimant.name,
+        description=f"{total} claim{'' if total == 1 else 's'} by {claimant.name} "
+        f"fact-checked by {settings.FACTCHECK_SITE_NAME}.",
+        path=public.claimant_path(claimant),
+    )
+    return render(request, "reader/claimant.html", context)
 
 
 @require_safe

@@ -12,10 +12,11 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from claims.models import Claim, Verdict
+from claims.models import Claim, Claimant, Verdict
 from factcheck.lib.versions import NO_VERSION_CHECK
 from reader.models import SitePage
 from reader.selectors import claim_key
+from reader.selectors import claimant_key as claimant_public_key
 from sources.models import SourceImportJob
 from tests.conftest import PERSONAS
 from tests.factories import (
@@ -88,6 +89,14 @@ def _claim_key_at(status: str) -> str:
     return claim_key(claim)
 
 
+def _claimant_key(*, published: bool) -> str:
+    """The public key of a claimant who made a published claim (or only an unpublished one)."""
+    claimant = Claimant.objects.create(name="Jane Minister", kind="person")
+    claim = published_claim() if published else ClaimFactory()
+    Claim.objects.filter(pk=claim.pk).update(claimant=claimant)
+    return claimant_public_key(claimant)
+
+
 MATRIX = {
     "reader:home": (dict, _EVERYONE),
     # Public once one of its claims is published (see EXTRA for the others: 404).
@@ -127,6 +136,25 @@ MATRIX = {
             "claim_merge",
         )
     },
+    # Who said it, where and when: the claimant search box (JSON) for reviewers; the
+    # POST-only changes, every persona checked in tests/claims/test_claimants.py.
+    "claims:claimant_search": (dict, _REVIEWERS),
+    # Editors merge duplicate claimants (tests/claims/test_claimants.py).
+    "claims:claimant_merge": (
+        lambda: {"pk": Claimant.objects.create(name="Jane Dupe").pk},
+        _EDITORS,
+    ),
+    "claims:claim_claimant_set": (lambda: {"pk": ClaimFactory().pk}, None),
+    # Checked before: the panel the claim page loads, for reviewers only.
+    "claims:claim_checked_before": (lambda: {"pk": ClaimFactory().pk}, _REVIEWERS),
+    # Checked before: add another organisation's fact-check as evidence (POST-only; every
+    # persona is checked in tests/claims/test_matching.py).
+    "claims:claim_factcheck_evidence": (
+        lambda: {"pk": ClaimFactory().pk, "factcheck_pk": 1},
+        None,
+    ),
+    "claims:appearance_add": (lambda: {"pk": ClaimFactory().pk}, None),
+    "claims:appearance_remove": (lambda: {"pk": ClaimFactory().pk, "appearance_pk": 1}, None),
     # POST-only; every persona is checked in tests/claims/test_evidence_changes.py.
     **{
         f"claims:{name}": (
@@ -165,6 +193,8 @@ MATRIX = {
     "admin:index": (dict, _STAFF_ONLY),
     # The reader site: public pages, made with published objects to show.
     "reader:claim_page": (lambda: {"key": claim_key(published_claim())}, _EVERYONE),
+    # A claimant with a published claim has a public page (tests/reader/test_claimant_pages.py).
+    "reader:claimant_page": (lambda: {"key": _claimant_key(published=True)}, _EVERYONE),
     "reader:corrections": (lambda: (published_claim(), {})[1], _EVERYONE),
     "reader:feed_fact_checks": (lambda: (published_claim(), {})[1], _EVERYONE),
     "reader:feed_corrections": (lambda: (published_claim(), {})[1], _EVERYONE),
@@ -232,6 +262,11 @@ EXTRA = [
         ("reader:claim_page", lambda status=status: {"key": _claim_key_at(status)}, _NOBODY)
         for status in ("new", "in_review", "awaiting_approval", "dismissed")
     ],
+    # A claimant with no published claim has no public page, whoever asks.
+    ("reader:claimant_page", lambda: {"key": _claimant_key(published=False)}, _NOBODY),
+    ("reader:claimant_page", lambda: {"key": "999999999-nobody"}, _NOBODY),
+    # Claimants are edited in the admin, by admins only.
+    ("admin:claims_claimant_changelist", dict, _STAFF_ONLY),
     # The desk's pages are edited in the admin, by admins only (staff with the admin role);
     # they are never added or deleted there (tests/reader/test_site_pages.py).
     ("admin:reader_sitepage_changelist", dict, _STAFF_ONLY),
@@ -366,6 +401,12 @@ def _work_in_progress(reviewer, editor):
     return hidden, public, in_review
 
 
+def _claimant_of_all(hidden, public) -> str:
+    claimant = Claimant.objects.create(name="Mayor Jones", kind="person")
+    Claim.objects.filter(article__in=[hidden, public.article]).update(claimant=claimant)
+    return reverse("reader:claimant_page", kwargs={"key": claimant_public_key(claimant)})
+
+
 # Every public URL pattern: the addresses read below (each must show no work in progress).
 PUBLIC_PAGES = {
     # Searching for the words of a claim in review, or a topic only hidden work uses.
@@ -378,6 +419,8 @@ PUBLIC_PAGES = {
         reverse("reader:claim_page", kwargs={"key": claim_key(public)})
     ],
     "reader:corrections": lambda hidden, public: [reverse("reader:corrections")],
+    # The claimant of the published claim, of the claim in review and of the hidden one.
+    "reader:claimant_page": lambda hidden, public: [_claimant_of_all(hidden, public)],
     "reader:feed_fact_checks": lambda hidden, public: [reverse("reader:feed_fact_checks")],
     "reader:feed_corrections": lambda hidden, public: [reverse("reader:feed_corrections")],
     "reader:sitemap": lambda hidden, public: [reverse("reader:sitemap")],

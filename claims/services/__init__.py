@@ -8,6 +8,8 @@ Split by sub-domain; import from here (``from claims.services import claim_publi
   changed text becomes a new revision;
 - ``creation``: claims made by reviewers (a selection, a promoted sentence);
 - ``assignment``, ``review``: assigning claims, and the status workflow with its rules;
+- ``claimants``: who said a claim (claimants, merged by editors) and where and when
+  (appearances; the primary one follows the claim's article span);
 - ``common``: permissions, the locked claim row with its optimistic-lock check;
 - ``contributors``: who changed a verdict's content since the last publication, and the
   four-eyes rule that refuses them as its approver;
@@ -21,6 +23,16 @@ Split by sub-domain; import from here (``from claims.services import claim_publi
 """
 
 from claims.services.assignment import claim_assign, claim_bulk_assign
+from claims.services.claimants import (
+    appearance_add,
+    appearance_remove,
+    claim_claimant_set,
+    claimant_create,
+    claimant_find,
+    claimant_find_or_create,
+    claimant_merge,
+    primary_appearances_follow,
+)
 from claims.services.common import (
     PUBLISH_PERMISSION,
     REVIEW_PERMISSION,
@@ -116,6 +128,8 @@ __all__ = [
     "PreparedText",
     "RefetchPolicy",
     "active_levels",
+    "appearance_add",
+    "appearance_remove",
     "article_fetch",
     "article_ingest",
     "article_ingest_submit",
@@ -130,6 +144,7 @@ __all__ = [
     "claim_assign",
     "claim_bulk_assign",
     "claim_change_acknowledge",
+    "claim_claimant_set",
     "claim_create_from_selection",
     "claim_dismiss",
     "claim_merge",
@@ -139,6 +154,10 @@ __all__ = [
     "claim_return_to_review",
     "claim_start_review",
     "claim_submit_for_approval",
+    "claimant_create",
+    "claimant_find",
+    "claimant_find_or_create",
+    "claimant_merge",
     "content_hash",
     "evidence_add",
     "evidence_edit",
@@ -156,6 +175,7 @@ __all__ = [
     "note_add",
     "note_mentions_notify",
     "offered_levels",
+    "primary_appearances_follow",
     "rating_level_deactivate",
     "rating_level_delete",
     "rating_level_reactivate",

@@ -11,6 +11,7 @@ from django.db import transaction
 from audit.services import audit_record
 from claims.models import Article, ArticleSentence, CitedLink, Claim
 from claims.nlp.matching import context_around
+from claims.services.claimants import primary_appearances_follow
 
 __all__ = ["claim_create_from_selection", "claim_promote"]
 
@@ -51,7 +52,8 @@ def claim_from_span(
 
 def _claim_created(claim: Claim, *, user, message: str) -> Claim:
     """After a reviewer's claim is saved: the cited links in its span that belong to no claim
-    become its, and ``claims.claim.created`` is recorded."""
+    become its, it gets its primary appearance, and ``claims.claim.created`` is recorded."""
+    primary_appearances_follow([claim])
     CitedLink.objects.filter(
         article=claim.article, claim__isnull=True, start__gte=claim.start, start__lt=claim.end
     ).update(claim=claim)

@@ -28,6 +28,7 @@ from claims.extraction import (
 )
 from claims.models import Article, ArticleSentence, CitedLink, Claim, check_span
 from claims.nlp.matching import find_anchor
+from claims.services.claimants import primary_appearances_follow
 from claims.services.creation import claim_place
 from claims.services.wording import claim_wording_check, claim_wording_record
 from claims.signals import published_pages_changed
@@ -478,6 +479,8 @@ def _finish(
         [row for i, row in enumerate(rows) if i in deferred], batch_size=ingest_batch_rows()
     )
     ArticleSentence.objects.bulk_update(stored_owned, ["claim"], batch_size=500)
+    # Each new claim's primary appearance (re-anchored ones moved theirs in ``_reanchor``).
+    primary_appearances_follow(new_claims)
     if not article.cited_links.exists():
         links = _links_for(prepared.links)
         _store_cited_links(article, prepared.links, links, analysed, existing_claims + new_claims)
@@ -555,11 +558,14 @@ def _reanchor(
         if outcome is not None:
             claim_wording_record(claim, outcome=outcome, previous_text=previous_text, user=user)
         taken.add((anchor.start, anchor.end))
-        moved.append(claim.pk)
+        moved.append(claim)
+    # Their primary appearances move with them (docs/architecture.md, "Appearances").
+    primary_appearances_follow(moved)
     if moved:
         # The old revision's rows must not point at claims that now live on another article.
-        ArticleSentence.objects.filter(article=previous, claim__in=moved).update(claim=None)
-        CitedLink.objects.filter(article=previous, claim__in=moved).update(claim=None)
+        moved_ids = [c.pk for c in moved]
+        ArticleSentence.objects.filter(article=previous, claim__in=moved_ids).update(claim=None)
+        CitedLink.objects.filter(article=previous, claim__in=moved_ids).update(claim=None)
     if published:
         # Their pages (the claim's, both revisions', the lists) show the new revision, and
         # any "edited after our check" notice, once this commits.

@@ -26,18 +26,28 @@ from claims.views.claim import (
     note_add,
     verdict_save,
 )
+from claims.views.claimants import (
+    appearance_add,
+    appearance_remove,
+    claim_claimant_set,
+    claimant_merge,
+    claimant_search,
+)
 from claims.views.queue import claim_bulk_assign, claim_queue, review_help
 from claims.views.risk import evidence_at_risk
 from claims.views.styles import rating_styles
 from claims.views.topics import article_reader_details
 
 __all__ = [
+    "appearance_add",
+    "appearance_remove",
     "article_ingest",
     "article_reader_details",
     "changed_claims",
     "claim_assign",
     "claim_bulk_assign",
     "claim_change_acknowledge",
+    "claim_claimant_set",
     "claim_create",
     "claim_detail",
     "claim_dismiss",
@@ -48,6 +58,8 @@ __all__ = [
     "claim_return",
     "claim_start_review",
     "claim_submit",
+    "claimant_merge",
+    "claimant_search",
     "evidence_add",
     "evidence_at_risk",
     "evidence_edit",

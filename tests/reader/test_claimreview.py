@@ -77,15 +77,24 @@ def test_every_claim_page_embeds_a_complete_claim_review(client, reviewer, edito
         "@type": "ClaimReview",
         "url": f"{BASE}/claims/{claim_key(claim)}/",
         "claimReviewed": "The mayor owns <three> cars & a boat.",
+        # The article's reporter (Ann Writer) is not the claim's author: with no claimant
+        # known there is none (issue 15; tests/reader/test_claimant_pages.py).
         "itemReviewed": {
             "@type": "Claim",
-            "appearance": {
+            "appearance": [
+                {
+                    "@type": "CreativeWork",
+                    "headline": "The mayor's garage",
+                    "url": "https://news.example.org/mayor",
+                    "datePublished": "2024-03-05",
+                }
+            ],
+            "firstAppearance": {
                 "@type": "CreativeWork",
                 "headline": "The mayor's garage",
                 "url": "https://news.example.org/mayor",
                 "datePublished": "2024-03-05",
             },
-            "author": {"@type": "Person", "name": "Ann Writer"},
             "datePublished": "2024-03-05",
         },
         "reviewRating": {
@@ -124,17 +133,24 @@ def test_a_rating_off_the_true_false_line_is_given_by_its_name_alone(client, rev
         "alternateName": "Unsupported",
         "ratingExplanation": "He owns two cars </script><script>alert(1)</script> & no boat.",
     }
-    # Without an original address the claim still names where it appeared.
+    # Without an original address the claim names where it appeared: the article's page here.
+    work = {
+        "@type": "CreativeWork",
+        "headline": claim.article.title,
+        "url": f"{BASE}/articles/{claim.article.slug}/",
+    }
     assert review["itemReviewed"] == {
         "@type": "Claim",
-        "appearance": {"@type": "CreativeWork", "headline": claim.article.title},
+        "appearance": [work],
+        "firstAppearance": work,
     }
 
 
-def test_the_publisher_is_the_claims_author_when_the_article_names_none(client, reviewer, editor):
+def test_the_publisher_is_not_the_claims_author(client, reviewer, editor):
+    # Who made the claim is its claimant (issue 15); the article's publisher reported it.
     claim = _published(reviewer, editor, publisher=SourceFactory(name="Daily Example"))
     [review] = _extract(client, claim)
-    assert review["itemReviewed"]["author"] == {"@type": "Organization", "name": "Daily Example"}
+    assert "author" not in review["itemReviewed"]
     assert "dateModified" not in review
     assert review["reviewRating"]["ratingValue"] == 5
 
@@ -166,7 +182,8 @@ def test_export_claimreview_needs_a_fixed_number_of_queries(
 ):
     for _ in range(4):
         _published(reviewer, editor, correct=True)
-    with django_assert_max_num_queries(3):
+    # Claims, their versions, their appearances (with their articles).
+    with django_assert_max_num_queries(4):
         call_command("export_claimreview")
     assert len(json.loads(capsys.readouterr().out)) == 4
 

@@ -1,0 +1,184 @@
+"""The claim page's "who said it, where and when": the claimant (search box, or a plain name
+field that finds or creates) and the claim's appearances. Plain POSTs that redirect back to
+the claim page; a stale version answers 409 with the page, a missing one 400."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from claims import services
+from claims.claimant_forms import AppearanceForm, ClaimantSetForm
+from claims.forms import VersionForm
+from claims.models import Appearance, Claimant
+from claims.views.claim import _claim_or_404, claim_url, render_claim
+from factcheck.lib.auth import permission_required
+from factcheck.lib.versions import version_required
+from factcheck.lib.views import safe_next
+
+REVIEW, PUBLISH = services.REVIEW_PERMISSION, services.PUBLISH_PERMISSION
+SEARCH_LIMIT = 20
+
+
+@permission_required(REVIEW)
+@require_GET
+def claimant_search(request):
+    """Claimants whose name or an alias contains ``q``, as JSON (the search box)."""
+    found = Claimant.objects.search(request.GET.get("q", ""))[:SEARCH_LIMIT]
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": c.pk,
+                    "name": c.name,
+                    "kind": c.kind,
+                    "description": c.description,
+                    "aliases": c.aliases,
+                }
+                for c in found
+            ]
+        }
+    )
+
+
+def _run(request, claim, form, call, message: str, anchor: str, form_name: str):
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return render_claim(request, claim, status=400)
+    try:
+        call(form.cleaned_data)
+    except services.ConflictError as exc:
+        messages.error(request, str(exc))
+        return render_claim(request, exc.current, status=409, conflict=exc)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return render_claim(request, claim, status=400)
+    messages.success(request, message)
+    return redirect(claim_url(claim, anchor))
+
+
+@permission_required(REVIEW)
+@require_POST
+@version_required
+def claim_claimant_set(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    form = ClaimantSetForm(request.POST)
+
+    def call(data):
+        claimant = None
+        if data.get("clear"):
+            claimant = None
+        elif data.get("claimant"):
+            claimant = Claimant.objects.filter(pk=data["claimant"]).first()
+            if claimant is None:
+                raise ValidationError("That claimant no longer exists; search again.")
+        else:
+            claimant, _ = services.claimant_find_or_create(
+                name=data["name"], kind=data["kind"] or Claimant.Kind.PERSON, user=request.user
+            )
+        services.claim_claimant_set(
+            claim=claim, claimant=claimant, user=request.user, version=data["version"]
+        )
+
+    return _run(request, claim, form, call, "Claimant saved.", "who-said-it", "claimant_form")
+
+
+@permission_required(REVIEW)
+@require_POST
+@version_required
+def appearance_add(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    form = AppearanceForm(request.POST)
+
+    def call(data):
+        services.appearance_add(
+            claim=claim,
+            user=request.user,
+            version=data["version"],
+            kind=data["kind"],
+            url=data.get("url") or "",
+            medium=data.get("medium") or "",
+            programme=data.get("programme") or "",
+            said_on=data.get("said_on"),
+            timestamp=data.get("timestamp") or "",
+            description=data.get("description") or "",
+        )
+
+    return _run(request, claim, form, call, "Appearance added.", "appearances", "appearance_form")
+
+
+@permission_required(REVIEW)
+@require_POST
+@version_required
+def appearance_remove(request, pk: int, appearance_pk: int):
+    claim = _claim_or_404(request, pk)
+    try:
+        appearance = Appearance.objects.select_related("claim").get(pk=appearance_pk, claim=claim)
+    except Appearance.DoesNotExist:
+        raise Http404("No such appearance.") from None
+    form = VersionForm(request.POST)
+
+    def call(data):
+        services.appearance_remove(
+            appearance=appearance, user=request.user, version=data["version"]
+        )
+
+    return _run(request, claim, form, call, "Appearance removed.", "appearances", "version_form")
+
+
+@permission_required(PUBLISH)
+@version_required(field_name="remove_version")
+@version_required(field_name="keep_version")
+def claimant_merge(request, pk: int):
+    """Editors: merge this claimant into another (the same person or organisation). GET
+    searches for the one to keep (``?q=``) and, with ``?keep=<id>``, shows both to confirm;
+    the POST names both versions (400 without, 409 when either changed)."""
+    try:
+        claimant = Claimant.objects.get(pk=pk)
+    except Claimant.DoesNotExist:
+        raise Http404("No such claimant.") from None
+    keep_pk = request.POST.get("keep") or request.GET.get("keep")
+    keep = Claimant.objects.filter(pk=keep_pk).first() if str(keep_pk).isdigit() else None
+    status = 200
+    if request.method == "POST":
+        if keep is None:
+            messages.error(request, "Choose the claimant to keep.")
+            status = 400
+        else:
+            try:
+                kept = services.claimant_merge(
+                    keep=keep,
+                    remove=claimant,
+                    user=request.user,
+                    keep_version=request.POST["keep_version"],
+                    remove_version=request.POST["remove_version"],
+                )
+            except services.ConflictError as exc:
+                messages.error(request, str(exc))
+                status = 409
+                keep.refresh_from_db()
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                status = 400
+            else:
+                messages.success(request, f"{claimant.name} merged into {kept.name}.")
+                return redirect(safe_next(request, reverse("claims:claim_queue")))
+    query = request.GET.get("q", claimant.name.split()[-1] if claimant.name.split() else "")
+    candidates = Claimant.objects.search(query).exclude(pk=claimant.pk)[:SEARCH_LIMIT]
+    return render(
+        request,
+        "claims/claimant_merge.html",
+        {
+            "claimant": claimant,
+            "keep": keep,
+            "q": query,
+            "candidates": candidates,
+            "claims_count": claimant.claims.count(),
+            "next": request.GET.get("next") or request.POST.get("next", ""),
+        },
+        status=status,
+    )
