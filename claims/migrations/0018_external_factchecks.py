@@ -1,4 +1,4 @@
-"""Other organisations' fact-checks imported from ClaimReview (issue 15, "checked before").
+"""Other organisations' fact-checks imported from ClaimReview ("checked before").
 
 Numbered after the claimants migration (0017) written alongside; it depends on the latest
 migration present when it was written."""

@@ -1,4 +1,4 @@
-"""Who said a claim (``Claimant``) and where and when (``Appearance``), issue 15.
+"""Who said a claim (``Claimant``) and where and when (``Appearance``).
 
 - A claimant is found or created by name (the workbench's search box, or a plain name field
   without script), set on a claim or taken off, and merged into another by an editor (its
