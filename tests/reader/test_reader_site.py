@@ -58,6 +58,20 @@ def _publish(claim, reviewer, editor, **draft):
     return services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
 
 
+def _submit_correction(claim, reviewer):
+    """The reviewer drafts a correction of the published verdict (rated true) and submits it."""
+    services.verdict_save(
+        claim=claim,
+        user=reviewer,
+        rating=rating_level("true"),
+        summary="He owns three cars after all.",
+        rationale="R",
+        correction_note="We checked the register again.",
+        version=NO_VERSION_CHECK,
+    )
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
+
+
 def _get(client, name, **kwargs):
     response = client.get(reverse(name, kwargs=kwargs or None))
     assert response.status_code == 200, (name, response.status_code)
@@ -537,16 +551,7 @@ def test_publishing_a_correction_refreshes_the_cached_pages(
         client.get(url)
         assert client.get(url)["X-Reader-Cache"] == "hit"
     with django_capture_on_commit_callbacks(execute=True):
-        services.verdict_save(
-            claim=claim,
-            user=reviewer,
-            rating=rating_level("true"),
-            summary="He owns three cars after all.",
-            rationale="R",
-            correction_note="We checked the register again.",
-            version=NO_VERSION_CHECK,
-        )
-        services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
+        _submit_correction(claim, reviewer)
         # Drafts and submissions change nothing readers see: the pages stay cached.
         assert client.get(urls[0])["X-Reader-Cache"] == "hit"
         services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
@@ -734,16 +739,7 @@ def test_a_correction_in_progress_shows_nothing_until_it_is_published(
         stance="supports",
         quote="Three cars are registered.",
     )
-    services.verdict_save(
-        claim=claim,
-        user=reviewer,
-        rating=rating_level("true"),
-        summary="He owns three cars after all.",
-        rationale="R",
-        correction_note="We checked the register again.",
-        version=NO_VERSION_CHECK,
-    )
-    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
+    _submit_correction(claim, reviewer)
     for persona in ("anonymous", "editor"):
         reader_cache.bump(reader_cache.claim_scope(claim.pk))  # rendered afresh
         html = client_for(persona).get(claim_path(claim)).content.decode()
@@ -936,16 +932,7 @@ def test_a_published_correction_reaches_a_revalidating_reader_at_once(
     ]
     etags = {url: client.get(url)["ETag"] for url in urls}
     with django_capture_on_commit_callbacks(execute=True):
-        services.verdict_save(
-            claim=claim,
-            user=reviewer,
-            rating=rating_level("true"),
-            summary="He owns three cars after all.",
-            rationale="R",
-            correction_note="We checked the register again.",
-            version=NO_VERSION_CHECK,
-        )
-        services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
+        _submit_correction(claim, reviewer)
     for url in urls:  # a draft changes nothing readers see
         assert client.get(url, HTTP_IF_NONE_MATCH=etags[url]).status_code == 304, url
     with django_capture_on_commit_callbacks(execute=True):
