@@ -55,6 +55,7 @@ class Article(TimeStampedModel):
 
         READY = "ready", "Ready"
         PROCESSING = "processing", "Being stored"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     title = models.CharField(max_length=500)
     slug = models.SlugField(max_length=140, unique=True)
@@ -91,6 +92,14 @@ class Article(TimeStampedModel):
     # Sentences that scored above the threshold but did not become claims because the article
     # reached FACTCHECK_MAX_CLAIMS_PER_ARTICLE (they can still be promoted one by one).
     sentences_over_cap = models.PositiveIntegerField(default=0)
+    # Reader site: the full text is shown only when the publisher allows republishing;
+    # otherwise the article page quotes the checked claims with their context.
+    may_republish = models.BooleanField(
+        "may republish",
+        default=False,
+        help_text="The publisher allows the full text on the reader site (otherwise only "
+        "the checked claims are quoted, with a link to the original).",
+    )
 
     # Optimistic locking: every edit bumps it; a save from an older version is refused.
     version = models.PositiveIntegerField(default=1)
