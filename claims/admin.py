@@ -73,8 +73,8 @@ class ClaimInline(admin.TabularInline):
 @admin.register(Article)
 class ArticleAdmin(RefreshesReaderPages, AuditedEdits, admin.ModelAdmin):
     edit_action = "claims.article.edited"
-    list_display = ("title", "url", "source_format", "is_demo", "created_at")
-    list_filter = ("source_format", "is_demo", "created_at")
+    list_display = ("title", "url", "source_format", "is_demo", "may_republish", "created_at")
+    list_filter = ("source_format", "is_demo", "may_republish", "created_at")
     search_fields = ("title", "url", "author")
     readonly_fields = ("content_hash", "text", "raw_html", "created_at", "updated_at")
     prepopulated_fields = {"slug": ("title",)}

@@ -3,7 +3,10 @@
 
 LABELS = {
     "claims.article.ingested": "ingested the article",
-    "claims.article.reader_details_changed": "changed the article's topics or publisher",
+    "claims.article.reader_details_changed": (
+        "changed the article's topics, publisher or full-text permission"
+    ),
+    "claims.article.withdrawn": "withdrew the article (ingested by mistake)",
     # Written by the scheduled re-fetch (claims.services.refetch), with no actor.
     "claims.article.refetched_changed": "found the article changed on its site: a new revision",
     "claims.article.refetched_reverted": "found the article back to an earlier revision's text",
@@ -27,6 +30,11 @@ LABELS = {
     "claims.claim.claimant_changed": "changed who made the claim",
     "claims.appearance.added": "added a place where the claim was made",
     "claims.appearance.removed": "removed a place where the claim was made",
+    # "Another appearance of claim #N?" (claims.services.proposals).
+    "claims.appearance_proposal.confirmed": "confirmed another appearance of the claim",
+    "claims.appearance_proposal.kept_separate": (
+        "kept the claim separate from a similar claim in another article"
+    ),
     "claims.claimant.created": "added a claimant",
     "claims.claimant.merged": "merged a duplicate claimant into this one",
     "claims.claimant.edited": "edited the claimant in the admin",
@@ -70,3 +78,15 @@ PARTS = {
     "claims.claim.published": "claims.verdict.published",
     "claims.claim.rated": ("claims.verdict.drafted", "claims.verdict.edited"),
 }
+
+
+def value_labels() -> dict[str, dict[str, str]]:
+    """What the stored values of a claim's history mean, by change name: a history shows
+    "In review → Awaiting approval", never ``in_review → awaiting_approval``."""
+    from claims.models import Claim, Evidence, Verdict
+
+    return {
+        "status": dict(Claim.Status.choices),
+        "state": dict(Verdict.State.choices),
+        "stance": dict(Evidence.Stance.choices),
+    }

@@ -3,15 +3,19 @@ view of the queue is a bookmarkable URL."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 
 import django_filters
 from django import forms
+from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
 from claims import selectors
 from claims.forms import QueueFilterForm
-from claims.models import Claim
+from claims.matching import matching_index
+from claims.models import Article, Claim, ExternalFactCheck
 from factcheck.lib.widgets import PythonSelect
 
 ORDERING = (
@@ -25,6 +29,90 @@ ORDERING = (
 )
 DEFAULT_ORDERING = ["-updated_at", "-id"]
 MINE, UNASSIGNED, UNRATED = "mine", "unassigned", "unrated"
+EARLIER_CHECK_YES = "yes"
+# "Has an earlier check" looks at this many claims of the view (in its order), never more:
+# matching runs per claim (about a millisecond each), so it is a bounded pass, not a column.
+EARLIER_CHECK_SCAN = 200
+# The wording of the earlier check (rapidfuzz token_set_ratio, 0..100: the "similarity"
+# the claim page's "Checked before" panel shows) must be at least this close.
+EARLIER_CHECK_MIN_SIMILARITY = 70
+# A claim's answer is kept this long (seconds), per version of the claim and per state of
+# the external fact-checks: a claim edited or a fact-check imported is asked again.
+EARLIER_CHECK_CACHE_SECONDS = 300
+ARTICLE_SUGGESTIONS = 20
+_ARTICLE_NUMBER = re.compile(r"^#?(\d{1,12})$|\(#(\d{1,12})\)\s*$")
+
+
+def article_number(value: str) -> int | None:
+    """The article number in what the article field holds: ``123``, ``#123``, or a picked
+    suggestion ``Title (#123)``; ``None`` for a title search."""
+    match = _ARTICLE_NUMBER.search(value.strip())
+    if not match:
+        return None
+    return int(match.group(1) or match.group(2))
+
+
+def article_title_suggestions(*, user, query: str, limit: int = ARTICLE_SUGGESTIONS) -> list:
+    """At most ``limit`` articles ``user`` may see (ready ones) whose title contains
+    ``query`` (or the article with that number), newest first. One query, bounded."""
+    query = (query or "").strip()[:200]
+    articles = Article.objects.visible_to(user).only("id", "title")
+    pk = article_number(query)
+    if pk is not None:
+        return list(articles.filter(pk=pk))
+    if len(query) < 2:
+        return []
+    return list(articles.filter(title__icontains=query).order_by("-created_at", "-id")[:limit])
+
+
+def claims_with_earlier_check(rows) -> set[int] | None:
+    """Of ``rows`` (``(pk, text, version)`` of claims), those for which matching finds an
+    external fact-check or another published claim of the desk whose wording is at least
+    :data:`EARLIER_CHECK_MIN_SIMILARITY` close. ``None`` while this process's index is being
+    built. Two queries (the candidates still there) besides the cache."""
+    index = matching_index(wait=False)
+    if not index.ready:
+        return None
+    stamp = index._seen.get("external")  # a new import asks again
+    stamp = stamp.timestamp() if stamp else 0
+    keys = {pk: f"queue-earlier-check:{pk}:{version}:{stamp}" for pk, _, version in rows}
+    known = cache.get_many(list(keys.values()))
+    candidates: dict[int, list] = {}
+    for pk, text, _ in rows:
+        if keys[pk] in known:
+            candidates[pk] = known[keys[pk]]
+            continue
+        found = index.search(text, 5, exclude=frozenset({("own", pk)}))
+        candidates[pk] = [
+            list(key)
+            for key, _, similarity in found
+            if similarity >= EARLIER_CHECK_MIN_SIMILARITY
+            and (key[0] == "external" or key not in index.in_progress)
+        ]
+    cache.set_many(
+        {keys[pk]: candidates[pk] for pk in candidates if keys[pk] not in known},
+        EARLIER_CHECK_CACHE_SECONDS,
+    )
+    # Only what is still there counts: a fact-check deleted, a claim no longer published.
+    own = {pk for kind, pk in _all(candidates) if kind == "own"}
+    external = {pk for kind, pk in _all(candidates) if kind == "external"}
+    own = set(
+        Claim.objects.filter(pk__in=own, status=Claim.Status.PUBLISHED).values_list("pk", flat=True)
+    )
+    external = set(ExternalFactCheck.objects.filter(pk__in=external).values_list("pk", flat=True))
+    return {
+        pk
+        for pk, found in candidates.items()
+        if any(
+            (kind == "own" and key in own) or (kind == "external" and key in external)
+            for kind, key in found
+        )
+    }
+
+
+def _all(candidates: dict[int, list]):
+    for found in candidates.values():
+        yield from found
 
 
 class _Ordering(django_filters.OrderingFilter):
@@ -60,8 +148,18 @@ class ClaimQueueFilter(django_filters.FilterSet):
     assignee = django_filters.ChoiceFilter(
         label="Assignee", method="filter_assignee", empty_label="Anyone", widget=PythonSelect
     )
-    article = django_filters.NumberFilter(
-        field_name="article_id", label="Article number", widget=forms.NumberInput(attrs={"min": 1})
+    # A title (its claims' articles' titles contain it), or one article: its number ("123",
+    # "#123", the old ``?article=<id>`` links) or a suggestion picked ("Title (#123)").
+    article = django_filters.CharFilter(
+        label="Article",
+        method="filter_article",
+        widget=forms.TextInput(
+            attrs={
+                "list": "article-titles",
+                "autocomplete": "off",
+                "placeholder": "title or #number",
+            }
+        ),
     )
     score_min = django_filters.NumberFilter(
         field_name="checkworthiness",
@@ -104,6 +202,13 @@ class ClaimQueueFilter(django_filters.FilterSet):
     updated_to = django_filters.DateFilter(
         label="Updated to", method="filter_updated_to", widget=_DATE
     )
+    earlier_check = django_filters.ChoiceFilter(
+        label="Checked before",
+        method="filter_earlier_check",
+        empty_label="Any",
+        choices=[(EARLIER_CHECK_YES, "Has an earlier check")],
+        widget=PythonSelect,
+    )
     o = _Ordering(fields=ORDERING, label="Sort by")
 
     class Meta:
@@ -123,6 +228,50 @@ class ClaimQueueFilter(django_filters.FilterSet):
             (UNRATED, "No rating yet"),
             *((str(level.pk), level.label) for level in levels),
         ]
+        # Suggestions as the title is typed (htmx); without script the field is a plain
+        # title search.
+        self.form.fields["article"].widget.attrs.update(
+            {
+                "hx-get": reverse("claims:article_titles"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#article-titles",
+                "hx-swap": "innerHTML",
+            }
+        )
+        # What the "has an earlier check" pass looked at (the queue page says it).
+        self.earlier_check_scanned = 0
+        self.earlier_check_capped = False
+        self.earlier_check_warming = False
+
+    def filter_queryset(self, queryset):
+        # The earlier-check pass runs last, on the view the other filters and the order made.
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("earlier_check") == EARLIER_CHECK_YES:
+            queryset = self._with_earlier_check(queryset)
+        return queryset
+
+    def _with_earlier_check(self, queryset):
+        rows = list(queryset.values_list("pk", "text", "version")[: EARLIER_CHECK_SCAN + 1])
+        self.earlier_check_capped = len(rows) > EARLIER_CHECK_SCAN
+        rows = rows[:EARLIER_CHECK_SCAN]
+        self.earlier_check_scanned = len(rows)
+        found = claims_with_earlier_check(rows)
+        if found is None:
+            self.earlier_check_warming = True
+            return queryset.none()
+        return queryset.filter(pk__in=found)
+
+    def filter_earlier_check(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset
+
+    def filter_article(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        pk = article_number(value)
+        if pk is not None:
+            return queryset.filter(article_id=pk)
+        return queryset.filter(article__title__icontains=value[:500])
 
     def filter_text(self, queryset, name, value):
         return selectors.claim_text_search(queryset, value)

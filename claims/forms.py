@@ -7,7 +7,10 @@ from django.contrib.auth import get_user_model
 
 from claims.extraction import ExtractionError, decode_text, format_for_filename
 from claims.models import Article, Claim, Evidence, Note, RatingLevel, Topic
-from claims.services import human_size, max_ingest_bytes, reviewers
+from claims.services import AUTO_FORMAT, human_size, max_ingest_bytes, reviewers
+from claims.services.preview import FETCH as CARRIED_FETCH
+from claims.services.preview import UPLOAD as CARRIED_UPLOAD
+from claims.services.preview import CarriedBodyError, carried_load
 from factcheck.lib.versions import version_field
 from factcheck.lib.widgets import PythonSelect
 from sources.fetching import InvalidURL, web_address
@@ -52,11 +55,18 @@ class ArticleIngestForm(forms.Form):
     )
     text_format = forms.ChoiceField(
         label="The pasted text is",
-        choices=Article.Format.choices,
-        initial=Article.Format.TEXT,
+        choices=[(AUTO_FORMAT, "Detect automatically"), *Article.Format.choices],
+        initial=AUTO_FORMAT,
         required=False,
+        help_text="HTML, markdown or plain text, told from the content unless you choose.",
     )
     file = forms.FileField(label="File", required=False)
+    # Set by the preview's "Ingest" button: a pasted text is stored only then (scripts and
+    # tests send it to ingest at once).
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # An uploaded file's bytes or a fetched page, signed by the preview (``carried_sign``):
+    # "Ingest" stores exactly what was previewed, without the file or a second fetch.
+    payload = forms.CharField(required=False, widget=forms.HiddenInput)
 
     @staticmethod
     def too_large_message(what: str, size: int) -> str:
@@ -77,13 +87,15 @@ class ArticleIngestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        data["text_format"] = data.get("text_format") or Article.Format.TEXT
+        data["text_format"] = data.get("text_format") or AUTO_FORMAT
         mode = data.get("mode")
         if mode == self.PASTE:
             self._clean_text(data.get("text") or "")
         elif mode == self.UPLOAD:
             upload = data.get("file")
-            if upload is None:
+            if upload is None and data.get("payload"):
+                self._clean_carried_upload(data)
+            elif upload is None:
                 self.add_error("file", "Choose a file to upload.")
             elif upload.size > max_ingest_bytes():
                 self.add_error("file", self.too_large_message("The file", upload.size))
@@ -91,7 +103,28 @@ class ArticleIngestForm(forms.Form):
                 self._clean_upload(data, upload)
         elif mode == self.FETCH and not (data.get("url") or "").strip() and "url" in data:
             self.add_error("url", "Give the article's web address to fetch it.")
+        elif mode == self.FETCH and data.get("payload") and "url" in data:
+            self._clean_carried_page(data)
         return data
+
+    def _clean_carried_upload(self, data: dict) -> None:
+        """A file carried from its preview: its bytes are checked again as an upload's."""
+        try:
+            carried = carried_load(data["payload"], kind=CARRIED_UPLOAD)
+        except CarriedBodyError as exc:
+            self.add_error("file", str(exc))
+            return
+        if len(carried.body) > max_ingest_bytes():
+            self.add_error("file", self.too_large_message("The file", len(carried.body)))
+            return
+        self._decode_upload(data, carried.body, carried.filename)
+
+    def _clean_carried_page(self, data: dict) -> None:
+        """A page fetched for its preview (``fetched``; its signed address is the one used)."""
+        try:
+            data["fetched"] = carried_load(data["payload"], kind=CARRIED_FETCH)
+        except CarriedBodyError as exc:
+            self.add_error("url", str(exc))
 
     def _clean_text(self, text: str) -> None:
         if not text.strip():
@@ -126,13 +159,22 @@ class ArticleIngestForm(forms.Form):
         if len(file_bytes) > max_ingest_bytes():
             self.add_error("file", self.too_large_message("The file", upload.size))
             return
+        self._decode_upload(data, file_bytes, upload.name)
+
+    def _decode_upload(self, data: dict, file_bytes: bytes, filename: str) -> None:
         try:
-            is_html = format_for_filename(upload.name) == Article.Format.HTML
-            data["decoded"] = decode_text(file_bytes, html=is_html, strict_utf8=True)
+            file_format = format_for_filename(filename)
+            data["decoded"] = decode_text(
+                file_bytes, html=file_format == Article.Format.HTML, strict_utf8=True
+            )
         except ExtractionError as exc:
             self.add_error("file", str(exc))
             return
-        data["file_bytes"] = file_bytes
+        data["file_bytes"], data["filename"], data["file_format"] = (
+            file_bytes,
+            filename,
+            file_format,
+        )
 
 
 class ClaimSelectionForm(forms.Form):
@@ -303,9 +345,10 @@ class EvidenceForm(forms.Form):
         widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
         error_messages={"required": "Give the evidence's web address."},
     )
+    # No default: the reviewer says what the evidence does ("Choose…" is no stance).
     stance = forms.ChoiceField(
         label="Stance",
-        choices=Evidence.Stance.choices,
+        choices=[("", "Choose…"), *Evidence.Stance.choices],
         widget=PythonSelect,
         error_messages={"required": "Choose whether it supports, refutes or gives context."},
     )
@@ -382,7 +425,8 @@ class VerdictForm(VersionForm):
 
 
 class ArticleReaderDetailsForm(forms.Form):
-    """Topics and publisher of an article: what readers filter the fact-checks by."""
+    """Topics and publisher of an article (what readers filter the fact-checks by), and
+    whether its full text may be shown on the reader site."""
 
     version = version_field()  # the article's
 
@@ -403,6 +447,12 @@ class ArticleReaderDetailsForm(forms.Form):
         empty_label="Not known",
         help_text="The publisher or organisation the article comes from (from the sources "
         "registry).",
+    )
+    may_republish = forms.BooleanField(
+        label="The publisher allows the full text on the reader site",
+        required=False,
+        help_text="Unticked, the article's public page quotes only the checked claims, each "
+        "with a little of the text around it, and links to the original.",
     )
 
 

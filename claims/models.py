@@ -1077,3 +1077,52 @@ class Appearance(TimeStampedModel):
         if self.kind == self.Kind.ARTICLE and self.article_id and self.article.published_at:
             return self.article.published_at.date()
         return self.said_on
+
+
+class AppearanceProposal(TimeStampedModel):
+    """Proposed as "another appearance of claim #N?": a claim found at ingestion (``claim``) whose
+    wording is close to one of the desk's claims in another article (``candidate``).
+    Proposed by the background job after ingestion (``claims.services.proposals``), never
+    acted on by itself: a reviewer confirms it (the claim becomes an article appearance of
+    the candidate and is merged into it) or keeps the two separate (the pair is never
+    proposed again)."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        CONFIRMED = "confirmed", "Confirmed"
+        KEPT_SEPARATE = "kept_separate", "Kept separate"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearance_proposals")
+    candidate = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="proposed_as_candidate"
+    )
+    # The matcher's similarity of the two wordings (0..100) when proposed.
+    score = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=15, choices=State, default=State.PROPOSED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking: confirming or keeping separate names the version shown.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["claim_id", "-score", "id"]
+        constraints = [
+            # One row per pair, whatever its state: proposing again adds nothing, and a pair
+            # kept separate is never proposed again. Its index also serves "the open
+            # proposals of these claims" (claim_id IN (...), then state).
+            models.UniqueConstraint(
+                fields=["claim", "candidate"], name="appearance_proposal_one_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(claim=F("candidate")), name="appearance_proposal_not_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="proposed") | Q(decided_at__isnull=False),
+                name="appearance_proposal_decided_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim #{self.claim_id}: another appearance of claim #{self.candidate_id}?"

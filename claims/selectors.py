@@ -447,7 +447,7 @@ def claim_queue_rows(*, user, page: QuerySet[Claim]) -> list[Claim]:
         .select_related("article", "assignee", "rating")
         # What a row shows (``claims.templatetags.review.queue_rows``), nothing more.
         .only(
-            *("id", "text", "status", "checkworthiness", "updated_at", "article_id"),
+            *("id", "text", "status", "checkworthiness", "updated_at", "article_id", "version"),
             *("assignee_id", "rating_id", "article__title", "article__is_demo"),
             *("assignee__username", "rating__label"),
         )
@@ -556,9 +556,23 @@ def reviewer_list() -> list:
 
 def claim_page_context(*, user, claim: Claim) -> dict:
     """Everything the claim page shows, in a fixed number of queries."""
+    from django.db.models import prefetch_related_objects
+
+    from claims.models import Appearance
     from claims.services import offered_levels
 
     before, after = claim_context(user=user, claim=claim)
+    # "Where and when it was said" (``claims/_appearances.html``): each appearance with its
+    # article (title, state, publication date), in one query.
+    prefetch_related_objects(
+        [claim],
+        Prefetch(
+            "appearances",
+            queryset=Appearance.objects.select_related("article").defer(
+                "article__text", "article__raw_html"
+            ),
+        ),
+    )
     verdicts = list(
         Verdict.objects.visible_to(user)
         .filter(claim=claim)
@@ -576,6 +590,26 @@ def claim_page_context(*, user, claim: Claim) -> dict:
     )
     open_verdict = next((v for v in verdicts if v.is_open), None)
     published = next((v for v in verdicts if v.state == Verdict.State.PUBLISHED), None)
+    evidence = list(
+        Evidence.objects.visible_to(user)
+        .filter(claim=claim)
+        .select_related("link", "source", "source_rating", "added_by")
+        .order_by("created_at", "id")
+    )
+    # The links the article cites, those in (or right after) this claim first, each marked
+    # ``in_claim`` and ``is_evidence`` (already evidence for this claim) for the page's
+    # "Add as evidence" buttons.
+    evidence_links = {ev.link_id for ev in evidence}
+    cited = list(
+        CitedLink.objects.visible_to(user)
+        .filter(article_id=claim.article_id)
+        .select_related("link")
+        .order_by("start", "id")
+    )
+    cited.sort(key=lambda c: c.claim_id != claim.pk)  # stable: reading order within each
+    for c in cited:
+        c.in_claim = c.claim_id == claim.pk
+        c.is_evidence = c.link_id in evidence_links
     return {
         "claim": claim,
         "article": claim.article,
@@ -591,18 +625,10 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         and published.checked_wording != claim.text,
         "context_before": before,
         "context_after": after,
-        "cited_links": list(
-            CitedLink.objects.visible_to(user)
-            .filter(claim=claim)
-            .select_related("link")
-            .order_by("start", "id")
-        ),
-        "evidence_list": list(
-            Evidence.objects.visible_to(user)
-            .filter(claim=claim)
-            .select_related("link", "source", "source_rating", "added_by")
-            .order_by("created_at", "id")
-        ),
+        "cited_links": cited,
+        "cited_in_claim": [c for c in cited if c.in_claim],
+        "cited_elsewhere": [c for c in cited if not c.in_claim],
+        "evidence_list": evidence,
         "notes": list(
             Note.objects.visible_to(user)
             .filter(claim=claim)

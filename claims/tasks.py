@@ -106,3 +106,22 @@ def articles_refetch_sweep() -> None:
 def article_refetch_batch(refetch_pks: list[int]) -> None:
     """Re-fetch these articles (``ArticleRefetch`` rows); running it twice fetches once."""
     services.article_refetch_run(refetch_ids=refetch_pks)
+
+
+@shared_task(
+    name="claims.appearance_proposals_find",
+    acks_late=True,
+    ignore_result=True,
+    # Matching a few hundred claims takes seconds once the index is built; the first job of
+    # a worker builds it (about 0.4 ms a claim or fact-check).
+    soft_time_limit=240,
+    time_limit=300,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=30,
+    max_retries=5,
+)
+def appearance_proposals_find(article_pk: int) -> None:
+    """After ingestion: propose "another appearance of claim #N?" for the article's new
+    claims; running it twice proposes once."""
+    services.appearance_proposals_find(article_id=article_pk)

@@ -4,6 +4,8 @@ from django.urls import path
 
 from claims import views
 from claims.views.checked_before import claim_checked_before, claim_factcheck_evidence
+from claims.views.proposals import appearance_proposal_confirm, appearance_proposal_keep_separate
+from claims.views.queue import article_titles, claim_bulk_action
 
 app_name = "claims"
 urlpatterns = [
@@ -12,6 +14,7 @@ urlpatterns = [
     path("articles/new/", views.article_ingest, name="article_ingest"),
     path("articles/<int:pk>/", views.review_article_detail, name="article_detail"),
     path("articles/<int:pk>/claims/", views.claim_create, name="claim_create"),
+    path("articles/<int:pk>/withdraw/", views.article_withdraw, name="article_withdraw"),
     path("sentences/<int:pk>/promote/", views.sentence_promote, name="sentence_promote"),
     path("ingest-jobs/<int:pk>/", views.ingest_job, name="ingest_job"),
     path(
@@ -22,6 +25,8 @@ urlpatterns = [
     # The queue and the claim page.
     path("claims/", views.claim_queue, name="claim_queue"),
     path("claims/assign/", views.claim_bulk_assign, name="claim_bulk_assign"),
+    path("claims/bulk/", claim_bulk_action, name="claim_bulk_action"),
+    path("claims/article-titles/", article_titles, name="article_titles"),
     path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
     path(
         "claims/<int:pk>/checked-before/",
@@ -62,6 +67,17 @@ urlpatterns = [
         "claims/<int:pk>/appearances/<int:appearance_pk>/remove/",
         views.appearance_remove,
         name="appearance_remove",
+    ),
+    # "Another appearance of claim #N?" (claims.views.proposals).
+    path(
+        "proposals/<int:pk>/confirm/",
+        appearance_proposal_confirm,
+        name="appearance_proposal_confirm",
+    ),
+    path(
+        "proposals/<int:pk>/keep-separate/",
+        appearance_proposal_keep_separate,
+        name="appearance_proposal_keep_separate",
     ),
     path("claimants/search/", views.claimant_search, name="claimant_search"),
     path("claimants/<int:pk>/merge/", views.claimant_merge, name="claimant_merge"),

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import setup_logging, worker_ready
 
 from factcheck.lib import broker
 
@@ -15,6 +15,23 @@ app = Celery("factcheck")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.include = ["factcheck.lib.heartbeat"]
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _logging_from_django_settings(**kwargs):
+    """Workers and beat log with Django's ``LOGGING`` (plain or JSON lines, request ids)
+    instead of Celery's own set-up."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@app.on_after_finalize.connect
+def _connect_job_signals(sender, **kwargs):
+    """Request ids travel with the jobs; jobs are counted and timed (factcheck/lib)."""
+    from factcheck.lib import metrics, requestid  # noqa: F401 (their signal receivers)
 
 
 @app.on_after_configure.connect
@@ -33,3 +50,9 @@ def _announce_worker(sender=None, **kwargs):
     from factcheck.lib.heartbeat import heartbeat_record
 
     heartbeat_record(source="worker_ready")
+    from django.conf import settings
+
+    if settings.FACTCHECK_WORKER_METRICS_PORT:
+        from factcheck.lib.metrics import worker_exporter_start
+
+        worker_exporter_start(settings.FACTCHECK_WORKER_METRICS_PORT)

@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import Count
 from django.urls import include, path
 from django.utils.functional import lazy
 
 from claims.views import rating_styles
 from desk.urls import account_urlpatterns
 from factcheck import views
+from factcheck.lib import metrics
+from sources.models import Link
 
 # The admin is titled with the site's name (read when a page is drawn: settings may change).
 admin.site.site_header = lazy(lambda: f"{settings.FACTCHECK_SITE_NAME} administration", str)()
@@ -15,8 +18,22 @@ handler403 = "factcheck.views.error_403"
 handler404 = "factcheck.views.error_404"
 handler500 = "factcheck.views.error_500"
 
+
+def _link_state_counts() -> dict[str, int]:
+    """Links by the checker's state (editors' overrides aside): one grouped query."""
+    rows = Link.objects.order_by().values_list("state").annotate(total=Count("pk"))
+    return dict.fromkeys(Link.State.values, 0) | dict(rows)
+
+
+# /metrics: the links by state, read at each scrape.
+metrics.state_counts_register(
+    "factcheck_links", "Links by link-health state.", "state", _link_state_counts
+)
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Prometheus metrics, for a bearer token or allowed addresses (factcheck/lib/metrics.py).
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     # Password reset and invitations (desk).
@@ -27,6 +44,8 @@ urlpatterns = [
     # The dashboard, the team, rating scales and the link-check policy (desk).
     path("review/", include("desk.urls")),
     path("review/", include("claims.urls")),
+    # The newsrooms' REST API, its schema, docs and the tokens page.
+    path("api/v1/", include("api.urls")),
     # The rating colours, for reviewer and reader pages alike.
     path("ratings.css", rating_styles, name="rating_styles"),
     # The reader site (public).

@@ -13,19 +13,33 @@ The reviewed ``Claim`` names its claimant as ``author`` (a Person or Organizatio
 found in; its ``appearance`` lists every place it was made (an article by its original
 address, else its page here), ``firstAppearance`` the earliest dated, and ``datePublished``
 that date.
+
+Every published review at once (``published_reviews``) is what the site-wide feed
+(``/feeds/claimreview.json``, a schema.org ``DataFeed``: ``claim_review_feed``) and
+``manage.py export_claimreview`` write: the same objects the claim pages embed, read
+``CHUNK`` claims at a time in three queries each (the claims, their public versions, their
+appearances), plus one for the scales' bounds.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import SafeString, mark_safe
 
 from claims.models import Appearance, Claim, Claimant, Verdict
-from reader.selectors import article_path, claim_appearances, first_appearance
+from reader.selectors import (
+    article_path,
+    claim_appearances,
+    claim_path,
+    claim_review_rows,
+    first_appearance,
+    scale_bounds,
+)
 
 # As Django's ``json_script``: nothing in the data can close the script element or start
 # markup, whatever reviewers or articles wrote.
@@ -86,7 +100,8 @@ def claim_review(
     rating = {"@type": "Rating"}
     if bounds is not None and bounds[1] <= level.value <= bounds[0]:
         rating.update(ratingValue=level.value, bestRating=bounds[0], worstRating=bounds[1])
-    rating.update(alternateName=level.label, ratingExplanation=verdict.summary)
+    # ``alternateName`` is what aggregators show; ``name`` repeats it (Google lists both).
+    rating.update(alternateName=level.label, name=level.label, ratingExplanation=verdict.summary)
 
     if appearances is None:
         appearances = claim_appearances(claim)
@@ -130,3 +145,48 @@ def json_ld(data) -> SafeString:
     """``data`` as JSON safe to place between ``<script type="application/ld+json">`` tags."""
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=None)
     return mark_safe(text.translate(_ESCAPES))  # noqa: S308 - <, > and & escaped just above
+
+
+# Claims read per round of queries when every published review is written.
+CHUNK = 1000
+
+
+def published_reviews(*, user, base_url: str) -> Iterator[tuple[dict, datetime]]:
+    """Every published review (each claim's current version, as its page embeds it, at
+    ``base_url``), in claim order, with when the claim's latest version was published."""
+    base = base_url.rstrip("/")
+    bounds = scale_bounds(user=user)
+    for claim in claim_review_rows(user=user).iterator(chunk_size=CHUNK):
+        versions = claim.public_versions
+        current = next((v for v in versions if v.state == Verdict.State.PUBLISHED), None)
+        if current is None:
+            continue
+        review = claim_review(
+            claim=claim,
+            verdict=current,
+            first_published=min(v.published_at for v in versions),
+            claim_url=f"{base}{claim_path(claim)}",
+            site_url=f"{base}/",
+            bounds=bounds.get(current.rating.scale_id),
+        )
+        yield review, max(v.published_at for v in versions)
+
+
+def _json(data) -> str:
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+def claim_review_feed(*, user, base_url: str) -> str:
+    """Every published review as one schema.org ``DataFeed`` (JSON-LD text): its
+    ``dataFeedElement`` the ClaimReviews, its ``dateModified`` the latest publication (none
+    while nothing is published: an empty feed). Written piece by piece, never as one tree."""
+    parts: list[str] = []
+    latest: datetime | None = None
+    for review, published in published_reviews(user=user, base_url=base_url):
+        parts.append(_json(review))
+        latest = published if latest is None or published > latest else latest
+    head = '{"@context": "https://schema.org", "@type": "DataFeed", "dataFeedElement": ['
+    tail = "]"
+    if latest is not None:
+        tail += ', "dateModified": ' + _json(latest.astimezone(UTC).isoformat(timespec="seconds"))
+    return head + ",\n".join(parts) + tail + "}\n"

@@ -22,7 +22,6 @@ from django.core.exceptions import DisallowedHost
 from django.http import Http404, HttpRequest
 from django.test import RequestFactory
 
-from claims.models import Claim
 from reader import selectors as public
 
 logger = logging.getLogger(__name__)
@@ -60,7 +59,7 @@ def published_paths(
 ) -> Iterator[tuple[str, str, str]]:
     """``(kind, path, key)`` of the published claims and of the articles named (every
     published one when both are ``None``), claims first."""
-    claims = Claim.objects.filter(status=Claim.Status.PUBLISHED).only("id", "text")
+    claims = public.published_claims(user=None).only("id", "text")
     articles = public.public_articles(user=None)
     if claim_ids is not None or article_ids is not None:
         claims = claims.filter(pk__in=list(claim_ids or ()))

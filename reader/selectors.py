@@ -89,7 +89,11 @@ def public_url(obj) -> str | None:
 
 
 def published_claims(*, user) -> QuerySet[Claim]:
-    return Claim.objects.visible_to(user).filter(status=Claim.Status.PUBLISHED)
+    """Published claims of articles readers may see (an article being stored or withdrawn
+    shows nothing, whatever the state of its claims)."""
+    return Claim.objects.visible_to(user).filter(
+        status=Claim.Status.PUBLISHED, article__ingest_state=Article.IngestState.READY
+    )
 
 
 def public_articles(*, user) -> QuerySet[Article]:
@@ -99,6 +103,14 @@ def public_articles(*, user) -> QuerySet[Article]:
     filter choice (its publisher, its topics), whoever asks."""
     return Article.objects.visible_to(user).filter(
         Exists(published_claims(user=user).filter(article=OuterRef("pk")))
+        # A published claim confirmed as made here too (an article appearance) counts.
+        | Exists(
+            Appearance.objects.filter(
+                article=OuterRef("pk"),
+                kind=Appearance.Kind.ARTICLE,
+                claim__in=published_claims(user=user),
+            )
+        )
     )
 
 
@@ -113,11 +125,13 @@ def article_public_get(*, user, key: str) -> Article:
 
 
 def public_verdicts(*, user) -> QuerySet[Verdict]:
-    """Every version readers may see (published and superseded ones of published claims)."""
+    """Every version readers may see (published and superseded ones of published claims of
+    articles readers may see)."""
     return Verdict.objects.visible_to(user).filter(
         state__in=PUBLIC_VERDICT_STATES,
         published_at__isnull=False,
         claim__status=Claim.Status.PUBLISHED,
+        claim__article__ingest_state=Article.IngestState.READY,
     )
 
 
@@ -188,8 +202,17 @@ class RatingCount:
     count: int
 
 
+# How much of the article is quoted around a checked claim when the publisher does not
+# allow the full text (characters each way, within the claim's paragraph, cut at a space).
+EXCERPT_CONTEXT = 160
+
+
 def article_page_context(*, user, article: Article) -> dict:
-    """The article with its published claims highlighted (nothing unpublished is loaded)."""
+    """The article with its published claims highlighted (nothing unpublished is loaded).
+
+    The full text is shown only when the publisher allows it (``article.may_republish``);
+    otherwise each checked claim is quoted with a little of its paragraph around it
+    (``claim.context_before`` / ``claim.context_after``) and the page links to the original."""
     current = Prefetch(
         "verdicts",
         queryset=public_verdicts(user=user)
@@ -208,6 +231,15 @@ def article_page_context(*, user, article: Article) -> dict:
     for claim in claims:
         claim.verdict = claim.published_verdicts[0]
         checked_wording_attach(claim, claim.verdict)
+    claims = sorted(
+        claims + _appeared_here(user=user, article=article, current=current, skip=claims),
+        key=lambda c: (c.start, c.end, c.pk),
+    )
+    for claim in claims:
+        if not article.may_republish:
+            claim.context_before, claim.context_after = quote_context(
+                article.text, claim.start, claim.end, width=EXCERPT_CONTEXT
+            )
     counts: dict[int, RatingCount] = {}
     for claim in claims:
         level = claim.verdict.rating
@@ -216,11 +248,51 @@ def article_page_context(*, user, article: Article) -> dict:
     return {
         "article": article,
         "topics": list(article.topics.all()),
-        "blocks": article_segments(article.text, claims),
+        # The full text, only when the publisher allows it (else nothing of it but excerpts).
+        "full_text": article.may_republish,
+        "blocks": article_segments(article.text, claims) if article.may_republish else [],
         "published_claims": claims,
         "rating_counts": strip,
         "show_reviewer_names": settings.FACTCHECK_SHOW_REVIEWER_NAMES,
     }
+
+
+def _appeared_here(*, user, article: Article, current: Prefetch, skip: list[Claim]) -> list[Claim]:
+    """Published claims of other articles confirmed as made in this one too (an article
+    appearance here): each placed at that appearance's span, quoting this article's words,
+    with the verdict and checked wording of the claim (one query, plus the verdicts')."""
+    rows = (
+        Appearance.objects.filter(
+            article=article,
+            kind=Appearance.Kind.ARTICLE,
+            claim__in=published_claims(user=user).exclude(article=article),
+        )
+        .exclude(claim_id__in=[c.pk for c in skip])
+        .order_by("start", "end", "id")
+    )
+    spans: dict[int, tuple[int, int]] = {}
+    for claim_id, start, end in rows.values_list("claim_id", "start", "end"):
+        if end is not None and end <= len(article.text):
+            spans.setdefault(claim_id, (start, end))
+    if not spans:
+        return []
+    found = []
+    verdicts = Prefetch(
+        current.prefetch_through, queryset=current.queryset, to_attr="published_verdicts"
+    )
+    for claim in published_claims(user=user).filter(pk__in=spans).prefetch_related(verdicts):
+        if not claim.published_verdicts:
+            continue
+        claim.verdict = claim.published_verdicts[0]
+        checked_wording_attach(claim, claim.verdict)
+        # Shown here as said here: this article's words at the appearance's span (the
+        # fact-check is about the claim's checked wording, unchanged).
+        claim.start, claim.end = spans[claim.pk]
+        claim.said_here = article.text[claim.start : claim.end]
+        claim.edited_after_check, claim.wording_diff = False, []
+        claim.appears_here = True
+        found.append(claim)
+    return found
 
 
 # ---------------------------------------------------------------------- checked wording

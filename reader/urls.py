@@ -28,5 +28,7 @@ urlpatterns = [
     ),
     path("feeds/fact-checks/", _lists(NewFactChecksFeed()), name="feed_fact_checks"),
     path("feeds/corrections/", _lists(CorrectionsFeed()), name="feed_corrections"),
+    # Every published ClaimReview, for fact-check aggregators (schema.org DataFeed).
+    path("feeds/claimreview.json", views.feed_claimreview, name="feed_claimreview"),
     path("sitemap.xml", _lists(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

@@ -11,7 +11,7 @@ import re
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -23,7 +23,7 @@ from claims.models import Article, Claim, Claimant
 from claims.rendering import render_page_markdown
 from reader import cache, site_pages
 from reader import selectors as public
-from reader.claimreview import claim_review, json_ld
+from reader.claimreview import claim_review, claim_review_feed, json_ld
 from reader.filters import FactCheckFilter
 from reader.models import SitePage
 
@@ -240,6 +240,16 @@ def corrections(request):
         request.GET.get("page")
     )
     return render(request, "reader/corrections.html", {"page": page})
+
+
+@require_safe
+@cache.reader_page(_lists)
+def feed_claimreview(request):
+    """Every published fact-check as schema.org ClaimReview, in one ``DataFeed`` for
+    fact-check aggregators: each element the review its claim's page embeds. Cached on the
+    lists' stamp (any publication or correction replaces it)."""
+    body = claim_review_feed(user=request.user, base_url=request.build_absolute_uri("/"))
+    return HttpResponse(body, content_type="application/ld+json; charset=utf-8")
 
 
 def _methodology_scale_url() -> str:

@@ -48,8 +48,15 @@ def _is_public_suffix(host: str) -> bool:
     return bool(is_tld(host))
 
 
+_NOT_AN_IP = re.compile(r"[^0-9a-fA-F.:\[\]]")
+
+
 def _ip(host: str) -> str | None:
     """The canonical text of an IP address host (``[::1]`` -> ``::1``), else ``None``."""
+    if "%" not in host and _NOT_AN_IP.search(host):
+        # A letter past "f" or another sign, and no IPv6 zone ("%eth0"): a name, as most
+        # hosts are (no exception raised and caught for each).
+        return None
     try:
         return str(ipaddress.ip_address(host.strip("[]")))
     except ValueError:

@@ -14,6 +14,7 @@ from django.test import Client
 
 from factcheck.lib.roles import ADMIN, EDITOR, READER, REVIEWER, role_assign, roles_sync
 from tests.factories import UserFactory
+from tests.migrations import migrate_to_latest
 
 PERSONAS = ("anonymous", "outsider", "reader", "reviewer", "editor", "admin")
 _ROLE_OF = {"reader": READER, "reviewer": REVIEWER, "editor": EDITOR, "admin": ADMIN}
@@ -27,6 +28,21 @@ def _reader_cache_namespace(monkeypatch):
     monkeypatch.setattr("reader.cache.NAMESPACE", f"reader-test-{uuid.uuid4().hex[:12]}")
     # Cached permissions, reviewer lists and rating levels (factcheck/lib/stamps.py) too.
     monkeypatch.setattr("factcheck.lib.stamps.NAMESPACE", f"stamps-test-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_matching_index(monkeypatch):
+    """The matching index lives in the process (``claims/matching.py``) while each test's
+    rows are rolled back, and on PostgreSQL their ids are never reused: without this, a
+    test's matches would include the claims of the tests before it."""
+    monkeypatch.setattr("claims.matching._index", None)
+
+
+@pytest.fixture
+def at_latest():
+    """For a migration test: the database is migrated to the latest migrations afterwards."""
+    yield
+    migrate_to_latest()
 
 
 @pytest.fixture

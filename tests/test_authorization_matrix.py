@@ -104,9 +104,13 @@ MATRIX = {
     "login": (dict, _EVERYONE),
     "logout": (dict, None),  # POST-only; checked in test_auth.py
     "healthz": (dict, dict.fromkeys(PERSONAS, HEALTH)),
+    # Prometheus metrics: a bearer token or an allowed address, never a signed-in role
+    # (neither is configured here; tests/factcheck/test_metrics.py checks both).
+    "metrics": (dict, dict.fromkeys(PERSONAS, FORBIDDEN)),
     "claims:home": (dict, _REVIEWERS),
     "claims:article_ingest": (dict, _REVIEWERS),
     "claims:article_detail": (lambda: {"pk": ArticleFactory().pk}, _REVIEWERS),
+    "claims:article_withdraw": (lambda: {"pk": ArticleFactory().pk}, _EDITORS),
     "claims:ingest_job": (lambda: {"pk": IngestJobFactory().pk}, _REVIEWERS),
     # POST-only; every persona is checked in tests/claims/test_ingest_views.py.
     "claims:sentence_promote": (lambda: {"pk": ArticleSentenceFactory().pk}, None),
@@ -120,6 +124,10 @@ MATRIX = {
     "claims:merge_targets": (lambda: {"pk": ClaimFactory().pk}, _REVIEWERS),
     # POST-only; every persona is checked in tests/claims/test_review_views.py.
     "claims:claim_bulk_assign": (dict, None),
+    # The queue's bulk actions (POST-only; every persona in tests/claims/test_queue_bulk.py)
+    # and its article filter's title suggestions (tests/claims/test_queue_search.py).
+    "claims:claim_bulk_action": (dict, None),
+    "claims:article_titles": (dict, _REVIEWERS),
     **{
         f"claims:{name}": (lambda: {"pk": ClaimFactory().pk}, None)
         for name in (
@@ -155,6 +163,10 @@ MATRIX = {
     ),
     "claims:appearance_add": (lambda: {"pk": ClaimFactory().pk}, None),
     "claims:appearance_remove": (lambda: {"pk": ClaimFactory().pk, "appearance_pk": 1}, None),
+    # "Another appearance of claim #N?": POST-only; every persona is checked in
+    # tests/claims/test_appearance_proposals.py.
+    "claims:appearance_proposal_confirm": (lambda: {"pk": 1}, None),
+    "claims:appearance_proposal_keep_separate": (lambda: {"pk": 1}, None),
     # POST-only; every persona is checked in tests/claims/test_evidence_changes.py.
     **{
         f"claims:{name}": (
@@ -198,6 +210,7 @@ MATRIX = {
     "reader:corrections": (lambda: (published_claim(), {})[1], _EVERYONE),
     "reader:feed_fact_checks": (lambda: (published_claim(), {})[1], _EVERYONE),
     "reader:feed_corrections": (lambda: (published_claim(), {})[1], _EVERYONE),
+    "reader:feed_claimreview": (lambda: (published_claim(), {})[1], _EVERYONE),
     "reader:sitemap": (lambda: (published_claim(), {})[1], _EVERYONE),
     # The desk's pages about itself (reader.SitePage; tests/reader/test_site_pages.py).
     "reader:about": (dict, _EVERYONE),
@@ -228,6 +241,35 @@ MATRIX = {
     "password_reset_complete": (dict, _EVERYONE),
     "password_reset_confirm": (lambda: {"uidb64": "MQ", "token": "bad-token"}, _EVERYONE),
     "invitation_accept": (lambda: {"uidb64": "MQ", "token": "bad-token"}, _EVERYONE),
+    # The REST API (/api/v1/): its schema and docs page are public; its tokens page is the
+    # desk's (a page of the site). Every endpoint x persona, with API tokens (401, not a
+    # redirect to log in), is in tests/api/test_api_matrix.py.
+    "api:schema": (dict, _EVERYONE),
+    "api:docs": (dict, _EVERYONE),
+    "api:tokens": (dict, _REVIEWERS),
+    **{
+        f"api:{name}": (dict, None)
+        for name in (
+            "fact-check-list",
+            "claim-list",
+            "article-list",
+            "link-list",
+            "source-list",
+            "checked-before",
+        )
+    },
+    **{
+        f"api:{name}": (lambda: {"pk": 1}, None)
+        for name in (
+            "fact-check-detail",
+            "claim-detail",
+            "article-detail",
+            "ingest-job-detail",
+            "link-detail",
+            "source-detail",
+            "token_revoke",
+        )
+    },
 }
 
 # Rows beyond one per name: (name, kwargs maker, {persona: expectation}).
@@ -374,8 +416,11 @@ def _work_in_progress(reviewer, editor):
     hidden.topics.add(TopicFactory(name=f"{SECRET} topic", slug="secret-topic"))
     draft(ClaimFactory(article=hidden))
 
+    # Its full text is shown (the claim in review's sentence is in it, never as a claim).
     article = ArticleFactory(
-        title="Roads", text=f"The city spent 4 million dollars on roads.\n\n{IN_REVIEW}"
+        title="Roads",
+        text=f"The city spent 4 million dollars on roads.\n\n{IN_REVIEW}",
+        may_republish=True,
     )
     public = ClaimFactory(article=article)
     draft(
@@ -423,6 +468,7 @@ PUBLIC_PAGES = {
     "reader:claimant_page": lambda hidden, public: [_claimant_of_all(hidden, public)],
     "reader:feed_fact_checks": lambda hidden, public: [reverse("reader:feed_fact_checks")],
     "reader:feed_corrections": lambda hidden, public: [reverse("reader:feed_corrections")],
+    "reader:feed_claimreview": lambda hidden, public: [reverse("reader:feed_claimreview")],
     "reader:sitemap": lambda hidden, public: [reverse("reader:sitemap")],
     "reader:about": lambda hidden, public: [reverse("reader:about")],
     "reader:methodology": lambda hidden, public: [reverse("reader:methodology")],

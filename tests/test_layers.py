@@ -74,6 +74,8 @@ DOWNHILL_PROJECT = {
     "desk/views.py": "def dashboard():\n    from claims.models import Claim\n\n    return Claim\n",
     "desk/urls.py": "from desk.views import dashboard\n\nurls = [dashboard]\n",
     "desk/x.py": "def team():\n    return 1\n",
+    "api/__init__.py": "",
+    "api/views.py": "from reader.views import home\n\nfact_checks = home\n",
 }
 
 

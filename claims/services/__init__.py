@@ -8,6 +8,7 @@ Split by sub-domain; import from here (``from claims.services import claim_publi
   changed text becomes a new revision;
 - ``creation``: claims made by reviewers (a selection, a promoted sentence);
 - ``assignment``, ``review``: assigning claims, and the status workflow with its rules;
+- ``bulk``: the queue's bulk actions, each claim through its single-claim service;
 - ``claimants``: who said a claim (claimants, merged by editors) and where and when
   (appearances; the primary one follows the claim's article span);
 - ``common``: permissions, the locked claim row with its optimistic-lock check;
@@ -17,12 +18,15 @@ Split by sub-domain; import from here (``from claims.services import claim_publi
 - ``scales``: rating scales and levels as admins change them (one active scale; levels
   published verdicts use are deactivated, never deleted);
 - ``errors``: the conflict error (audit events are written through ``audit.services``);
+- ``proposals``: "another appearance of claim #N?", proposed after ingestion, confirmed
+  (an article appearance and a merge) or kept separate by reviewers;
 - ``reader``: topics and publisher of articles, and fresh reader pages after a publication;
 - ``wording``: the checked wording of verdicts, claims changed since checked (marked by
   ingestion, acknowledged or resolved by editors).
 """
 
 from claims.services.assignment import claim_assign, claim_bulk_assign
+from claims.services.bulk import BULK_ACTIONS, BULK_MAX_CLAIMS, BulkResult, claim_bulk_action
 from claims.services.claimants import (
     appearance_add,
     appearance_remove,
@@ -32,6 +36,7 @@ from claims.services.claimants import (
     claimant_find_or_create,
     claimant_merge,
     primary_appearances_follow,
+    primary_appearances_insert,
 )
 from claims.services.common import (
     PUBLISH_PERMISSION,
@@ -77,6 +82,18 @@ from claims.services.ingest import (
     text_prepare,
 )
 from claims.services.notes import mentioned_usernames, note_add, note_mentions_notify
+from claims.services.preview import (
+    AUTO_FORMAT,
+    ArticlePreview,
+    article_preview,
+    ingest_format,
+)
+from claims.services.proposals import (
+    appearance_proposal_confirm,
+    appearance_proposal_keep_separate,
+    appearance_proposals_find,
+    appearance_proposals_open,
+)
 from claims.services.reader import (
     article_reader_details_update,
     reader_pages_changed,
@@ -110,38 +127,59 @@ from claims.services.scales import (
     scale_deletion_refusal,
 )
 from claims.services.verdicts import active_levels, offered_levels, verdict_save
+from claims.services.withdraw import (
+    WITHDRAW_PERMISSION,
+    WithdrawalPlan,
+    article_withdraw,
+    article_withdrawal_plan,
+)
 from claims.services.wording import claim_change_acknowledge
 from factcheck.lib.versions import NO_VERSION_CHECK
 
 __all__ = [
+    "AUTO_FORMAT",
+    "BULK_ACTIONS",
+    "BULK_MAX_CLAIMS",
     "INGEST_JOB_STALE_AFTER",
     "MANAGE_SCALES",
     "NO_VERSION_CHECK",
     "PUBLISH_PERMISSION",
     "REVIEW_PERMISSION",
+    "WITHDRAW_PERMISSION",
     "AnalysedSentence",
+    "ArticlePreview",
     "ArticleURLError",
+    "BulkResult",
     "Change",
     "ConflictError",
     "IngestError",
     "IngestResult",
     "PreparedText",
     "RefetchPolicy",
+    "WithdrawalPlan",
     "active_levels",
     "appearance_add",
+    "appearance_proposal_confirm",
+    "appearance_proposal_keep_separate",
+    "appearance_proposals_find",
+    "appearance_proposals_open",
     "appearance_remove",
     "article_fetch",
     "article_ingest",
     "article_ingest_submit",
     "article_ingest_url",
+    "article_preview",
     "article_reader_details_update",
     "article_refetch_run",
     "article_refetch_schedule",
+    "article_withdraw",
+    "article_withdrawal_plan",
     "articles_refetch_due",
     "articles_refetch_sweep",
     "canonical_text",
     "checkworthiness_threshold",
     "claim_assign",
+    "claim_bulk_action",
     "claim_bulk_assign",
     "claim_change_acknowledge",
     "claim_claimant_set",
@@ -165,6 +203,7 @@ __all__ = [
     "four_eyes_refusal",
     "four_eyes_required",
     "human_size",
+    "ingest_format",
     "ingest_inline_max_bytes",
     "ingest_job_run",
     "level_deletion_refusal",
@@ -176,6 +215,7 @@ __all__ = [
     "note_mentions_notify",
     "offered_levels",
     "primary_appearances_follow",
+    "primary_appearances_insert",
     "rating_level_deactivate",
     "rating_level_delete",
     "rating_level_reactivate",

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from audit.services import audit_record
 from claims.models import Article, ArticleSentence, CitedLink, Claim
+from claims.nlp.markers import claim_span
 from claims.nlp.matching import context_around
 from claims.services.claimants import primary_appearances_follow
 
@@ -81,13 +82,15 @@ def claim_promote(*, sentence: ArticleSentence, user) -> Claim:
         )
     if sentence.claim_id is not None:
         raise ValidationError(f"This sentence is already claim #{sentence.claim_id}.")
-    duplicate = Claim.objects.filter(article=article, start=sentence.start, end=sentence.end)
+    # A list marker, numbering or heading before the sentence is not part of the claim.
+    start, end = claim_span(article.text, sentence.start, sentence.end)
+    duplicate = Claim.objects.filter(article=article, start=start, end=end)
     if duplicate.exists():
         raise ValidationError(f"This sentence is already claim #{duplicate.first().pk}.")
     claim = claim_from_span(
         article=article,
-        start=sentence.start,
-        end=sentence.end,
+        start=start,
+        end=end,
         origin=Claim.Origin.PROMOTED,
         checkworthiness=sentence.score,
     )
@@ -122,6 +125,7 @@ def claim_create_from_selection(
         end -= 1
     if end <= start:
         raise ValidationError("The selection is empty: select some words of the article.")
+    start, end = claim_span(article.text, start, end)
     if article.next_revisions.exists():
         raise ValidationError("A newer revision of this article exists: select the passage there.")
     duplicate = Claim.objects.filter(article=article, start=start, end=end).first()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from audit.selectors import last_change
 from audit.services import audit_record
-from claims.models import Claim, Evidence
+from claims.models import Claim, Evidence, Verdict
 from claims.services.common import REVIEW_PERMISSION, locked_claim, require, who
 from claims.services.contributors import verdict_contributors_refresh
 from factcheck.lib.versions import (
@@ -31,11 +31,45 @@ from factcheck.lib.versions import (
 )
 from sources.models import Link
 
-__all__ = ["evidence_add", "evidence_edit", "evidence_remove", "link_for_evidence"]
+__all__ = [
+    "EVIDENCE_LOCKED_MESSAGE",
+    "evidence_add",
+    "evidence_edit",
+    "evidence_locked",
+    "evidence_remove",
+    "link_for_evidence",
+]
 
 # Evidence can be taken off a claim while its verdict is being worked on; once the claim
 # is awaiting approval or published, what the editor approved (or readers read) stays.
 REMOVABLE_WHILE = (Claim.Status.NEW, Claim.Status.IN_REVIEW)
+
+# While a verdict awaits approval the editor approves it with the evidence it was submitted
+# with: nothing is added, corrected or taken off until it is returned to review.
+EVIDENCE_LOCKED_MESSAGE = (
+    "The verdict is awaiting approval: return it to review to change its evidence."
+)
+
+
+_LOOK_IT_UP = object()
+
+
+def evidence_locked(claim: Claim, *, open_verdict=_LOOK_IT_UP) -> bool:
+    """Whether the claim's evidence is locked: its verdict, or the correction of its published
+    one, awaits approval. ``open_verdict``: the claim's open version (``None``: none) when the
+    caller has it loaded; else it is looked up."""
+    if claim.status == Claim.Status.AWAITING_APPROVAL:
+        return True
+    if claim.status != Claim.Status.PUBLISHED:
+        return False
+    if open_verdict is not _LOOK_IT_UP:
+        return open_verdict is not None and open_verdict.state == Verdict.State.AWAITING_APPROVAL
+    return claim.verdicts.filter(state=Verdict.State.AWAITING_APPROVAL).exists()
+
+
+def _refuse_if_locked(claim: Claim) -> None:
+    if evidence_locked(claim):
+        raise ValidationError(EVIDENCE_LOCKED_MESSAGE, code="evidence_locked")
 
 
 def link_for_evidence(url: str) -> Link:
@@ -75,6 +109,7 @@ def evidence_add(
     claim = locked_claim(user, claim, NO_VERSION_CHECK)
     if claim.status == Claim.Status.DISMISSED:
         raise ValidationError("The claim is dismissed: reopen it to add evidence.")
+    _refuse_if_locked(claim)
     if stance not in Evidence.Stance.values:
         raise ValidationError(
             {"stance": "Choose whether the evidence supports, refutes or gives context."}
@@ -161,6 +196,7 @@ def _changeable(user, evidence: Evidence, version: Version, yours: dict) -> tupl
     )
     if current is None:
         raise ValidationError("This evidence was removed from the claim meanwhile.")
+    _refuse_if_locked(claim)
     version_check(
         version,
         stored=current.version,

@@ -27,11 +27,13 @@ from claims.extraction import (
     markdown_links,
 )
 from claims.models import Article, ArticleSentence, CitedLink, Claim, check_span
+from claims.nlp.markers import claim_span
 from claims.nlp.matching import find_anchor
-from claims.services.claimants import primary_appearances_follow
+from claims.services.claimants import primary_appearances_follow, primary_appearances_insert
 from claims.services.creation import claim_place
 from claims.services.wording import claim_wording_check, claim_wording_record
 from claims.signals import published_pages_changed
+from factcheck.lib.bulk import rows_insert, rows_update
 from sources.models import Link
 
 __all__ = [
@@ -371,12 +373,13 @@ def _store(
 
     1. The candidates for automatic claims are chosen: the sentences at or above the
        threshold, the best FACTCHECK_MAX_CLAIMS_PER_ARTICLE scores (ties: reading order).
-    2. The other sentences are inserted in batches of FACTCHECK_INGEST_BATCH_ROWS, each
-       committed on its own; the article is ``processing``, hidden from every page.
-    3. One last transaction re-anchors the previous revision's claims, creates the claims
-       and inserts their sentences, stores the cited links (and their ``Link`` rows),
-       records the audit event and makes the article ``ready``: it holds about
-       2 x the cap rows, never the whole article.
+    2. Every sentence is inserted in batches of FACTCHECK_INGEST_BATCH_ROWS, each committed
+       on its own; the article is ``processing``, hidden from every page.
+    3. One last transaction re-anchors the previous revision's claims, creates the claims,
+       links their sentences to them, gives each its primary appearance, stores the cited
+       links (and their ``Link`` rows), records the audit event and makes the article
+       ``ready``. Its rows are bounded by the cap, never the whole article, and they are
+       written in a handful of statements (``factcheck.lib.bulk``), not row by row.
 
     Any failure discards what was stored (a new article is deleted in batches), so nobody
     sees half an article; a process that dies leaves a hidden ``processing`` row, removed by
@@ -386,13 +389,12 @@ def _store(
         rows = _sentence_rows(article, analysed)
         wanted = [i for i, sentence in enumerate(analysed) if sentence.is_claim]
         cap = max_claims_per_article()
-        chosen = sorted(wanted, key=lambda i: (-analysed[i].score, analysed[i].start))[:cap]
-        deferred = set(chosen)
-        _store_sentences([row for i, row in enumerate(rows) if i not in deferred], progress)
+        chosen = set(sorted(wanted, key=lambda i: (-analysed[i].score, analysed[i].start))[:cap])
+        _store_sentences(rows, progress)
         progress("Creating the claims and recording the cited links", 0, 0)
         with transaction.atomic():
             outcome = _finish(
-                article, prepared, analysed, rows, set(wanted), deferred, user=user, new=new
+                article, prepared, analysed, rows, set(wanted), chosen, user=user, new=new
             )
     except BaseException:
         if new:
@@ -435,7 +437,7 @@ def _finish(
     analysed: list[AnalysedSentence],
     rows: list[ArticleSentence],
     wanted: set[int],
-    deferred: set[int],
+    chosen: set[int],
     *,
     user,
     new: bool,
@@ -454,47 +456,54 @@ def _finish(
     )
     existing_claims = sorted(article.claims.all(), key=lambda c: (c.start, c.pk))
     owners = _owners(existing_claims, rows)
-    new_claims, stored_owned = [], []
-    for i, (row, owner) in enumerate(zip(rows, owners, strict=True)):
-        if owner is None and i in deferred:
+    new_claims = []
+    for i, owner in enumerate(owners):
+        if owner is None and i in chosen:
             sentence = analysed[i]
-            owner = claim_place(
+            owners[i] = claim_place(
                 Claim(origin=Claim.Origin.AUTO, checkworthiness=sentence.score),
                 article=article,
-                start=sentence.start,
+                start=claim_span(article.text, sentence.start, sentence.end)[0],
                 end=sentence.end,
             )
-            new_claims.append(_validated_claim(owner, article))
+            new_claims.append(_validated_claim(owners[i], article))
+    rows_insert(Claim, new_claims)
+    # The sentences (stored in batches, without a claim) now point at theirs: one UPDATE
+    # statement for all of them, then each new claim's primary appearance in one INSERT
+    # (re-anchored claims moved theirs in ``_reanchor``).
+    owned = []
+    for row, owner in zip(rows, owners, strict=True):
         if owner is not None:
             row.claim = owner
-            if i not in deferred:
-                # Stored in a batch; now inside a re-anchored claim (a new revision).
-                stored_owned.append(row)
-    final = [row.claim for row in rows]  # the objects just set (no query)
-    Claim.objects.bulk_create(new_claims, batch_size=ingest_batch_rows())
-    for row, owner in zip(rows, final, strict=True):
-        if owner is not None:
-            row.claim = owner  # again, now that it has its primary key
-    ArticleSentence.objects.bulk_create(
-        [row for i, row in enumerate(rows) if i in deferred], batch_size=ingest_batch_rows()
-    )
-    ArticleSentence.objects.bulk_update(stored_owned, ["claim"], batch_size=500)
-    # Each new claim's primary appearance (re-anchored ones moved theirs in ``_reanchor``).
-    primary_appearances_follow(new_claims)
+            owned.append(row)
+    rows_update(ArticleSentence, owned, ["claim"])
+    primary_appearances_insert(article)
     if not article.cited_links.exists():
         links = _links_for(prepared.links)
         _store_cited_links(article, prepared.links, links, analysed, existing_claims + new_claims)
-    over_cap = sum(1 for i in wanted if final[i] is None)
+    over_cap = sum(1 for i in wanted if owners[i] is None)
+    # A new revision keeps what the desk said of the article: its publisher, its topics and
+    # whether the reader site may show its full text.
+    inherited = (
+        {"publisher_id": previous.publisher_id, "may_republish": previous.may_republish}
+        if previous is not None
+        else {}
+    )
     updated = Article.objects.filter(pk=article.pk).update(
         ingest_state=Article.IngestState.READY,
         previous_revision=previous,
         sentences_over_cap=over_cap,
+        **inherited,
     )
     if not updated:
         raise IngestError("The article was removed while it was being stored.")
     article.ingest_state = Article.IngestState.READY
     article.previous_revision = previous
     article.sentences_over_cap = over_cap
+    for name, value in inherited.items():
+        setattr(article, name, value)
+    if previous is not None:
+        article.topics.set(previous.topics.all())
     if new:
         audit_record(
             actor=user,
@@ -509,7 +518,29 @@ def _finish(
                 **({"sentences_over_cap": over_cap} if over_cap else {}),
             },
         )
+    if new_claims:
+        # "Another appearance of claim #N?" for the new claims, once this commits.
+        from claims.services.proposals import appearance_proposals_enqueue_on_commit
+
+        appearance_proposals_enqueue_on_commit(article_id=article.pk)
     return {"claims_created": len(new_claims), "reanchored": reanchored, "orphaned": orphaned}
+
+
+# What re-anchoring changes on a claim moved to the new revision (``claim_place``,
+# ``claim_wording_check``, the version).
+_MOVED_FIELDS = [
+    "article",
+    "start",
+    "end",
+    "text",
+    "prefix",
+    "suffix",
+    "anchor_match",
+    "changed_since_checked_at",
+    "changed_from_text",
+    "version",
+    "updated_at",
+]
 
 
 def _reanchor(
@@ -529,6 +560,8 @@ def _reanchor(
         .filter(is_orphaned=False)
         .order_by("start", "id")
     )
+    now = timezone.now()
+    worded = []
     for claim in claims:
         if claim.status == Claim.Status.PUBLISHED:
             published.append(claim.pk)
@@ -545,20 +578,22 @@ def _reanchor(
         claim.version += 1
         if anchor is None:
             claim.is_orphaned = True
-            claim.full_clean()
-            claim.save(update_fields=["is_orphaned", "version", "updated_at"])
             orphaned.append(claim)
             continue
         previous_text = claim.text
         claim_place(claim, article=article, start=anchor.start, end=anchor.end)
         claim.anchor_match = anchor.method
-        outcome = claim_wording_check(claim, previous_text=previous_text)
-        claim.full_clean()
-        claim.save()
+        outcome = claim_wording_check(claim, previous_text=previous_text, now=now)
+        moved.append(_validated_claim(claim, article))
         if outcome is not None:
-            claim_wording_record(claim, outcome=outcome, previous_text=previous_text, user=user)
+            worded.append((claim, outcome, previous_text))
         taken.add((anchor.start, anchor.end))
-        moved.append(claim)
+    # Validated in Python above (the span, its context, the score; ``taken`` keeps spans
+    # unique); written in one statement each, the database's constraints still checking.
+    rows_update(Claim, orphaned, ["is_orphaned", "version", "updated_at"])
+    rows_update(Claim, moved, _MOVED_FIELDS)
+    for claim, outcome, previous_text in worded:
+        claim_wording_record(claim, outcome=outcome, previous_text=previous_text, user=user)
     # Their primary appearances move with them (docs/architecture.md, "Appearances").
     primary_appearances_follow(moved)
     if moved:

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from audit.selectors import last_change
 from audit.services import audit_record
-from claims.models import Article, Claim, Topic
+from claims.models import Appearance, Article, Claim, Topic
 from claims.services.common import REVIEW_PERMISSION, require
 from claims.signals import published_pages_changed
 from factcheck.lib.published import site_changed
@@ -39,6 +39,12 @@ def reader_pages_changed(*, claim: Claim | None = None, article: Article | None 
     if claim is not None:
         claim_ids.append(claim.pk)
         article_ids.append(claim.article_id)
+        # The other articles it was confirmed as made in show its verdict too.
+        article_ids += list(
+            Appearance.objects.filter(claim=claim, kind=Appearance.Kind.ARTICLE)
+            .exclude(article_id=claim.article_id)
+            .values_list("article_id", flat=True)
+        )
     if article is not None:
         article_ids.append(article.pk)
         # The article's claim pages name its title and topics.
@@ -73,7 +79,9 @@ def topic_get_or_create(*, name: str) -> Topic:
     return topic
 
 
-def _article_conflict(article: Article, topics, new_topic: str, publisher) -> ConflictError:
+def _article_conflict(
+    article: Article, topics, new_topic: str, publisher, may_republish: bool | None = None
+) -> ConflictError:
     """What a stale article-details form is told: who saved them, and the topics and
     publisher saved now next to the user's."""
     by, at = last_change(target=article)
@@ -86,10 +94,16 @@ def _article_conflict(article: Article, topics, new_topic: str, publisher) -> Co
         "topics": sorted(article.topics.values_list("name", flat=True)),
         "publisher": article.publisher.name if article.publisher_id else "Not known",
     }
+    labels = {"topics": "Topics", "publisher": "Publisher"}
+    if may_republish is not None:
+        shown = {True: "Full text shown", False: "Checked claims quoted"}
+        yours["may_republish"] = shown[bool(may_republish)]
+        theirs["may_republish"] = shown[article.may_republish]
+        labels["may_republish"] = "On the reader site"
     return ConflictError(
         message=conflict_message(what="this article's topics and publisher", by=by, at=at),
         current=article,
-        changes=changes_between(yours, theirs, {"topics": "Topics", "publisher": "Publisher"}),
+        changes=changes_between(yours, theirs, labels),
         by=by,
         at=at,
     )
@@ -103,17 +117,19 @@ def article_reader_details_update(
     topics: list[Topic],
     new_topic: str = "",
     publisher=None,
+    may_republish: bool | None = None,
     version: Version,
 ) -> Article:
     """Set what readers filter an article's fact-checks by: its topics (plus one new topic
-    by name) and its publisher (a ``sources.Source`` or ``None``), from the article's
+    by name) and its publisher (a ``sources.Source`` or ``None``), and whether the reader
+    site may show its full text (``may_republish``; ``None``: unchanged), from the article's
     ``version`` (a stale one raises :class:`ConflictError`: nothing is saved)."""
     require(user, REVIEW_PERMISSION, "change an article's topics")
     article = Article.objects.select_for_update().get(pk=article.pk)
     version_check(
         version,
         stored=article.version,
-        conflict=lambda: _article_conflict(article, topics, new_topic, publisher),
+        conflict=lambda: _article_conflict(article, topics, new_topic, publisher, may_republish),
         what="an article's details",
     )
     chosen = {topic.pk: topic for topic in topics}
@@ -133,6 +149,10 @@ def article_reader_details_update(
         article.publisher = publisher
         article.full_clean(exclude=["previous_revision", "ingested_by"])
         article.save(update_fields=["publisher", "updated_at"])
+    if may_republish is not None and bool(may_republish) != article.may_republish:
+        changes["may_republish"] = [article.may_republish, bool(may_republish)]
+        article.may_republish = bool(may_republish)
+        article.save(update_fields=["may_republish", "updated_at"])
     if changes:
         article.version += 1
         article.save(update_fields=["version", "updated_at"])

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
-from claims.models import Claim, Evidence, Verdict
+from claims.models import Article, Claim, Evidence, Verdict
 from claims.services.common import (
     PUBLISH_PERMISSION,
     REVIEW_PERMISSION,
@@ -30,6 +30,7 @@ from claims.services.contributors import (
     verdict_contributors_refresh,
     verdict_contributors_store,
 )
+from claims.services.evidence import evidence_locked
 from claims.services.reader import reader_pages_changed
 from claims.services.verdicts import verdict_save
 from factcheck.lib.versions import NO_VERSION_CHECK, Version
@@ -252,6 +253,11 @@ def claim_reopen(*, claim: Claim, user, version: Version) -> Claim:
     claim = locked_claim(user, claim, version)
     if claim.status != Status.DISMISSED:
         raise ValidationError("Only a dismissed claim can be reopened.")
+    if Article.objects.filter(pk=claim.article_id, ingest_state=Article.IngestState.WITHDRAWN):
+        raise ValidationError(
+            "Its article was withdrawn: the claim stays dismissed (its evidence and notes "
+            "are kept for the record)."
+        )
     before = snapshot(claim, "status", "dismissed_reason", "duplicate_of")
     claim.status = Status.IN_REVIEW
     claim.dismissed_reason = ""
@@ -303,6 +309,14 @@ def claim_merge(*, duplicate: Claim, keep: Claim, user, reason: str, version: Ve
         )
     taken = set(keep.evidence.values_list("link_id", flat=True))
     movable = list(duplicate.evidence.exclude(link_id__in=taken).values_list("pk", flat=True))
+    if movable and evidence_locked(keep):
+        # The approver approves the evidence the verdict was submitted with (as evidence_add).
+        raise ValidationError(
+            {
+                "keep": f"Claim #{keep.pk}'s verdict is awaiting approval: return it to "
+                "review before merging evidence into it."
+            }
+        )
     moved_evidence = Evidence.objects.filter(pk__in=movable).update(
         claim=keep, updated_at=timezone.now(), version=F("version") + 1
     )

@@ -121,6 +121,7 @@ def reader_details_form(article, form=None):
             initial={
                 "topics": list(article.topics.all()),
                 "publisher": article.publisher_id,
+                "may_republish": article.may_republish,
                 "version": article.version,
             }
         )

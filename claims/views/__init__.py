@@ -2,6 +2,7 @@
 
 from claims.views.articles import (
     article_ingest,
+    article_withdraw,
     claim_create,
     ingest_job,
     merge_targets,
@@ -43,6 +44,7 @@ __all__ = [
     "appearance_remove",
     "article_ingest",
     "article_reader_details",
+    "article_withdraw",
     "changed_claims",
     "claim_assign",
     "claim_bulk_assign",

@@ -5,13 +5,22 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from claims import selectors, services
 from claims.forms import ArticleIngestForm, ClaimSelectionForm
 from claims.models import Article, ArticleSentence, Claim, IngestJob
+from claims.services.preview import (
+    AUTO_FORMAT,
+    CarriedBody,
+    carried_input,
+    carried_sign,
+    page_fetch,
+)
 from factcheck.lib.auth import permission_required
+from factcheck.lib.versions import version_required
 from factcheck.lib.views import is_htmx
 
 
@@ -38,30 +47,51 @@ def article_ingest(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         mode = data["mode"]
+        if not data["confirm"]:
+            # Every input is previewed first: nothing is stored until "Ingest".
+            return _ingest_preview(request, form)
         try:
-            if mode == form.FETCH:
-                job = services.article_ingest_url(
-                    url=data["url"], title=data["title"], user=request.user
-                )
-                return redirect("claims:ingest_job", pk=job.pk)
             common = {
                 "title": data["title"],
                 "author": data["author"],
                 "url": data["url"],
                 "user": request.user,
             }
-            if mode == form.UPLOAD:
+            chosen = data["text_format"]
+            if mode == form.FETCH and data.get("fetched") is None:
+                # Confirmed without a preview (scripts): the job fetches it.
+                job = services.article_ingest_url(
+                    url=data["url"], title=data["title"], user=request.user
+                )
+                return redirect("claims:ingest_job", pk=job.pk)
+            if mode == form.FETCH:
+                # The page fetched for the preview, as the job would read it: no second fetch.
+                fetched = data["fetched"]
+                text, page_format = carried_input(fetched)
+                result = services.article_ingest_submit(
+                    text=text,
+                    text_format=chosen if chosen in Article.Format.values else page_format,
+                    **{**common, "url": fetched.url},
+                )
+            elif mode == form.UPLOAD and chosen not in (AUTO_FORMAT, data["file_format"]):
+                # Read in another format than its name says (chosen on the preview).
+                result = services.article_ingest_submit(
+                    text=data["decoded"].text, text_format=chosen, **common
+                )
+            elif mode == form.UPLOAD:
                 # The form read the file and chose its encoding (see ArticleIngestForm).
                 # A large text is queued as a job (FACTCHECK_INGEST_INLINE_MAX_BYTES).
                 result = services.article_ingest_submit(
                     file_bytes=data["file_bytes"],
-                    filename=data["file"].name,
+                    filename=data["filename"],
                     declared_charset=data["decoded"].encoding,
                     **common,
                 )
             else:
                 result = services.article_ingest_submit(
-                    text=data["text"], text_format=data["text_format"], **common
+                    text=data["text"],
+                    text_format=services.ingest_format(data["text"], data["text_format"]),
+                    **common,
                 )
         except services.ArticleURLError as exc:
             form.add_error("url", str(exc))
@@ -106,6 +136,120 @@ def article_ingest(request):
         request,
         "claims/article_ingest.html",
         {"form": form, "max_size": services.human_size(services.max_ingest_bytes())},
+    )
+
+
+PREVIEW_SENTENCES_SHOWN = 500
+
+
+def _ingest_preview(request, form: ArticleIngestForm):
+    """The preview of a pasted text, an uploaded file or a fetched page
+    (``services.article_preview``: no row written), with the form's values carried in
+    hidden fields to "Ingest" or to preview in another format (a file's bytes and a fetched
+    page signed, ``carried_sign``); input the ingest would refuse gets the form back with
+    its message."""
+    data = form.cleaned_data
+    mode = data["mode"]
+    carried = {
+        "mode": mode,
+        "text": data["text"] if mode == form.PASTE else "",
+        "title": data["title"],
+        "author": data["author"],
+        "url": data["url"],
+        "payload": "",
+    }
+    fetched = None
+    try:
+        if mode == form.FETCH:
+            # Fetched now through the guarded fetcher; a "Preview again" reuses the page.
+            fetched = data.get("fetched") or page_fetch(data["url"])
+            text, page_format = carried_input(fetched)
+            carried.update(url=fetched.url, payload=carried_sign(fetched))
+            defaults = {"default_format": page_format, "default_origin": "content type"}
+        elif mode == form.UPLOAD:
+            text = data["decoded"].text
+            carried["payload"] = carried_sign(
+                CarriedBody(kind="upload", body=data["file_bytes"], filename=data["filename"])
+            )
+            defaults = {"default_format": data["file_format"], "default_origin": "name"}
+        else:
+            text, defaults = data["text"], {}
+        preview = services.article_preview(
+            text=text,
+            text_format=data["text_format"],
+            url=carried["url"],
+            title=data["title"],
+            **defaults,
+        )
+    except services.ArticleURLError as exc:
+        form.add_error("url", str(exc))
+    except services.IngestError as exc:
+        form.add_error(form.ERROR_FIELD[mode], str(exc))
+    else:
+        decoded = data.get("decoded")
+        return render(
+            request,
+            "claims/article_ingest_preview.html",
+            {
+                "preview": preview,
+                "carried": carried,
+                "sentences": preview.sentences[:PREVIEW_SENTENCES_SHOWN],
+                "sentences_hidden": max(0, len(preview.sentences) - PREVIEW_SENTENCES_SHOWN),
+                "format_choices": Article.Format.choices,
+                "format_used": Article.Format(preview.text_format).label,
+                "format_detected": Article.Format(preview.detected_format).label,
+                "threshold": services.checkworthiness_threshold(),
+                "fetched": fetched,
+                "filename": data.get("filename", ""),
+                "guessed_encoding": decoded.encoding_label
+                if decoded is not None and decoded.detected
+                else "",
+            },
+        )
+    return render(
+        request,
+        "claims/article_ingest.html",
+        {"form": form, "max_size": services.human_size(services.max_ingest_bytes())},
+    )
+
+
+@permission_required(services.WITHDRAW_PERMISSION)
+@version_required
+def article_withdraw(request, pk: int):
+    """Editors: what withdrawing a mistaken ingest removes (GET), and withdrawing it (POST,
+    with the article's version)."""
+    article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
+    status, conflict = 200, None
+    if request.method == "POST":
+        try:
+            outcome = services.article_withdraw(
+                article=article,
+                user=request.user,
+                version=request.POST["version"],
+                reason=request.POST.get("reason", ""),
+            )
+        except services.ConflictError as exc:
+            status, conflict = 409, exc
+            article.refresh_from_db()
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            status = 400
+            article.refresh_from_db()
+        else:
+            removed, kept = len(outcome["claims_removed"]), len(outcome["claims_kept"])
+            messages.success(
+                request,
+                f"“{article.title}” was withdrawn: {removed} claim{pluralize(removed)} removed"
+                + (f", {kept} kept as dismissed with their work" if kept else "")
+                + ". Its text can be ingested again.",
+            )
+            return redirect("claims:home")
+    plan = services.article_withdrawal_plan(article=article)
+    return render(
+        request,
+        "claims/article_withdraw.html",
+        {"article": article, "plan": plan, "conflict": conflict},
+        status=status,
     )
 
 
@@ -181,7 +325,10 @@ def review_article_detail(request, pk: int):
 @require_POST
 def sentence_promote(request, pk: int):
     sentence = get_object_or_404(
-        ArticleSentence.objects.visible_to(request.user).select_related("article"), pk=pk
+        ArticleSentence.objects.visible_to(request.user)
+        .filter(article__in=Article.objects.visible_to(request.user))
+        .select_related("article"),
+        pk=pk,
     )
     try:
         claim = services.claim_promote(sentence=sentence, user=request.user)

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from claims import selectors, services
+from claims.audit_labels import value_labels
 from claims.forms import (
     AssignForm,
     DismissForm,
@@ -26,6 +27,7 @@ from claims.forms import (
 )
 from claims.hooks import public_url
 from claims.models import Claim, Evidence
+from claims.services.evidence import EVIDENCE_LOCKED_MESSAGE, evidence_locked
 from claims.views.articles import reloaded_for_review, render_article_review
 from factcheck.lib.auth import permission_required
 from factcheck.lib.versions import version_required
@@ -67,8 +69,9 @@ def render_claim(
     levels, reviewer_list = context["rating_levels"], context["reviewer_list"]
     open_verdict = context["open_verdict"]
     version = {"version": claim.version}
+    cited = _cited_to_add(request, context["cited_links"])
     defaults = {
-        "evidence_form": lambda: EvidenceForm(),
+        "evidence_form": lambda: _evidence_form(cited),
         "note_form": lambda: NoteForm(),
         "verdict_form": lambda: VerdictForm(initial=_verdict_initial(open_verdict), levels=levels),
         "assign_form": lambda: AssignForm(
@@ -97,12 +100,53 @@ def render_claim(
         # The link checker's badge when it is installed, else a plain state label.
         link_badge_templates=["includes/link_badge.html", "claims/_link_state.html"],
         evidence_stances=Evidence.Stance.choices,
+        # While the verdict awaits approval its evidence stays as submitted.
+        evidence_locked=evidence_locked(claim, open_verdict=open_verdict),
+        evidence_locked_message=EVIDENCE_LOCKED_MESSAGE,
+        # The cited link whose "Add as evidence" opened the form (prefilled; the stance is
+        # still the reviewer's to choose).
+        cited_to_add=cited,
     )
     _link_publications(context.get("history") or [], claim)
+    _humanise_values(context.get("history") or [])
     template = "claims/claim_detail.html"
     if context["is_htmx"]:
         template += "#workspace"
     return render(request, template, context, status=status)
+
+
+def _cited_to_add(request, cited_links):
+    """The cited link named by ``?cite=<id>`` (a link "Add as evidence"), if any."""
+    if request.method != "GET":
+        return None
+    wanted = request.GET.get("cite", "")
+    return next((c for c in cited_links if str(c.pk) == wanted), None)
+
+
+def _evidence_form(cited) -> EvidenceForm:
+    """The "Add evidence" form; from a cited link, prefilled with its address and its
+    anchor text (in the note), the stance focused and still the reviewer's to choose."""
+    if cited is None:
+        return EvidenceForm()
+    form = EvidenceForm(
+        initial={"url": cited.link.url, "note": f"Cited in the article as “{cited.anchor_text}”."}
+    )
+    form.fields["stance"].widget.attrs["autofocus"] = True
+    return form
+
+
+def _humanise_values(history) -> None:
+    """The history's stored values in words ("Awaiting approval", "Refutes the claim")."""
+    labels = value_labels()
+
+    def shown(name, value):
+        known = labels.get(name.replace(" ", "_"), {})
+        return known.get(value, value) if isinstance(value, str) else value
+
+    for entry in history:
+        entry.changes = [
+            (name, shown(name, before), shown(name, after)) for name, before, after in entry.changes
+        ]
 
 
 def _link_publications(history, claim: Claim) -> None:

@@ -1,20 +1,23 @@
-"""The reviewer queue (a django-filter list with bookmarkable URLs), bulk assignment and the
-help page."""
+"""The reviewer queue (a django-filter list with bookmarkable URLs), its bulk actions
+(dismiss, start review, assign, return; and the older bulk assignment), the article title
+suggestions of its filter, and the help page."""
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from claims import selectors, services
-from claims.filters import ClaimQueueFilter
+from claims.filters import ClaimQueueFilter, article_title_suggestions
 from claims.forms import BulkAssignForm
 from factcheck.lib.auth import permission_required
 from factcheck.lib.pagination import CappedPaginator
+from factcheck.lib.versions import version_missing_response
 from factcheck.lib.views import safe_next
 
 PAGE_SIZES = (25, 50, 100)
@@ -58,6 +61,8 @@ def claim_queue(request):
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = selectors.claim_queue_rows(user=request.user, page=page.object_list)
     ordering = request.GET.get("o", "")
+    # The versions the bulk actions are made from (loaded with the rows).
+    versions = {claim.pk: claim.version for claim in page.object_list}
     return render(
         request,
         "claims/claim_queue.html",
@@ -71,6 +76,8 @@ def claim_queue(request):
             "saved_filters": SAVED_FILTERS,
             "current_query": request.GET.urlencode(),
             "notice_cache_seconds": settings.FACTCHECK_QUEUE_NOTICE_CACHE_SECONDS,
+            "page_versions": " ".join(f"{pk}:{v}" for pk, v in sorted(versions.items())),
+            "bulk_max": services.BULK_MAX_CLAIMS,
         },
     )
 
@@ -98,6 +105,109 @@ def claim_bulk_assign(request):
             request, f"{changed} claim{'' if changed == 1 else 's'} assigned to {who}."
         )
     return redirect(back)
+
+
+class BulkActionForm(forms.Form):
+    """The queue's action bar: what to do with the selected claims (or every claim of the
+    page), made from the versions the page showed (``versions``: ``"pk:version ..."``)."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("dismiss", "Dismiss"),
+            ("start_review", "Start review"),
+            ("assign", "Assign"),
+            ("return", "Return to review"),
+        ],
+        error_messages={
+            "required": "Choose what to do with the selected claims.",
+            "invalid_choice": "Choose what to do with the selected claims.",
+        },
+    )
+    claims = forms.CharField(required=False)  # each checkbox; read with getlist
+    all_on_page = forms.BooleanField(required=False)
+    page_claims = forms.CharField(required=False)
+    versions = forms.CharField()
+    reason = forms.CharField(required=False, max_length=2000)
+    assignee = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        error_messages={"invalid_choice": "Choose a reviewer to assign the claims to."},
+    )
+
+    def __init__(self, data, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["assignee"].queryset = services.reviewers()
+
+    def clean(self):
+        data = super().clean()
+        raw = self.data.getlist("claims")
+        if data.get("all_on_page"):
+            raw = [*raw, *(data.get("page_claims") or "").split()]
+        try:
+            data["claim_ids"] = list(dict.fromkeys(int(pk) for pk in raw))
+            data["version_map"] = {
+                int(pk): int(version)
+                for pk, version in (
+                    item.split(":", 1) for item in (data.get("versions") or "").split()
+                )
+            }
+        except ValueError:
+            raise ValidationError("The selection was not understood: reload the queue.") from None
+        if any(not 0 < pk < 2**63 for pk in [*data["claim_ids"], *data["version_map"]]):
+            raise ValidationError("The selection was not understood: reload the queue.")
+        if not data["claim_ids"]:
+            raise ValidationError("Select at least one claim.")
+        if len(data["claim_ids"]) > services.BULK_MAX_CLAIMS:
+            raise ValidationError(
+                f"Act on at most {services.BULK_MAX_CLAIMS} claims at once "
+                f"({len(data['claim_ids'])} were selected): nothing was done."
+            )
+        return data
+
+
+@permission_required(services.REVIEW_PERMISSION)
+@require_POST
+def claim_bulk_action(request):
+    """Dismiss, take into review, assign or return the selected claims, each through its
+    single-claim service; the summary says what was done and, per claim, what was not."""
+    back = safe_next(request, reverse("claims:claim_queue"))
+    if not (request.POST.get("versions") or "").strip():
+        # Every edit names the version it was made from (the queue page's).
+        return version_missing_response(request)
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        result = services.claim_bulk_action(
+            action=data["action"],
+            claim_ids=data["claim_ids"],
+            versions=data["version_map"],
+            user=request.user,
+            reason=data["reason"],
+            assignee=data["assignee"],
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, f"Nothing was done: {text}")
+        return redirect(back)
+    summary = result.summary()
+    if result.refused:
+        (messages.warning if result.done else messages.error)(request, summary)
+    else:
+        messages.success(request, summary)
+    return redirect(back)
+
+
+@permission_required(services.REVIEW_PERMISSION)
+@require_GET
+def article_titles(request):
+    """The article filter's suggestions: ``<option>``s of matching titles for its datalist."""
+    query = request.GET.get("article") or request.GET.get("q") or ""
+    articles = article_title_suggestions(user=request.user, query=query)
+    return render(request, "claims/_article_titles.html", {"articles": articles})
 
 
 @permission_required(services.REVIEW_PERMISSION)

@@ -1,4 +1,5 @@
-"""Reviewers set an article's topics and publisher (what readers filter fact-checks by)."""
+"""Reviewers set an article's topics and publisher (what readers filter fact-checks by) and
+whether the reader site may show its full text."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def article_reader_details(request, pk: int):
             topics=list(form.cleaned_data["topics"]),
             new_topic=form.cleaned_data["new_topic"],
             publisher=form.cleaned_data["publisher"],
+            may_republish=form.cleaned_data["may_republish"],
             version=form.cleaned_data["version"],
         )
     except services.ConflictError as exc:
@@ -53,5 +55,5 @@ def article_reader_details(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(back)
-    messages.success(request, "Topics and publisher saved; readers see them now.")
+    messages.success(request, "Reader details saved; readers see them now.")
     return redirect(back)

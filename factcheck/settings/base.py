@@ -11,7 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from kombu import Exchange, Queue
 
 from factcheck.lib.env import (
     database_from_env,
@@ -56,9 +58,19 @@ INSTALLED_APPS = [
     "reader",
     # Team management, the dashboard and the policy pages (no tables of its own).
     "desk",
+    # The newsrooms' REST API (/api/v1/), on top of every app; Django REST framework, the
+    # OpenAPI schema, and Swagger UI's files served from our own static files.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
+    # Request ids first (every later line logged carries it), then the request timer
+    # (factcheck/lib/metrics.py: latency by view, answers by status).
+    "factcheck.lib.requestid.RequestIdMiddleware",
+    "factcheck.lib.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Reviewer, desk, admin and account pages: "Cache-Control: private, no-store".
     "factcheck.lib.middleware.PrivatePagesNoStoreMiddleware",
@@ -74,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # "database is locked" from a view: a 503 "busy, try again" page (factcheck/lib/busy.py).
     "factcheck.lib.busy.DatabaseBusyMiddleware",
+    # The reader cache's hits, misses and revalidations (factcheck/lib/metrics.py).
+    "factcheck.lib.metrics.ReaderCacheMetricsMiddleware",
     # Axes must come last: it turns repeated failed logins into a lock-out response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -132,6 +146,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker and cache -------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# The broker may be another server than the cache: BROKER_URL (or CELERY_BROKER_URL) names it,
+# e.g. RabbitMQ's amqp://user:password@host:5672/vhost; unset, it is REDIS_URL's db (or the
+# file-system broker in embedded mode).
+BROKER_URL = env_str("BROKER_URL") or env_str("CELERY_BROKER_URL")
 if REDIS_URL:
     _broker_db = redis_db_number(REDIS_URL)
     CELERY_BROKER_URL = REDIS_URL
@@ -160,6 +178,50 @@ else:
             "LOCATION": VAR_DIR / "cache",
         }
     }
+if BROKER_URL:
+    CELERY_BROKER_URL = BROKER_URL
+    # Redis's own options (visibility timeout) stay only for a Redis broker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = (
+        {"visibility_timeout": 3600} if BROKER_URL.startswith(("redis://", "rediss://")) else {}
+    )
+
+# Job queues (docs/operations.md, "Scaling"): each kind of job has its own, so a flood of link
+# checks never delays an article's ingestion. A worker started without -Q consumes them all
+# (`make run`); production runs workers per queue. Every job is routed here by name
+# (tests/factcheck/test_queues.py fails for a job that is not).
+FACTCHECK_QUEUE_DEFAULT = "default"  # sweeps, housekeeping, imports, the heartbeat
+FACTCHECK_QUEUE_LINKS = "links"  # link checks, archive look-ups, re-fetches: bulk fetching
+FACTCHECK_QUEUE_INGEST = "ingest"  # articles asked for by a reviewer (URL or large text)
+FACTCHECK_QUEUE_PRERENDER = "prerender"  # reader pages rendered after publishing
+FACTCHECK_QUEUE_MAIL = "mail"  # e-mail: mentions, digests
+FACTCHECK_QUEUES = (
+    FACTCHECK_QUEUE_DEFAULT,
+    FACTCHECK_QUEUE_LINKS,
+    FACTCHECK_QUEUE_INGEST,
+    FACTCHECK_QUEUE_PRERENDER,
+    FACTCHECK_QUEUE_MAIL,
+)
+CELERY_TASK_DEFAULT_QUEUE = FACTCHECK_QUEUE_DEFAULT
+# One direct exchange per queue; a job routed to a queue not declared here is an error.
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name) for name in FACTCHECK_QUEUES
+)
+CELERY_TASK_CREATE_MISSING_QUEUES = False
+CELERY_TASK_ROUTES = {
+    "sources.link_check_batch": {"queue": FACTCHECK_QUEUE_LINKS},
+    "sources.link_archive_lookup": {"queue": FACTCHECK_QUEUE_LINKS},
+    "claims.article_refetch_batch": {"queue": FACTCHECK_QUEUE_LINKS},
+    "claims.article_fetch_and_ingest": {"queue": FACTCHECK_QUEUE_INGEST},
+    "claims.appearance_proposals_find": {"queue": FACTCHECK_QUEUE_INGEST},
+    "reader.pages_prerender": {"queue": FACTCHECK_QUEUE_PRERENDER},
+    "claims.note_mentions_notify": {"queue": FACTCHECK_QUEUE_MAIL},
+    "claims.evidence_at_risk_digest": {"queue": FACTCHECK_QUEUE_MAIL},
+    "sources.links_sweep": {"queue": FACTCHECK_QUEUE_DEFAULT},
+    "sources.link_checks_prune": {"queue": FACTCHECK_QUEUE_DEFAULT},
+    "sources.source_import_run": {"queue": FACTCHECK_QUEUE_DEFAULT},
+    "claims.articles_refetch_sweep": {"queue": FACTCHECK_QUEUE_DEFAULT},
+    "factcheck.heartbeat": {"queue": FACTCHECK_QUEUE_DEFAULT},
+}
 
 # Results are not used: tasks record their outcome on the rows they work on.
 CELERY_TASK_IGNORE_RESULT = True
@@ -287,6 +349,12 @@ FACTCHECK_INGEST_BATCH_ROWS = env_int("FACTCHECK_INGEST_BATCH_ROWS", 2000)
 # At most this many automatic claims per article: the best-scoring sentences above the
 # threshold; the others stay listed as sentences to promote.
 FACTCHECK_MAX_CLAIMS_PER_ARTICLE = env_int("FACTCHECK_MAX_CLAIMS_PER_ARTICLE", 2000)
+# "Another appearance of claim #N?" (claims.services.proposals): after ingestion, a new
+# automatic claim whose wording the matcher finds this close (its similarity, 0..100) to one
+# of the desk's claims in another article is proposed to reviewers; only the first _MAX new
+# claims of an article (by check-worthiness) are looked at.
+FACTCHECK_APPEARANCE_PROPOSAL_MIN_SCORE = env_int("FACTCHECK_APPEARANCE_PROPOSAL_MIN_SCORE", 80)
+FACTCHECK_APPEARANCE_PROPOSAL_MAX = env_int("FACTCHECK_APPEARANCE_PROPOSAL_MAX", 200)
 # Sentences scoring at or above this become claims; unset = the model's DEFAULT_THRESHOLD.
 FACTCHECK_CHECKWORTHINESS_THRESHOLD = (
     env_float("FACTCHECK_CHECKWORTHINESS_THRESHOLD", 0.5)
@@ -434,11 +502,100 @@ FACTCHECK_SOURCES_IMPORT_MAX_BYTES = env_int("FACTCHECK_SOURCES_IMPORT_MAX_BYTES
 # stopped after this long (the hard limit is a minute more).
 FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT = env_int("FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT", 1800)
 
+# --- REST API (api/; README "API") -------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Programs send "Authorization: Bearer <token>" (made on /api/v1/tokens/); the site's own
+    # JavaScript uses the session, with Django's CSRF check on writes.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Each endpoint names the roles' permissions it needs; one that does not is the desk's.
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.Reviewers"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.TokenRateThrottle",
+        "api.throttling.AnonRateThrottle",
+    ],
+    # Requests per token (or signed-in user) and per anonymous client address; over it: 429
+    # with Retry-After.
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("FACTCHECK_API_TOKEN_RATE") or "600/minute",
+        "anon": env_str("FACTCHECK_API_ANON_RATE") or "60/minute",
+    },
+    # Behind N proxies that append to X-Forwarded-For, the client's address is the Nth from
+    # the right; 0: REMOTE_ADDR only (a client cannot choose its own address).
+    "NUM_PROXIES": env_int("FACTCHECK_API_NUM_PROXIES", 0),
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fact-check Workbench API",
+    "DESCRIPTION": (
+        "Published fact-checks for anyone; the desk's claims, articles, links and sources, "
+        "“checked before?” and article ingestion for its members, with an API token "
+        "(`Authorization: Bearer TOKEN`, made on /api/v1/tokens/). Errors are RFC 9457 "
+        "problem details (application/problem+json)."
+    ),
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SourceKindEnum": "sources.models.SourceKind",
+        "CandidateKindEnum": ["own", "external"],
+        "LinkStateEnum": "sources.models.LinkState",
+        "CheckOutcomeEnum": "sources.models.CheckOutcome",
+    },
+    # Swagger UI from drf-spectacular-sidecar (our own static files: the CSP allows no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Logs (docs/operations.md, "Logs") --------------------------------------------------------
+# One line per record on standard error: plain text, or JSON objects with LOG_FORMAT=json
+# (time, level, logger, message, request_id and any extra fields). Every line carries the id
+# of the web request it belongs to (factcheck/lib/requestid.py: X-Request-ID), in the
+# workers too for the jobs that request sent; "-" outside a request. Workers use this same
+# configuration (factcheck/celery_app.py).
+LOG_FORMAT = (env_str("LOG_FORMAT") or "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "factcheck.lib.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "{levelname}{name}{message}{request_id}",
+            "style": "{",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("FACTCHECK_LOG_LEVEL") or "INFO"},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Metrics (factcheck/lib/metrics.py; docs/operations.md, "Metrics and alerts") ------------
+# /metrics answers "Authorization: Bearer <token>" or the addresses (or networks) listed;
+# with neither set it is closed (403).
+FACTCHECK_METRICS_TOKEN = env_str("FACTCHECK_METRICS_TOKEN")
+FACTCHECK_METRICS_ALLOWED_IPS = env_list("FACTCHECK_METRICS_ALLOWED_IPS")
+# The longest a scrape waits for the broker's queue depths (seconds).
+FACTCHECK_METRICS_BROKER_TIMEOUT = env_float("FACTCHECK_METRICS_BROKER_TIMEOUT", 2.0)
+# A worker serves its job metrics on this port (0: not served); see the operations manual.
+FACTCHECK_WORKER_METRICS_PORT = env_int("FACTCHECK_WORKER_METRICS_PORT", 0)

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from factcheck.settings.base import *  # noqa: F403
-from factcheck.settings.base import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, REDIS_URL
+from factcheck.settings.base import BROKER_URL, CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, REDIS_URL
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105 (tests only)
 DEBUG = False
@@ -30,14 +30,15 @@ WHITENOISE_AUTOREFRESH = True
 TEST_VAR_DIR = Path(tempfile.mkdtemp(prefix="factcheck-test-"))
 atexit.register(shutil.rmtree, TEST_VAR_DIR, ignore_errors=True)
 if not REDIS_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        **CELERY_BROKER_TRANSPORT_OPTIONS,
-        "data_folder_in": str(TEST_VAR_DIR / "broker"),
-        "data_folder_out": str(TEST_VAR_DIR / "broker"),
-        "processed_folder": str(TEST_VAR_DIR / "processed"),
-        "control_folder": str(TEST_VAR_DIR / "control"),
-        "polling_interval": 0.1,
-    }
+    if not BROKER_URL:
+        CELERY_BROKER_TRANSPORT_OPTIONS = {
+            **CELERY_BROKER_TRANSPORT_OPTIONS,
+            "data_folder_in": str(TEST_VAR_DIR / "broker"),
+            "data_folder_out": str(TEST_VAR_DIR / "broker"),
+            "processed_folder": str(TEST_VAR_DIR / "processed"),
+            "control_folder": str(TEST_VAR_DIR / "control"),
+            "polling_interval": 0.1,
+        }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "factcheck-test"}}

@@ -17,6 +17,7 @@ command) still applies a file in one transaction.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from datetime import timedelta
 
@@ -116,11 +117,20 @@ class ImportReport:
         return [row for row in self.rows if row.action == REFUSE]
 
 
-def _choice(value: str, choices, what: str) -> str:
-    key = value.strip().casefold()
+@functools.cache
+def _choice_keys(choices) -> dict[str, str]:
+    """Each choice's value and label, case-folded, to its value (built once a class)."""
+    keys = {}
     for choice_value, label in choices.choices:
-        if key in (choice_value.casefold(), str(label).casefold()):
-            return choice_value
+        keys.setdefault(str(label).casefold(), choice_value)
+        keys[choice_value.casefold()] = choice_value
+    return keys
+
+
+def _choice(value: str, choices, what: str) -> str:
+    found = _choice_keys(choices).get(value.strip().casefold())
+    if found is not None:
+        return found
     raise ValidationError(
         f"“{value.strip()[:40]}” is not a {what}: use one of {', '.join(choices.values)}."
     )

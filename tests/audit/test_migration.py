@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate_to
 
 BEFORE = [("claims", "0010_ratinglevel_is_active"), ("audit", "0001_initial")]
 AFTER = [("claims", "0011_audit_log_moves_to_audit_app")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def at_latest():
-    yield
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_move_keeps_every_event_with_its_id_forward_and_backward(at_latest):
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     User = apps.get_model("auth", "User")
     Article = apps.get_model("claims", "Article")
     Claim = apps.get_model("claims", "Claim")
@@ -53,7 +41,7 @@ def test_the_move_keeps_every_event_with_its_id_forward_and_backward(at_latest):
     )
     stamps = dict(OldEvent.objects.values_list("id", "created_at"))
 
-    apps = _migrate(AFTER)
+    apps = migrate_to(AFTER)
     NewEvent = apps.get_model("audit", "AuditEvent")
     moved = sorted(
         NewEvent.objects.values_list(
@@ -67,7 +55,7 @@ def test_the_move_keeps_every_event_with_its_id_forward_and_backward(at_latest):
     fresh = NewEvent.objects.create(action="audit.test.after_move")
     assert fresh.pk > max(row[0] for row in before)
 
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     OldEvent = apps.get_model("claims", "AuditEvent")
     back = sorted(
         OldEvent.objects.exclude(pk=fresh.pk).values_list(

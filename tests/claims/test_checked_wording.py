@@ -9,7 +9,6 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from claims.tasks import evidence_at_risk_digest
 from claims.wording import word_diff
 from factcheck.lib.versions import ConflictError
 from tests.factories import UserFactory, rating_level
+from tests.migrations import migrate_to
 
 pytestmark = pytest.mark.django_db
 
@@ -308,22 +308,9 @@ def test_the_word_diff_marks_deleted_and_inserted_words():
 # --------------------------------------------------------------------------- migration
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def at_latest():
-    yield
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_gives_existing_versions_their_claims_wording(at_latest):
-    apps = _migrate([("claims", "0013_edit_versions")])
+    apps = migrate_to([("claims", "0013_edit_versions")])
     Article = apps.get_model("claims", "Article")
     Claim_ = apps.get_model("claims", "Claim")
     Verdict_ = apps.get_model("claims", "Verdict")
@@ -336,12 +323,12 @@ def test_the_migration_gives_existing_versions_their_claims_wording(at_latest):
     claim = Claim_.objects.create(article=article, start=0, end=len(CHECKED), text=CHECKED)
     Verdict_.objects.create(claim=claim, rating=level, summary="S", rationale="R")
 
-    apps = _migrate([("claims", "0014_checked_wording")])
+    apps = migrate_to([("claims", "0014_checked_wording")])
     verdict = apps.get_model("claims", "Verdict").objects.get()
     assert verdict.checked_text == CHECKED
     assert apps.get_model("claims", "Claim").objects.get().changed_since_checked_at is None
 
-    apps = _migrate([("claims", "0013_edit_versions")])
+    apps = migrate_to([("claims", "0013_edit_versions")])
     assert apps.get_model("claims", "Verdict").objects.get().summary == "S"
     columns = [
         c.name

@@ -8,8 +8,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -19,6 +18,7 @@ from factcheck.lib.versions import ConflictError, VersionMissing
 from tests.claims.test_ingest import URL, V1, V2
 from tests.conftest import PERSONAS
 from tests.factories import ArticleFactory, ClaimFactory, published_claim
+from tests.migrations import migrate_to
 
 pytestmark = pytest.mark.django_db
 
@@ -358,22 +358,9 @@ BEFORE = [("claims", "0016_ingest_in_batches")]
 AFTER = [("claims", "0017_claimants_appearances")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def at_latest():
-    yield
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_gives_every_claim_its_article_appearance_and_goes_back(at_latest):
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     Article = apps.get_model("claims", "Article")
     OldClaim = apps.get_model("claims", "Claim")
     spans = []
@@ -391,13 +378,13 @@ def test_the_migration_gives_every_claim_its_article_appearance_and_goes_back(at
             )
             spans.append((claim.pk, article.pk, start, end))
 
-    apps = _migrate(AFTER)
+    apps = migrate_to(AFTER)
     NewAppearance = apps.get_model("claims", "Appearance")
     rows = sorted(NewAppearance.objects.values_list("claim_id", "article_id", "start", "end"))
     assert rows == sorted(spans)
     assert set(NewAppearance.objects.values_list("kind", "is_primary")) == {("article", True)}
 
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     assert "appearance" not in {
         m._meta.model_name for m in apps.get_app_config("claims").get_models()
     }

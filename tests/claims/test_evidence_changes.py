@@ -66,7 +66,9 @@ def test_a_removal_needs_a_reason(reviewer):
 def test_evidence_stays_once_the_claim_has_left_review(status, reviewer):
     reason = "Not a factual claim." if status == Claim.Status.DISMISSED else ""
     evidence = EvidenceFactory(claim=ClaimFactory(status=status, dismissed_reason=reason))
-    with pytest.raises(ValidationError, match="stays as it was"):
+    # Awaiting approval: locked until returned to review (tests/claims/test_evidence_lock.py).
+    expected = "awaiting approval" if status == Claim.Status.AWAITING_APPROVAL else "stays as it"
+    with pytest.raises(ValidationError, match=expected):
         services.evidence_remove(
             evidence=evidence, user=reviewer, reason="Changed my mind.", version=NO_VERSION_CHECK
         )
@@ -207,7 +209,7 @@ def test_the_evidence_of_a_claim_awaiting_approval_cannot_be_edited(reviewer, cl
         {"version": evidence.version, "stance": "refutes", "quote": "Changed."},
         follow=True,
     )
-    assert "stays as it was" in response.content.decode()
+    assert "return it to review to change its evidence" in response.content.decode()
     evidence.refresh_from_db()
     assert evidence.quote == "As approved."
 

@@ -13,7 +13,7 @@ from claims.extraction import decode_bytes, resolve_href
 from claims.models import Article, ArticleSentence, CitedLink, Claim
 from claims.services import IngestError, article_ingest
 from sources.models import Link
-from tests.factories import UserFactory
+from tests.factories import SourceFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -367,6 +367,23 @@ def test_a_revision_reanchors_claims_and_orphans_the_one_that_was_removed(keywor
     # Carried claims are not duplicated by new automatic claims on the same sentences.
     assert v2.claims.filter(start=city.start, end=city.end).count() == 1
     assert not v1.sentences.filter(claim__in=[city, mayor, fell]).exists()
+
+
+def test_a_revision_keeps_the_publisher_topics_and_republishing_permission(keyword_scorer):
+    v1, _ = _v1_claims()
+    publisher = SourceFactory(name="The Budget Gazette")
+    topics = [TopicFactory(name="Budget"), TopicFactory(name="Transport")]
+    Article.objects.filter(pk=v1.pk).update(publisher=publisher, may_republish=True)
+    v1.topics.set(topics)
+    v2 = article_ingest(title="Budget", text=V2, url=URL).article
+    assert v2.previous_revision_id == v1.pk
+    v2.refresh_from_db()
+    assert (v2.publisher, v2.may_republish) == (publisher, True)
+    assert set(v2.topics.all()) == set(topics)
+    # An article at another address starts with none of it.
+    other = article_ingest(title="Other", text=V2 + " More.", url=URL + "-other").article
+    other.refresh_from_db()
+    assert (other.publisher, other.may_republish, other.topics.count()) == (None, False, 0)
 
 
 def test_a_third_revision_keeps_orphans_where_they_were(keyword_scorer):

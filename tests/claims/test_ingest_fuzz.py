@@ -193,7 +193,21 @@ def fuzz_client(client_for, settings, monkeypatch, keyword_scorer):
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX
     # Jobs are created, never run: nothing is fetched.
     monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.delay", lambda pk: None)
+    # A fetch-mode preview fetches during the request: the fuzzed addresses are public hosts
+    # (example.org, ...), never contacted from tests. The HTTP boundary answers as it does
+    # with no network, after its own guard has refused what it refuses.
+    monkeypatch.setattr("sources.fetching.fetch_document", _offline_fetch)
     return client_for("reviewer")
+
+
+def _offline_fetch(url: str, **kwargs):
+    from sources.fetching import FetchError
+    from sources.fetching.guard import url_guard_reason
+
+    reason = url_guard_reason(url)  # the real fetcher's first step
+    if reason:
+        raise FetchError("unsafe", f"refused: {reason}", url=url)
+    raise FetchError("connection_error", "The network is unreachable.", url=url)
 
 
 @settings(
@@ -218,6 +232,10 @@ def test_any_submission_gets_a_redirect_or_the_form_with_an_error(fuzz_client, s
     assert status in {200, 302, 400, 413}, status
     if status == 302:
         assert response["Location"].startswith(("/review/articles/", "/review/ingest-jobs/"))
+        return
+    if response.templates and response.templates[0].name == "claims/article_ingest_preview.html":
+        # A pasted text is previewed before it is stored.
+        assert status == 200 and response.context["preview"].sentences
         return
     assert response.templates and response.templates[0].name == "claims/article_ingest.html"
     context = response.context

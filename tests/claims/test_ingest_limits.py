@@ -88,7 +88,7 @@ def test_a_file_at_the_limit_is_accepted(client_for, settings, keyword_scorer):
     data = TEXT.encode()
     settings.FACTCHECK_INGEST_MAX_BYTES = len(data)
     response = client_for("reviewer").post(
-        INGEST, {"mode": "upload", "file": SimpleUploadedFile("a.txt", data)}
+        INGEST, {"mode": "upload", "file": SimpleUploadedFile("a.txt", data), "confirm": "on"}
     )
     assert response.status_code == 302
     assert Article.objects.get().text == TEXT
@@ -193,7 +193,7 @@ def test_the_allow_listed_test_server_may_still_be_fetched(client_for, settings,
     monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.delay", lambda pk: None)
     settings.FACTCHECK_FETCH_ALLOW_HOSTS = ["127.0.0.1:8303"]
     response = client_for("reviewer").post(
-        INGEST, {"mode": "fetch", "url": "http://127.0.0.1:8303/a"}
+        INGEST, {"mode": "fetch", "url": "http://127.0.0.1:8303/a", "confirm": "on"}
     )
     assert response.status_code == 302
     assert IngestJob.objects.get().url == "http://127.0.0.1:8303/a"
@@ -212,7 +212,7 @@ def test_a_model_refusal_the_form_missed_is_a_form_error_not_a_500(client_for, m
 
     monkeypatch.setattr("claims.services.article_ingest_submit", refuse)
     response = client_for("reviewer").post(
-        INGEST, {"mode": "paste", "text": TEXT, "text_format": "text"}
+        INGEST, {"mode": "paste", "text": TEXT, "text_format": "text", "confirm": "on"}
     )
     assert response.status_code == 200
     assert "Enter a valid URL." in response.context["form"].non_field_errors()
@@ -282,7 +282,7 @@ def test_the_check_refuses_private_addresses_only_to_fetch_them(url):
 def test_a_file_of_broken_utf8_is_refused_naming_the_byte_offset(client_for):
     data = "Le conseil a dépensé 4 millions.\nLes élèves ".encode() + b"\xff\xfe" + b"ont re\xc3"
     response = client_for("reviewer").post(
-        INGEST, {"mode": "upload", "file": SimpleUploadedFile("a.txt", data)}
+        INGEST, {"mode": "upload", "file": SimpleUploadedFile("a.txt", data), "confirm": "on"}
     )
     assert response.status_code == 200
     [error] = _form_errors(response)["file"]
@@ -295,7 +295,12 @@ def test_a_file_of_broken_utf8_is_refused_naming_the_byte_offset(client_for):
 def test_a_file_with_no_utf8_in_it_is_decoded_and_the_encoding_is_named(client_for, keyword_scorer):
     text = "Le conseil municipal a dépensé 4,2 millions pour les routes en 2023. Très cher."
     response = client_for("reviewer").post(
-        INGEST, {"mode": "upload", "file": SimpleUploadedFile("a.txt", text.encode("cp1252"))}
+        INGEST,
+        {
+            "mode": "upload",
+            "file": SimpleUploadedFile("a.txt", text.encode("cp1252")),
+            "confirm": "on",
+        },
     )
     assert response.status_code == 302
     assert Article.objects.get().text == text
@@ -305,7 +310,12 @@ def test_a_file_with_no_utf8_in_it_is_decoded_and_the_encoding_is_named(client_f
 
 def test_a_utf8_file_says_nothing_about_its_encoding(client_for, keyword_scorer):
     response = client_for("reviewer").post(
-        INGEST, {"mode": "upload", "file": SimpleUploadedFile("a.md", ("É " + TEXT).encode())}
+        INGEST,
+        {
+            "mode": "upload",
+            "file": SimpleUploadedFile("a.md", ("É " + TEXT).encode()),
+            "confirm": "on",
+        },
     )
     assert response.status_code == 302
     assert not any("read as" in str(m) for m in get_messages(response.wsgi_request))
@@ -319,7 +329,7 @@ def test_an_html_file_declaring_its_charset_is_read_in_it(client_for, keyword_sc
         "</article></body></html>"
     ).encode("iso-8859-15")
     response = client_for("reviewer").post(
-        INGEST, {"mode": "upload", "file": SimpleUploadedFile("a.html", page)}
+        INGEST, {"mode": "upload", "file": SimpleUploadedFile("a.html", page), "confirm": "on"}
     )
     assert response.status_code == 302, _form_errors(response)
     assert "4 millions €" in Article.objects.get().text
@@ -352,7 +362,7 @@ def test_pasted_bytes_that_are_not_utf8_are_refused_naming_the_byte_offset(
 
 def test_pasted_utf8_is_taken_as_is(client_for, keyword_scorer):
     response = client_for("reviewer").post(
-        INGEST, {"mode": "paste", "text": "Déjà " + TEXT, "text_format": "text"}
+        INGEST, {"mode": "paste", "text": "Déjà " + TEXT, "text_format": "text", "confirm": "on"}
     )
     assert response.status_code == 302
     assert Article.objects.get().text == "Déjà " + TEXT

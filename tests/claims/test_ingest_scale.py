@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -261,6 +262,73 @@ def test_the_best_scoring_sentences_become_claims_up_to_the_cap(
     assert claim.origin == Claim.Origin.PROMOTED and claim.text.startswith("Item 12")
 
 
+# ------------------------------------------- the last transaction: a handful of statements
+
+
+def _last_step(text: str, *, url: str = "") -> tuple[services.IngestResult, int]:
+    """Ingest ``text``; return the result and the number of SQL statements of the last,
+    claim-creating transaction (everything after the "Creating the claims" stage began)."""
+    mark = {}
+
+    def progress(stage, done, total):
+        if stage.startswith("Creating the claims"):
+            mark["at"] = len(connection.queries)
+
+    with CaptureQueriesContext(connection):
+        result = services.article_ingest(title="Counted", text=text, url=url, progress=progress)
+        return result, len(connection.queries) - mark["at"]
+
+
+def _items(n: int, first: int = 0) -> str:
+    return "\n\n".join(
+        f"Item {i} cost {i} dollars in total. Nobody knew why." for i in range(first, first + n)
+    )
+
+
+@pytest.mark.django_db
+def test_the_last_transaction_writes_claims_in_statements_that_do_not_grow_with_them(
+    keyword_scorer,
+):
+    _last_step("It cost 4 dollars.")  # the audit's content type is looked up once a process
+    small, few = _last_step(_items(20))
+    large, many = _last_step(_items(200, first=1000))
+    assert (small.claims_created, large.claims_created) == (20, 200)
+    assert few == many, "the last transaction's statements grew with the number of claims"
+    article = large.article
+    # Every claim has its sentence and its primary appearance, at its offsets.
+    assert article.sentences.filter(claim__isnull=False).count() == 200
+    for claim in article.claims.prefetch_related("appearances", "sentences"):
+        assert article.text[claim.start : claim.end] == claim.text
+        (appearance,) = claim.appearances.all()
+        assert appearance.is_primary and (appearance.article_id, appearance.start) == (
+            article.pk,
+            claim.start,
+        )
+        assert [s.start for s in claim.sentences.all()] == [claim.start]
+
+
+@pytest.mark.django_db
+def test_a_revision_re_anchors_its_claims_in_statements_that_do_not_grow_with_them(
+    keyword_scorer,
+):
+    _last_step("It cost 4 dollars.")  # the audit's content type is looked up once a process
+    counts = {}
+    for n in (20, 200):
+        url = f"https://news.example/{n}"
+        first, _ = _last_step(_items(n, first=n * 10), url=url)
+        revised, counts[n] = _last_step(
+            "A new opening paragraph.\n\n" + _items(n, first=n * 10), url=url
+        )
+        assert revised.reanchored == n and revised.claims_created == 0
+        moved = Claim.objects.filter(article=revised.article)
+        assert moved.count() == n and all(c.version == 2 for c in moved)
+        for claim in moved:
+            assert revised.article.text[claim.start : claim.end] == claim.text
+        assert not Claim.objects.filter(article=first.article).exists()
+        assert revised.article.sentences.filter(claim__isnull=False).count() == n
+    assert counts[20] == counts[200]
+
+
 # ------------------------------------------------ hidden while storing; failures; stale
 
 
@@ -335,14 +403,20 @@ def test_a_large_paste_is_queued_and_ingested_by_a_real_worker(
     # Pasted through the form: the view sends the reviewer to the job's page.
     posted = client.post(
         reverse("claims:article_ingest"),
-        {"mode": "paste", "title": "Big paste", "text": text, "text_format": "text"},
+        {
+            "mode": "paste",
+            "title": "Big paste",
+            "text": text,
+            "text_format": "text",
+            "confirm": "on",
+        },
     )
     job = IngestJob.objects.get()
     assert posted.status_code == 302
     assert posted["Location"] == reverse("claims:ingest_job", args=[job.pk])
     assert job.state == IngestJob.State.QUEUED and job.is_text and job.text == text
     page = client.get(reverse("claims:ingest_job", args=[job.pk]))
-    assert b"Ingesting a large text" in page.content and b'http-equiv="refresh"' in page.content
+    assert b"Ingesting a large text" in page.content and b"data-refresh-seconds" in page.content
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         job = _wait_for_job(job.pk)
     assert job.state == IngestJob.State.DONE, job.error

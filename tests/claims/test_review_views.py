@@ -453,7 +453,10 @@ def test_rating_colours_are_a_style_sheet(client):
 def test_the_public_page_shows_published_claims_with_their_rating_and_nothing_else(
     client, reviewer, editor
 ):
-    article = ArticleFactory(text="Taxes rose by 40 percent.\n\nThe mayor owns three cars.")
+    # The full text, with the published claim highlighted (the publisher allows it).
+    article = ArticleFactory(
+        text="Taxes rose by 40 percent.\n\nThe mayor owns three cars.", may_republish=True
+    )
     published = ClaimFactory(article=article)
     draft = ClaimFactory(
         article=article, start=article.text.index("The mayor"), end=len(article.text)

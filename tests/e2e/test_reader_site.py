@@ -1,6 +1,7 @@
 """A reader on the demo data (``claims.demo.demo_seed()``) in a real browser, at desktop and
-360 px widths: the latest fact-checks (and a filter), the example article with a highlight
-focused from the keyboard so its popover shows, the claim page and the corrections log.
+360 px widths: the latest fact-checks (and a filter), the example article quoting its checked
+claims, then (once its full text is allowed) with a highlight focused from the keyboard so its
+popover shows, the claim page and the corrections log.
 
 Every page is screenshotted, checked with axe-core, must not overflow sideways and must
 raise no CSP violation; nothing may be requested from outside 127.0.0.1."""
@@ -10,9 +11,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from claims import services
 from claims.demo import demo_seed
 from claims.models import Article, Claim, Verdict
+from factcheck.lib.versions import NO_VERSION_CHECK
 from tests.e2e.conftest import ARTIFACTS, DESKTOP, MOBILE, check_page, keep_local
 from tests.factories import ensure_default_scale
 
@@ -66,8 +70,26 @@ def test_a_reader_reads_the_demo_fact_checks(label, viewport, live_server, new_p
     assert page.get_by_text("1 fact-check matches the filters").is_visible()
     _check(page, f"reader-01-home-filtered-{label}")
 
-    # 2. The article: every published claim highlighted, nothing else in the HTML.
+    # 2. The article. Its publisher has not allowed the full text: each published claim is
+    # quoted with a little of its paragraph, nothing else of the text is in the page.
     cards.first.get_by_role("link", name=article.title).click()
+    page.wait_for_load_state()
+    quoted = page.locator("#fact-checks .excerpt mark.claim")
+    assert [quoted.nth(i).inner_text() for i in range(quoted.count())] == [
+        c.text for c in published
+    ]
+    assert page.locator("#article-text").count() == 0
+    _check(page, f"reader-02-article-excerpts-{label}")
+    # Once it is allowed, the full text: every published claim highlighted, nothing else.
+    services.article_reader_details_update(
+        article=article,
+        user=get_user_model().objects.get(username="demo-editor"),
+        topics=list(article.topics.all()),
+        publisher=article.publisher,
+        may_republish=True,
+        version=NO_VERSION_CHECK,
+    )
+    page.reload()
     page.wait_for_load_state()
     marks = page.locator(".reader-text mark.claim")
     assert marks.count() == len(published)

@@ -83,6 +83,9 @@ def test_a_claim_goes_from_selection_to_a_published_verdict(live_server, new_pag
     _check(page, "review-01-ingest-form")
     page.get_by_role("button", name="Add the article").click()
     page.wait_for_load_state()
+    # A pasted text is previewed first: nothing is stored until "Ingest".
+    page.get_by_role("button", name="Ingest").click()
+    page.wait_for_load_state()
     assert page.get_by_text("Article added").is_visible()
     _check(page, "review-02-article")
 
@@ -118,6 +121,7 @@ def test_a_claim_goes_from_selection_to_a_published_verdict(live_server, new_pag
     assert Evidence.objects.filter(claim=claim).count() == 2
     # The same address again is refused with a clear message.
     page.get_by_label("Web address").fill("https://EXAMPLE.org/nato/statement-2024#top")
+    adding.get_by_label(re.compile(r"^Stance")).select_option(label="Gives context")
     page.get_by_role("button", name="Add evidence").click()
     page.get_by_text("already evidence for this claim").wait_for()
     _check(page, "review-05-evidence")
@@ -174,11 +178,12 @@ def test_a_claim_goes_from_selection_to_a_published_verdict(live_server, new_pag
     # 7. An anonymous reader sees the rating on the article; nothing unpublished.
     reader = _page(new_page, DESKTOP, offsite)
     reader.goto(f"{base}/articles/{claim.article.slug}/")
-    marks = reader.locator(".article-text mark.claim")
-    assert marks.count() == 1 and marks.first.inner_text() == PHRASE
-    assert reader.get_by_role("link", name="Mostly false", exact=True).is_visible()
-    # (The summary is also in the highlight's popover, shown on hover or focus.)
+    # The publisher has not allowed the full text: the claim is quoted in its context.
     fact_checks = reader.locator("#fact-checks")
+    marks = fact_checks.locator(".excerpt mark.claim")
+    assert marks.count() == 1 and marks.first.inner_text() == PHRASE
+    assert reader.locator("#article-text").count() == 0
+    assert fact_checks.get_by_text("Mostly false", exact=True).is_visible()
     assert fact_checks.get_by_text("NATO has not deployed forces in Ukraine.").is_visible()
     html = reader.content()
     for other in Claim.objects.exclude(pk=claim.pk).filter(article=claim.article):

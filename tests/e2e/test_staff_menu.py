@@ -38,6 +38,7 @@ STAFF_LINKS = [
     "Dashboard",
     "Team",
     "Rating scales",
+    "API tokens",
     "Admin",
 ]
 

@@ -134,17 +134,21 @@ def test_the_claim_page_tells_readers_the_article_was_edited_after_the_check(
     assert '<ins><span class="visually-hidden">[inserted: </span>fell ' in page
 
 
+@pytest.mark.parametrize("full_text", [True, False])
 def test_the_article_page_tells_readers_too(
-    client, reviewer, editor, django_capture_on_commit_callbacks
+    full_text, client, reviewer, editor, django_capture_on_commit_callbacks
 ):
     claim = _published(reviewer, editor, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         revision = _ingest(V2).article
     claim.refresh_from_db()
     assert claim.article == revision
+    type(revision).objects.filter(pk=revision.pk).update(may_republish=full_text)
     page = client.get(reverse("reader:article_detail", kwargs={"key": revision.slug}))
     html = page.content.decode()
-    assert NOTICE in html and "This sentence was edited after our check." in html
+    assert NOTICE in html
+    # The highlighted sentence's popover says it too (only where the full text is shown).
+    assert ("This sentence was edited after our check." in html) is full_text
     card = html[html.index(f'id="fact-check-{claim.pk}"') :]
     assert f"“{CHECKED}”" in card and f"“{CHANGED}”" in card
 

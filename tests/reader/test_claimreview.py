@@ -103,6 +103,7 @@ def test_every_claim_page_embeds_a_complete_claim_review(client, reviewer, edito
             "bestRating": 5,
             "worstRating": 1,
             "alternateName": "Mostly false",
+            "name": "Mostly false",
             "ratingExplanation": "He owns two cars </script><script>alert(1)</script> & no boat.",
         },
         "author": {"@type": "Organization", "name": "Example Fact-check Desk", "url": f"{BASE}/"},
@@ -131,6 +132,7 @@ def test_a_rating_off_the_true_false_line_is_given_by_its_name_alone(client, rev
     assert review["reviewRating"] == {
         "@type": "Rating",
         "alternateName": "Unsupported",
+        "name": "Unsupported",
         "ratingExplanation": "He owns two cars </script><script>alert(1)</script> & no boat.",
     }
     # Without an original address the claim names where it appeared: the article's page here.

@@ -124,7 +124,7 @@ def test_the_upload_confirmation_queues_a_job_whose_page_shows_its_progress(clie
     job = SourceImportJob.objects.get()
     assert response["Location"] == reverse("sources:import_job", kwargs={"pk": job.pk})
     queued = client.get(response["Location"])
-    assert "Queued" in queued.text and 'http-equiv="refresh"' in queued.text
+    assert "Queued" in queued.text and "data-refresh-seconds" in queued.text
     SourceImportJob.objects.filter(pk=job.pk).update(state="running", rows_total=3, rows_done=1)
     running = client.get(response["Location"])
     assert "1 of 3 rows" in running.text and "<progress" in running.text
@@ -132,7 +132,7 @@ def test_the_upload_confirmation_queues_a_job_whose_page_shows_its_progress(clie
     SourceImportJob.objects.filter(pk=job.pk).update(state="queued")
     services.source_import_job_run(job_id=job.pk)
     done = client.get(response["Location"])
-    assert "3 sources added" in done.text and 'http-equiv="refresh"' not in done.text
+    assert "3 sources added" in done.text and "data-refresh-seconds" not in done.text
 
 
 @pytest.mark.parametrize("persona", ["anonymous", "reader", "reviewer", "editor"])

@@ -300,6 +300,24 @@ def _upload(client: Client, text: str | bytes, name: str = "sources.csv"):
     return client.post(reverse("sources:import"), {"file": SimpleUploadedFile(name, data)})
 
 
+def test_a_large_file_s_preview_lists_refused_rows_first_and_counts_the_rest(client_for):
+    from sources.source_views import PREVIEW_ROWS
+
+    rows = [f"Outlet {i},news,o{i}.example,high,Checked." for i in range(PREVIEW_ROWS + 150)]
+    for line in (7, 120, 260):  # a rating without its rationale: refused
+        rows[line] = f"Outlet {line},news,o{line}.example,low,"
+    preview = _upload(
+        client_for("admin"), "name,kind,domains,rating,rating_rationale\n" + "\n".join(rows)
+    )
+    assert preview.status_code == 200
+    page = preview.text
+    assert f"{PREVIEW_ROWS + 147} to create" in page and "3 refused" in page
+    listed = re.findall(r'<tr class="import-row-(\w+)">', page)
+    assert listed[:3] == ["refuse"] * 3 and listed[3:] == ["create"] * PREVIEW_ROWS
+    assert "147 more rows not listed (refused rows are listed first)" in page
+    assert len(preview.content) < 200_000 and not Source.objects.exists()
+
+
 def test_an_upload_is_previewed_then_imported_on_confirmation(client_for):
     client = client_for("admin")
     preview = _upload(client, CSV)

@@ -9,9 +9,10 @@ name come from the environment too, so the test process and the worker share the
 import os
 
 import dj_database_url
+from kombu import Exchange, Queue
 
 from factcheck.settings.test import *  # noqa: F403
-from factcheck.settings.test import CELERY_BROKER_TRANSPORT_OPTIONS, REDIS_URL
+from factcheck.settings.test import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_TASK_ROUTES, REDIS_URL
 
 _db = os.environ["FACTCHECK_TEST_WORKER_DB"]
 if _db.startswith(("postgres://", "postgresql://")):
@@ -39,5 +40,10 @@ if not REDIS_URL:
         "control_folder": f"{_broker}/control",
         "polling_interval": 0.1,
     }
-# A queue of its own, so no other test (or developer) on the same Redis takes its messages.
+# A queue of its own, so no other test (or developer) on the same Redis takes its messages:
+# the only one declared, and every job's route (link checks, sweeps) leads to it.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("FACTCHECK_TEST_WORKER_QUEUE", "celery")
+FACTCHECK_QUEUES = (CELERY_TASK_DEFAULT_QUEUE,)
+_queue = CELERY_TASK_DEFAULT_QUEUE
+CELERY_TASK_QUEUES = (Queue(_queue, Exchange(_queue), routing_key=_queue),)
+CELERY_TASK_ROUTES = {name: {"queue": _queue} for name in CELERY_TASK_ROUTES}

@@ -10,8 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand
 
-from reader import selectors as public
-from reader.claimreview import claim_review
+from reader.claimreview import published_reviews
 
 
 class Command(BaseCommand):
@@ -26,25 +25,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, output=None, base_url=None, **options):
-        base = (base_url or settings.FACTCHECK_SITE_URL).rstrip("/")
-        user = AnonymousUser()
-        bounds = public.scale_bounds(user=user)
-        reviews = []
-        for claim in public.claim_review_rows(user=user):
-            versions = claim.public_versions
-            current = next((v for v in versions if v.state == "published"), None)
-            if current is None:
-                continue
-            reviews.append(
-                claim_review(
-                    claim=claim,
-                    verdict=current,
-                    first_published=min(v.published_at for v in versions),
-                    claim_url=f"{base}{public.claim_path(claim)}",
-                    site_url=f"{base}/",
-                    bounds=bounds.get(current.rating.scale_id),
-                )
-            )
+        base = base_url or settings.FACTCHECK_SITE_URL
+        reviews = [review for review, _ in published_reviews(user=AnonymousUser(), base_url=base)]
         text = json.dumps(reviews, ensure_ascii=False, indent=2) + "\n"
         if output and output != "-":
             Path(output).write_text(text, encoding="utf-8")

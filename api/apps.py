@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    """The newsrooms' REST API under ``/api/v1/``: published fact-checks for anyone, the
+    desk's claims, articles, links and sources for its members (with an API token), "checked
+    before?" and article ingestion. It serves what the reader site and the workbench serve,
+    through their selectors and services (docs/architecture.md, "The REST API")."""
+
+    name = "api"
+    verbose_name = "REST API"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from api import schema  # noqa: F401 (registers the token scheme with the schema)
+        from api.audit_labels import LABELS
+        from audit import actions
+
+        actions.register(LABELS)

@@ -1,0 +1,43 @@
+"""``/api/v1/`` (mounted by factcheck/urls.py). Names are the ``api:`` namespace."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from api import pages, views
+from api.problems import problem_response
+
+app_name = "api"
+
+
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/v1/: a problem-details 404, not the site's HTML page."""
+    return problem_response(404, "No such endpoint: see /api/v1/docs/.", code="not_found")
+
+
+urlpatterns = [
+    path("fact-checks/", views.FactCheckList.as_view(), name="fact-check-list"),
+    path("fact-checks/<int:pk>/", views.FactCheckDetail.as_view(), name="fact-check-detail"),
+    path("claims/", views.ClaimList.as_view(), name="claim-list"),
+    path("claims/<int:pk>/", views.ClaimDetail.as_view(), name="claim-detail"),
+    path("articles/", views.ArticleListCreate.as_view(), name="article-list"),
+    path("articles/<int:pk>/", views.ArticleDetail.as_view(), name="article-detail"),
+    path("ingest-jobs/<int:pk>/", views.IngestJobDetail.as_view(), name="ingest-job-detail"),
+    path("links/", views.LinkList.as_view(), name="link-list"),
+    path("links/<int:pk>/", views.LinkDetail.as_view(), name="link-detail"),
+    path("sources/", views.SourceList.as_view(), name="source-list"),
+    path("sources/<int:pk>/", views.SourceDetail.as_view(), name="source-detail"),
+    path("checked-before/", views.CheckedBefore.as_view(), name="checked-before"),
+    # The OpenAPI 3.1 schema and its docs page (Swagger UI from our own static files).
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="api/swagger_ui.html"
+        ),
+        name="docs",
+    ),
+    # A user's own tokens (an HTML page of the site).
+    path("tokens/", pages.token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", pages.token_revoke, name="token_revoke"),
+    re_path(r"^", not_found),
+]

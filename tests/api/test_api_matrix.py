@@ -1,0 +1,114 @@
+"""Every API endpoint, every persona (with their own API token): the status each must get.
+
+A named ``api:`` URL without a row here fails ``test_every_api_url_is_in_the_matrix``.
+Reads are GETs; the two POST endpoints are sent a valid body. Anonymous callers get 401 on
+the desk's endpoints (not a redirect to log in: a program cannot log in), signed-in roles
+without the permission 403.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.api.test_ingest import TEXT
+from tests.conftest import PERSONAS
+from tests.factories import (
+    ArticleFactory,
+    ClaimFactory,
+    IngestJobFactory,
+    LinkFactory,
+    SourceFactory,
+    published_claim,
+)
+from tests.test_authorization_matrix import _named_patterns
+
+OK, UNAUTHORIZED, FORBIDDEN, LOGIN = 200, 401, 403, "login"
+
+_EVERYONE = dict.fromkeys(PERSONAS, OK)
+_DESK = {
+    "anonymous": UNAUTHORIZED,
+    "outsider": FORBIDDEN,
+    "reader": FORBIDDEN,
+    "reviewer": OK,
+    "editor": OK,
+    "admin": OK,
+}
+
+# name -> (method, kwargs maker, body maker, {persona: expected status})
+MATRIX = {
+    "api:fact-check-list": ("get", dict, None, _EVERYONE),
+    "api:fact-check-detail": ("get", lambda: {"pk": published_claim().pk}, None, _EVERYONE),
+    "api:claim-list": ("get", dict, None, _DESK),
+    "api:claim-detail": ("get", lambda: {"pk": ClaimFactory().pk}, None, _DESK),
+    # GET lists (reviewers); POST ingests (the ingest permission: the same roles), 201.
+    "api:article-list": ("get", dict, None, _DESK),
+    "api:article-detail": ("get", lambda: {"pk": ArticleFactory().pk}, None, _DESK),
+    "api:ingest-job-detail": ("get", lambda: {"pk": IngestJobFactory().pk}, None, _DESK),
+    "api:link-list": ("get", dict, None, _DESK),
+    "api:link-detail": ("get", lambda: {"pk": LinkFactory().pk}, None, _DESK),
+    "api:source-list": ("get", dict, None, _DESK),
+    "api:source-detail": ("get", lambda: {"pk": SourceFactory().pk}, None, _DESK),
+    "api:checked-before": ("post", dict, lambda: {"text": "The council spent 4 million."}, _DESK),
+    "api:schema": ("get", dict, None, _EVERYONE),
+    "api:docs": ("get", dict, None, _EVERYONE),
+    # The tokens page is an HTML page of the site (tests/test_authorization_matrix.py too).
+    "api:tokens": (
+        "get",
+        dict,
+        None,
+        {**_DESK, "anonymous": LOGIN},
+    ),
+    # POST-only, one's own tokens: tests/api/test_tokens.py.
+    "api:token_revoke": None,
+}
+EXTRA = [
+    (
+        "api:article-list",
+        "post",
+        dict,
+        lambda: {"text": TEXT},
+        {**_DESK, "reviewer": 201, "editor": 201, "admin": 201},
+    ),
+]
+
+CASES = [
+    (name, method, make, body, persona, expected[persona])
+    for name, row in MATRIX.items()
+    if row is not None
+    for method, make, body, expected in [row]
+    for persona in PERSONAS
+] + [
+    (name, method, make, body, persona, expected[persona])
+    for name, method, make, body, expected in EXTRA
+    for persona in PERSONAS
+]
+
+
+def test_every_api_url_is_in_the_matrix():
+    names = {name for name in _named_patterns() if name.startswith("api:")}
+    assert names == MATRIX.keys()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method", "make", "body", "persona", "expected"),
+    CASES,
+    ids=[f"{c[0]}-{c[1]}-{c[4]}" for c in CASES],
+)
+def test_each_persona_gets_the_expected_status(
+    name, method, make, body, persona, expected, api_for, client_for
+):
+    url = reverse(name, kwargs=make())
+    if name == "api:tokens":
+        response = client_for(persona).get(url)  # a page of the site: the session
+    else:
+        client = api_for(persona)
+        payload = body() if body else None
+        response = getattr(client, method)(url, payload, format="json" if payload else None)
+    if expected == LOGIN:
+        assert response.status_code == 302 and "login" in response["Location"]
+        return
+    assert response.status_code == expected, (url, persona, response.content[:300])
+    if expected >= 400 and name != "api:tokens":
+        assert response["Content-Type"] == "application/problem+json"
