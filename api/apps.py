@@ -17,3 +17,18 @@ class ApiConfig(AppConfig):
         from audit import actions
 
         actions.register(LABELS)
+
+        from django.db.models.signals import post_save
+        from django.urls import reverse
+
+        from api import webhooks
+        from audit.models import AuditEvent
+        from reader import embeds
+
+        # The reader's claim pages announce this API's oEmbed endpoint (oEmbed discovery).
+        embeds.oembed_path = lambda: reverse("api:oembed")
+
+        # Webhooks hear the changes they tell of from the audit log (api.webhooks).
+        post_save.connect(
+            webhooks.on_audit_event, sender=AuditEvent, dispatch_uid="api.webhooks.audit"
+        )

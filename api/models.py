@@ -47,3 +47,65 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class WebhookEndpoint(models.Model):
+    """A receiver an admin registered for some events. Its ``secret`` signs every delivery
+    (HMAC-SHA256), so it is stored as is; it is shown once, when the endpoint is made."""
+
+    class Event(models.TextChoices):
+        VERDICT_PUBLISHED = "verdict.published", "Verdict published"
+        CORRECTION_PUBLISHED = "correction.published", "Correction published"
+        EVIDENCE_AT_RISK = "evidence.at_risk", "Evidence at risk"
+        ARTICLE_INGESTED = "article.ingested", "Article ingested"
+
+    url = models.URLField(max_length=2000)
+    # A list of ``Event`` values.
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to be sent) to one endpoint, with its latest attempt's outcome."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=40)
+    payload = models.JSONField()
+    attempt = models.PositiveIntegerField(default=0)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    response_time_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    # When the next attempt is due (``None``: delivered, or given up).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        # The delivery log: an endpoint's latest deliveries.
+        indexes = [
+            models.Index(fields=["endpoint", "-created_at"], name="api_webhook_delivery_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id} (#{self.pk})"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.delivered_at is not None

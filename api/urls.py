@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import pages, views
+from api import oembed, pages, views, writes
 from api.problems import problem_response
 
 app_name = "api"
@@ -19,6 +19,18 @@ urlpatterns = [
     path("fact-checks/<int:pk>/", views.FactCheckDetail.as_view(), name="fact-check-detail"),
     path("claims/", views.ClaimList.as_view(), name="claim-list"),
     path("claims/<int:pk>/", views.ClaimDetail.as_view(), name="claim-detail"),
+    # Writes, each naming the version it was made from (api/writes.py).
+    path("claims/<int:pk>/actions/", writes.ClaimActions.as_view(), name="claim-actions"),
+    path("claims/<int:pk>/evidence/", writes.ClaimEvidence.as_view(), name="claim-evidence"),
+    path("claims/<int:pk>/verdict/", writes.ClaimVerdict.as_view(), name="claim-verdict"),
+    path("claims/<int:pk>/verdict/submit/", writes.VerdictSubmit.as_view(), name="verdict-submit"),
+    path(
+        "claims/<int:pk>/verdict/publish/",
+        writes.VerdictPublish.as_view(),
+        name="verdict-publish",
+    ),
+    path("evidence/<int:pk>/", writes.EvidenceDetail.as_view(), name="evidence-detail"),
+    path("evidence/<int:pk>/remove/", writes.EvidenceRemove.as_view(), name="evidence-remove"),
     path("articles/", views.ArticleListCreate.as_view(), name="article-list"),
     path("articles/<int:pk>/", views.ArticleDetail.as_view(), name="article-detail"),
     path("ingest-jobs/<int:pk>/", views.IngestJobDetail.as_view(), name="ingest-job-detail"),
@@ -27,6 +39,7 @@ urlpatterns = [
     path("sources/", views.SourceList.as_view(), name="source-list"),
     path("sources/<int:pk>/", views.SourceDetail.as_view(), name="source-detail"),
     path("checked-before/", views.CheckedBefore.as_view(), name="checked-before"),
+    path("oembed/", oembed.OEmbed.as_view(), name="oembed"),
     # The OpenAPI 3.1 schema and its docs page (Swagger UI from our own static files).
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
@@ -39,5 +52,10 @@ urlpatterns = [
     # A user's own tokens (an HTML page of the site).
     path("tokens/", pages.token_list, name="tokens"),
     path("tokens/<int:pk>/revoke/", pages.token_revoke, name="token_revoke"),
+    # Webhook endpoints, their delivery logs and test events (admins; HTML pages).
+    path("webhooks/", pages.webhook_list, name="webhooks"),
+    path("webhooks/<int:pk>/", pages.webhook_detail, name="webhook_detail"),
+    path("webhooks/<int:pk>/test/", pages.webhook_test, name="webhook_test"),
+    path("webhooks/<int:pk>/active/", pages.webhook_active, name="webhook_active"),
     re_path(r"^", not_found),
 ]

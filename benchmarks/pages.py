@@ -25,7 +25,9 @@ What it does:
   (``benchmarks/pagebench/settings.py``):
   production settings with plain-HTTP cookies, PostgreSQL, and Redis db 9 (broker) and 10
   (cache, flushed at the start);
-* logs in as a reviewer through the real login form, then drives each scenario with an
+* logs in as a reviewer through the real login form (and makes an API token for the same
+  reviewer, sent as ``Authorization: Bearer`` by the API's scenarios, with the API's
+  throttles raised for the run), then drives each scenario with an
   open-loop generator (one process, asyncio, raw HTTP/1.1): request *i* is sent at
   ``t0 + i / rate`` whether or not earlier ones have answered, and its latency is measured
   from that scheduled time, so a slow server cannot slow the generator down and hide its own
@@ -51,6 +53,9 @@ public claim page, cold   200/s    25 ms    the same, reader cache emptied first
 public claim page         200/s    25 ms    /claims/<number>-<words>/, anonymous, after
                                             ``manage.py warm_reader_cache`` (2 processes)
 public home with filters   30/s   100 ms    /?rating=&topic=&publisher=&q=&page=, anonymous
+API fact-checks, public    30/s   100 ms    /api/v1/fact-checks/ (some ?page_size=), no token
+API claims, filtered       30/s   150 ms    /api/v1/claims/?status=&assignee=&score_min=&...,
+                                            the bench reviewer's API token (made at start)
 =========================  =====  ========  ==============================================
 
 A public page that does not exist yet is reported as "not measured" (the exit status does
@@ -131,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="factcheck-bench-"))
     env = bench_environment(work / "var")
+    # The API's throttles would refuse a benchmark's rate from one address and one token.
+    unthrottled = "1000000/minute"
+    env.update({"FACTCHECK_API_TOKEN_RATE": unthrottled, "FACTCHECK_API_ANON_RATE": unthrottled})
     os.environ.update(env)
     import django
 
@@ -149,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     user = get_user_model().objects.get(username=LOGIN_USER)
     user.set_password(password)
     user.save(update_fields=["password"])
+    from api import services as api_services
+
+    bearer = "Bearer " + api_services.token_create(user=user, name="pages benchmark").secret
     data = scenario_data()
     connection.close()
     print_header(command, args, reused, times)
@@ -181,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
                 print("reader cache emptied")
             elif scenario.cache == "warm":
                 warm_reader_cache(env)
-            row = run_scenario(scenario, port, None if scenario.anonymous else cookie,
-                               server.pid, args)  # fmt: skip
+            credential = None if scenario.anonymous else bearer if scenario.token else cookie
+            row = run_scenario(scenario, port, credential, server.pid, args)
             rows.append((scenario, *row))
             if not row[1]["ok"] and not scenario.baseline:
                 missed.append(scenario.name)

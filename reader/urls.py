@@ -4,7 +4,7 @@ version for anonymous readers."""
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from reader import cache, site_pages, views
+from reader import cache, embeds, site_pages, views
 from reader.feeds import CorrectionsFeed, NewFactChecksFeed
 from reader.sitemaps import SITEMAPS
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("articles/<str:key>/", views.article_detail, name="article_detail"),
     path("claims/<str:key>/", views.claim_page, name="claim_page"),
+    # The verdict card other sites may frame (announced by /api/v1/oembed/).
+    path("embed/claims/<str:key>/", embeds.claim_card, name="embed_claim"),
     path("corrections/", views.corrections, name="corrections"),
     path("claimants/<str:key>/", views.claimant_page, name="claimant_page"),
     # The desk's pages about itself (reader.SitePage, edited by admins).

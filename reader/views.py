@@ -16,12 +16,13 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
 from claims.models import Article, Claim, Claimant
 from claims.rendering import render_page_markdown
-from reader import cache, site_pages
+from reader import cache, embeds, site_pages
 from reader import selectors as public
 from reader.claimreview import claim_review, claim_review_feed, json_ld
 from reader.filters import FactCheckFilter
@@ -185,6 +186,11 @@ def claim_page(request, key: str):
     claim_url = request.build_absolute_uri(public.claim_path(claim))
     bounds = public.scale_bounds(user=request.user).get(context["verdict"].rating.scale_id)
     context["canonical_url"] = claim_url
+    # oEmbed discovery: the API answers with the embeddable card (reader.embeds).
+    if embeds.oembed_path is not None:
+        context["oembed_url"] = request.build_absolute_uri(
+            embeds.oembed_path() + "?" + urlencode({"url": claim_url, "format": "json"})
+        )
     context["claim_review_json"] = json_ld(
         claim_review(
             claim=claim,

@@ -69,6 +69,12 @@ def _article_in_review():
     return article
 
 
+def _webhook_pk() -> int:
+    from api.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(url="https://cms.example.org/hook", secret="s").pk
+
+
 def _site_page_pk() -> int:
     return SitePage.objects.get(slug="methodology").pk
 
@@ -205,6 +211,8 @@ MATRIX = {
     "admin:index": (dict, _STAFF_ONLY),
     # The reader site: public pages, made with published objects to show.
     "reader:claim_page": (lambda: {"key": claim_key(published_claim())}, _EVERYONE),
+    # The verdict card other sites frame (tests/reader/test_embeds.py).
+    "reader:embed_claim": (lambda: {"key": claim_key(published_claim())}, _EVERYONE),
     # A claimant with a published claim has a public page (tests/reader/test_claimant_pages.py).
     "reader:claimant_page": (lambda: {"key": _claimant_key(published=True)}, _EVERYONE),
     "reader:corrections": (lambda: (published_claim(), {})[1], _EVERYONE),
@@ -247,6 +255,9 @@ MATRIX = {
     "api:schema": (dict, _EVERYONE),
     "api:docs": (dict, _EVERYONE),
     "api:tokens": (dict, _REVIEWERS),
+    # Webhooks: the admins' pages (POST-only buttons are checked in tests/api/test_webhooks.py).
+    "api:webhooks": (dict, _DESK_ADMINS),
+    "api:webhook_detail": (lambda: {"pk": _webhook_pk()}, _DESK_ADMINS),
     **{
         f"api:{name}": (dict, None)
         for name in (
@@ -256,6 +267,7 @@ MATRIX = {
             "link-list",
             "source-list",
             "checked-before",
+            "oembed",
         )
     },
     **{
@@ -263,11 +275,21 @@ MATRIX = {
         for name in (
             "fact-check-detail",
             "claim-detail",
+            # The API's writes: every persona in tests/api/test_api_matrix.py.
+            "claim-actions",
+            "claim-evidence",
+            "claim-verdict",
+            "verdict-submit",
+            "verdict-publish",
+            "evidence-detail",
+            "evidence-remove",
             "article-detail",
             "ingest-job-detail",
             "link-detail",
             "source-detail",
             "token_revoke",
+            "webhook_test",
+            "webhook_active",
         )
     },
 }
@@ -305,6 +327,8 @@ EXTRA = [
         for status in ("new", "in_review", "awaiting_approval", "dismissed")
     ],
     # A claimant with no published claim has no public page, whoever asks.
+    # An unpublished claim has no embeddable card either.
+    ("reader:embed_claim", lambda: {"key": str(ClaimFactory().pk)}, _NOBODY),
     ("reader:claimant_page", lambda: {"key": _claimant_key(published=False)}, _NOBODY),
     ("reader:claimant_page", lambda: {"key": "999999999-nobody"}, _NOBODY),
     # Claimants are edited in the admin, by admins only.
@@ -462,6 +486,9 @@ PUBLIC_PAGES = {
     ],
     "reader:claim_page": lambda hidden, public: [
         reverse("reader:claim_page", kwargs={"key": claim_key(public)})
+    ],
+    "reader:embed_claim": lambda hidden, public: [
+        reverse("reader:embed_claim", kwargs={"key": claim_key(public)})
     ],
     "reader:corrections": lambda hidden, public: [reverse("reader:corrections")],
     # The claimant of the published claim, of the claim in review and of the hidden one.

@@ -40,11 +40,15 @@ def login(port: int, password: str) -> str:
 async def http_get(port: int, path: str, cookie: str | None) -> tuple[int, int, str]:
     """One GET on a fresh connection (gunicorn's sync workers close it after each response,
     as they would behind a proxy); returns (status, bytes, the reader cache's verdict: "hit",
-    "miss" or "" from its ``X-Reader-Cache`` header)."""
+    "miss" or "" from its ``X-Reader-Cache`` header). ``cookie``: the session's ``Cookie``
+    header, or ``Bearer <token>`` (sent as ``Authorization``) for the API."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n"
-        if cookie:
+        accept = "application/json" if path.startswith("/api/") else "text/html"
+        head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\n"
+        if cookie and cookie.startswith("Bearer "):
+            head += f"Authorization: {cookie}\r\n"
+        elif cookie:
             head += f"Cookie: {cookie}\r\n"
         writer.write((head + "Connection: close\r\n\r\n").encode("ascii"))
         data = await reader.read(-1)

@@ -96,6 +96,7 @@ class Scenario:
     # "cold": the reader cache is emptied first; "warm": published pages are prerendered first.
     cache: str = ""
     baseline: bool = False  # printed for comparison; its target does not set the exit status
+    token: bool = False  # the bench reviewer's API token (Authorization: Bearer), not a session
 
 
 def scenarios(data: Seeded, rng: random.Random) -> list[Scenario]:
@@ -115,6 +116,15 @@ def scenarios(data: Seeded, rng: random.Random) -> list[Scenario]:
         hi = min(1.0, round(lo + rng.choice([0.2, 0.3, 0.5]), 2))
         who = rng.choice(["mine", "unassigned", str(rng.choice(data.reviewer_ids))])
         return f"{queue}?status={rng.choice(statuses)}&assignee={who}&score_min={lo}&score_max={hi}"
+
+    def api_filtered(i: int) -> str:
+        return "/api/v1/claims/" + filtered(i)[len(queue) :]
+
+    def api_fact_checks(i: int) -> str:
+        r = rng.random()
+        if r < 0.7:
+            return "/api/v1/fact-checks/"
+        return f"/api/v1/fact-checks/?page_size={50 if r < 0.9 else 100}"
 
     def search(i: int) -> str:
         vocab = data.vocabulary
@@ -164,6 +174,12 @@ def scenarios(data: Seeded, rng: random.Random) -> list[Scenario]:
                           "after manage.py warm_reader_cache"),
         Scenario("public_home", "public home, filters", 30, 100, public_home, anonymous=True,
                  describe="/ with rating, topic, publisher, rating + topic, search, pages; Zipf"),
+        Scenario("api_fact_checks", "API fact-checks, public", 30, 100, api_fact_checks,
+                 anonymous=True,
+                 describe="/api/v1/fact-checks/ (70 %), ?page_size=50 (20 %) or 100; no token"),
+        Scenario("api_claims", "API claims, filtered", 30, 150, api_filtered, token=True,
+                 describe="/api/v1/claims/ with the filtered queue's parameters, a reviewer's "
+                          "API token"),
     ]  # fmt: skip
 
 

@@ -216,6 +216,7 @@ CELERY_TASK_ROUTES = {
     "reader.pages_prerender": {"queue": FACTCHECK_QUEUE_PRERENDER},
     "claims.note_mentions_notify": {"queue": FACTCHECK_QUEUE_MAIL},
     "claims.evidence_at_risk_digest": {"queue": FACTCHECK_QUEUE_MAIL},
+    "api.webhook_deliver": {"queue": FACTCHECK_QUEUE_MAIL},  # outgoing notifications
     "sources.links_sweep": {"queue": FACTCHECK_QUEUE_DEFAULT},
     "sources.link_checks_prune": {"queue": FACTCHECK_QUEUE_DEFAULT},
     "sources.source_import_run": {"queue": FACTCHECK_QUEUE_DEFAULT},
@@ -326,6 +327,10 @@ FACTCHECK_FETCH_READ_TIMEOUT = env_float("FACTCHECK_FETCH_READ_TIMEOUT", 10.0)
 FACTCHECK_FETCH_TOTAL_TIMEOUT = env_float("FACTCHECK_FETCH_TOTAL_TIMEOUT", 30.0)
 FACTCHECK_FETCH_MAX_BYTES = env_int("FACTCHECK_FETCH_MAX_BYTES", 65536)
 FACTCHECK_FETCH_MAX_REDIRECTS = env_int("FACTCHECK_FETCH_MAX_REDIRECTS", 10)
+# Webhooks (api.webhooks): attempts per delivery (backoff 1, 2, 4... minutes between them), and
+# consecutive failed deliveries after which an endpoint is disabled and the admins told.
+FACTCHECK_WEBHOOK_MAX_ATTEMPTS = env_int("FACTCHECK_WEBHOOK_MAX_ATTEMPTS", 6)
+FACTCHECK_WEBHOOK_DISABLE_AFTER = env_int("FACTCHECK_WEBHOOK_DISABLE_AFTER", 10)
 FACTCHECK_FETCH_USER_AGENT = env_str("FACTCHECK_FETCH_USER_AGENT") or (
     f"FactcheckWorkbench-LinkChecker/1.0 (+{FACTCHECK_CONTACT_URL})"
 )
@@ -491,6 +496,9 @@ FACTCHECK_READER_PRERENDER = env_bool("FACTCHECK_READER_PRERENDER", True)
 # (browsers ask again each time and get a 304 while nothing changed, so a correction shows
 # at once); a shared proxy or CDN may keep a page this many seconds (s-maxage; 0: never).
 FACTCHECK_READER_SHARED_MAX_AGE = env_int("FACTCHECK_READER_SHARED_MAX_AGE", 60)
+# Who may frame the embeddable verdict card (/embed/claims/<key>/, the only page that may be
+# framed): CSP frame-ancestors sources, e.g. "https://news.example.org"; any site by default.
+FACTCHECK_EMBED_FRAME_ANCESTORS = env_list("FACTCHECK_EMBED_FRAME_ANCESTORS", ["*"])
 FACTCHECK_SITE_URL = env_str("FACTCHECK_SITE_URL") or "http://127.0.0.1:8000"
 
 # Sources registry: the largest CSV file an import accepts (bytes). The preview carries the
@@ -549,6 +557,7 @@ SPECTACULAR_SETTINGS = {
         "CandidateKindEnum": ["own", "external"],
         "LinkStateEnum": "sources.models.LinkState",
         "CheckOutcomeEnum": "sources.models.CheckOutcome",
+        "VerdictStateEnum": "claims.models.Verdict.State",
     },
     # Swagger UI from drf-spectacular-sidecar (our own static files: the CSP allows no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",

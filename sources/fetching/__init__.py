@@ -38,7 +38,8 @@ Modules, in dependency order (each imports only from those above it):
 - ``checking``: link checks, HEAD then GET (:func:`acheck_url`, :func:`acheck_many`,
   :func:`check_url`, :func:`check_many`); ``documents``: :func:`afetch_document`,
   :func:`fetch_document`, and many at once through the politeness gate with robots.txt
-  respected (:func:`afetch_documents`, :func:`fetch_documents`: the articles' re-fetch).
+  respected (:func:`afetch_documents`, :func:`fetch_documents`: the articles' re-fetch);
+  ``posting``: one JSON POST, no redirect followed (:func:`post_json`: webhook deliveries).
 
 Tests that replace a private helper patch the module that looks it up (e.g.
 ``sources.fetching.transport._resolve``), not this package.
@@ -68,6 +69,7 @@ from sources.fetching.guard import (
     web_address,
 )
 from sources.fetching.pages import detect_bot_wall, detect_soft_404, parse_retry_after
+from sources.fetching.posting import PostResult, apost_json, post_json
 from sources.fetching.results import CheckResult, FetchedDocument, FetchError, Outcome
 from sources.fetching.robots import RobotsCache, RobotsDisallowed
 from sources.fetching.transport import (
@@ -92,6 +94,7 @@ __all__ = [
     "GuardedNetworkBackend",
     "InvalidURL",
     "Outcome",
+    "PostResult",
     "RobotsCache",
     "RobotsDisallowed",
     "UnsafeAddressError",
@@ -99,6 +102,7 @@ __all__ = [
     "acheck_url",
     "afetch_document",
     "afetch_documents",
+    "apost_json",
     "build_async_client",
     "check_many",
     "check_url",
@@ -112,6 +116,7 @@ __all__ = [
     "parse_allow_hosts",
     "parse_host_address",
     "parse_retry_after",
+    "post_json",
     "url_guard_reason",
     "web_address",
 ]

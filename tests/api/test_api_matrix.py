@@ -11,14 +11,18 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from claims.models import Claim, Verdict
+from reader.selectors import claim_path
 from tests.api.test_ingest import TEXT
 from tests.conftest import PERSONAS
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
+    EvidenceFactory,
     IngestJobFactory,
     LinkFactory,
     SourceFactory,
+    VerdictFactory,
     published_claim,
 )
 from tests.test_authorization_matrix import _named_patterns
@@ -26,6 +30,15 @@ from tests.test_authorization_matrix import _named_patterns
 OK, UNAUTHORIZED, FORBIDDEN, LOGIN = 200, 401, 403, "login"
 
 _EVERYONE = dict.fromkeys(PERSONAS, OK)
+
+
+def _claim_with_verdict(state: str = Verdict.State.DRAFT) -> dict:
+    """A claim with an open verdict by someone else (in review; or awaiting approval)."""
+    awaiting = state == Verdict.State.AWAITING_APPROVAL
+    status = Claim.Status.AWAITING_APPROVAL if awaiting else Claim.Status.IN_REVIEW
+    return {"pk": VerdictFactory(claim=ClaimFactory(status=status), state=state).claim_id}
+
+
 _DESK = {
     "anonymous": UNAUTHORIZED,
     "outsider": FORBIDDEN,
@@ -41,6 +54,33 @@ MATRIX = {
     "api:fact-check-detail": ("get", lambda: {"pk": published_claim().pk}, None, _EVERYONE),
     "api:claim-list": ("get", dict, None, _DESK),
     "api:claim-detail": ("get", lambda: {"pk": ClaimFactory().pk}, None, _DESK),
+    # Writes (tests/api/test_writes.py), each with the version of a fresh object (1).
+    "api:claim-actions": (
+        "post",
+        lambda: {"pk": ClaimFactory().pk},
+        lambda: {"action": "start_review", "version": 1},
+        _DESK,
+    ),
+    # GET lists; POST adds (EXTRA).
+    "api:claim-evidence": ("get", lambda: {"pk": ClaimFactory().pk}, None, _DESK),
+    # GET the open version; PUT drafts (EXTRA).
+    "api:claim-verdict": ("get", _claim_with_verdict, None, _DESK),
+    "api:verdict-submit": ("post", _claim_with_verdict, lambda: {"version": 1}, _DESK),
+    # Editors (and admins) approve; the verdict's author is someone else (four-eyes).
+    "api:verdict-publish": (
+        "post",
+        lambda: _claim_with_verdict(Verdict.State.AWAITING_APPROVAL),
+        lambda: {"version": 1},
+        {**_DESK, "reviewer": FORBIDDEN},
+    ),
+    # GET reads; PATCH corrects (EXTRA).
+    "api:evidence-detail": ("get", lambda: {"pk": EvidenceFactory().pk}, None, _DESK),
+    "api:evidence-remove": (
+        "post",
+        lambda: {"pk": EvidenceFactory().pk},
+        lambda: {"reason": "Added by mistake.", "version": 1},
+        {**_DESK, "reviewer": 204, "editor": 204, "admin": 204},
+    ),
     # GET lists (reviewers); POST ingests (the ingest permission: the same roles), 201.
     "api:article-list": ("get", dict, None, _DESK),
     "api:article-detail": ("get", lambda: {"pk": ArticleFactory().pk}, None, _DESK),
@@ -50,6 +90,13 @@ MATRIX = {
     "api:source-list": ("get", dict, None, _DESK),
     "api:source-detail": ("get", lambda: {"pk": SourceFactory().pk}, None, _DESK),
     "api:checked-before": ("post", dict, lambda: {"text": "The council spent 4 million."}, _DESK),
+    # oEmbed: public; a published claim's page address (tests/api/test_oembed.py).
+    "api:oembed": (
+        "get",
+        dict,
+        lambda: {"url": f"http://testserver{claim_path(published_claim())}"},
+        _EVERYONE,
+    ),
     "api:schema": ("get", dict, None, _EVERYONE),
     "api:docs": ("get", dict, None, _EVERYONE),
     # The tokens page is an HTML page of the site (tests/test_authorization_matrix.py too).
@@ -61,8 +108,40 @@ MATRIX = {
     ),
     # POST-only, one's own tokens: tests/api/test_tokens.py.
     "api:token_revoke": None,
+    # Webhooks: the admins' HTML pages, every persona in tests/test_authorization_matrix.py;
+    # their POST-only buttons in tests/api/test_webhooks.py.
+    "api:webhooks": None,
+    "api:webhook_detail": None,
+    "api:webhook_test": None,
+    "api:webhook_active": None,
 }
 EXTRA = [
+    (
+        "api:claim-evidence",
+        "post",
+        lambda: {"pk": ClaimFactory().pk},
+        lambda: {"url": "https://stats.example.org/report", "stance": "refutes"},
+        {**_DESK, "reviewer": 201, "editor": 201, "admin": 201},
+    ),
+    (
+        "api:claim-verdict",
+        "put",
+        lambda: {"pk": ClaimFactory(status=Claim.Status.IN_REVIEW).pk},
+        lambda: {
+            "rating": "false",
+            "summary": "Wrong.",
+            "rationale": "The accounts.",
+            "version": 0,
+        },
+        _DESK,
+    ),
+    (
+        "api:evidence-detail",
+        "patch",
+        lambda: {"pk": EvidenceFactory().pk},
+        lambda: {"stance": "supports", "version": 1},
+        _DESK,
+    ),
     (
         "api:article-list",
         "post",

@@ -39,6 +39,7 @@ STAFF_LINKS = [
     "Team",
     "Rating scales",
     "API tokens",
+    "Webhooks",
     "Admin",
 ]
 
