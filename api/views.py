@@ -209,12 +209,17 @@ class ClaimDetail(APIView):
             claim = desk.claim_get(user=request.user, pk=pk)
         except Claim.DoesNotExist:
             raise NotFound("No such claim.") from None
-        context = desk.claim_page_context(user=request.user, claim=claim)
-        claim.evidence_list = context["evidence_list"]
-        claim.verdict_list = context["verdicts"]
-        claim.public_page_url = _absolute(request, public.public_url(claim))
-        data = s.ClaimDetailSerializer(claim, context={"request": request}).data
-        return conditional_response(request, data)
+        return conditional_response(request, claim_detail_data(request, claim))
+
+
+def claim_detail_data(request: Request, claim: Claim) -> dict:
+    """The answer of ``GET /claims/<id>/`` (its ETag is what a write's ``If-Match`` names,
+    ``api.writes``)."""
+    context = desk.claim_page_context(user=request.user, claim=claim)
+    claim.evidence_list = context["evidence_list"]
+    claim.verdict_list = context["verdicts"]
+    claim.public_page_url = _absolute(request, public.public_url(claim))
+    return s.ClaimDetailSerializer(claim, context={"request": request}).data
 
 
 class _ContentLengthLimit:

@@ -27,13 +27,13 @@ from api import permissions, problems
 from api import serializers as s
 from api import write_serializers as w
 from api.conditional import conditional_response, etag_of
+from api.views import claim_detail_data
 from claims import selectors as desk
 from claims import services as claim_services
 from claims.models import Claim, Evidence, Verdict
 from claims.services import PUBLISH_PERMISSION, REVIEW_PERMISSION
 from claims.services.evidence import EVIDENCE_LOCKED_MESSAGE
 from factcheck.lib.versions import ConflictError, VersionMissing
-from reader import selectors as public
 
 Publishers = permissions.requires(REVIEW_PERMISSION, PUBLISH_PERMISSION)
 
@@ -161,6 +161,20 @@ def _precondition(request: Request, body_version, current) -> _Precondition | Re
         return _precondition_failed()
 
 
+def _versioned_write(request: Request, form_class, current, call) -> Response | object:
+    """What every versioned write does: validate the body with ``form_class``, check the
+    version it names (``version`` or If-Match) against ``current``, then run
+    ``call(data, version)``. A refusal comes back as the problem ``Response``; otherwise
+    the service's result."""
+    form = form_class(data=request.data)
+    form.is_valid(raise_exception=True)
+    data = form.validated_data
+    pre = _precondition(request, data.get("version"), current)
+    if isinstance(pre, Response):
+        return pre
+    return _version_problems(lambda: call(data, pre.version), if_match=pre.if_match)
+
+
 # ------------------------------------------------------------------------------- answers
 
 
@@ -169,16 +183,6 @@ def _claim(request: Request, pk: int) -> Claim:
         return desk.claim_get(user=request.user, pk=pk)
     except Claim.DoesNotExist:
         raise NotFound("No such claim.") from None
-
-
-def claim_detail_data(request: Request, claim: Claim) -> dict:
-    """The answer of ``GET /claims/<id>/`` (its ETag is what ``If-Match`` names)."""
-    context = desk.claim_page_context(user=request.user, claim=claim)
-    claim.evidence_list = context["evidence_list"]
-    claim.verdict_list = context["verdicts"]
-    url = public.public_url(claim)
-    claim.public_page_url = request.build_absolute_uri(url) if url else None
-    return s.ClaimDetailSerializer(claim, context={"request": request}).data
 
 
 def _claim_now(request: Request, pk: int):
@@ -242,29 +246,25 @@ class ClaimActions(APIView):
 
     def post(self, request: Request, pk: int) -> Response:
         claim = _claim(request, pk)
-        form = w.ClaimActionSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
-        pre = _precondition(request, data.get("version"), _claim_now(request, pk))
-        if isinstance(pre, Response):
-            return pre
-        user, version, action = request.user, pre.version, data["action"]
-        reason = data.get("reason", "")
-        calls = {
-            "start_review": lambda: claim_services.claim_start_review(
-                claim=claim, user=user, version=version
-            ),
-            "return_to_review": lambda: claim_services.claim_return_to_review(
-                claim=claim, user=user, reason=reason, version=version
-            ),
-            "dismiss": lambda: claim_services.claim_dismiss(
-                claim=claim, user=user, reason=reason, version=version
-            ),
-            "assign": lambda: claim_services.claim_assign(
+        user = request.user
+
+        def act(data, version):
+            action, reason = data["action"], data.get("reason", "")
+            if action == "start_review":
+                return claim_services.claim_start_review(claim=claim, user=user, version=version)
+            if action == "return_to_review":
+                return claim_services.claim_return_to_review(
+                    claim=claim, user=user, reason=reason, version=version
+                )
+            if action == "dismiss":
+                return claim_services.claim_dismiss(
+                    claim=claim, user=user, reason=reason, version=version
+                )
+            return claim_services.claim_assign(
                 claim=claim, assignee=data.get("assignee"), user=user, version=version
-            ),
-        }
-        refused = _version_problems(calls[action], if_match=pre.if_match)
+            )
+
+        refused = _versioned_write(request, w.ClaimActionSerializer, _claim_now(request, pk), act)
         if isinstance(refused, Response):
             return refused
         return _claim_answer(request, pk)
@@ -346,22 +346,18 @@ class EvidenceDetail(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         evidence = _evidence(request, pk)
-        form = w.EvidenceEditSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
-        pre = _precondition(request, data.get("version"), _evidence_now(request, pk))
-        if isinstance(pre, Response):
-            return pre
-        result = _version_problems(
-            lambda: claim_services.evidence_edit(
+        result = _versioned_write(
+            request,
+            w.EvidenceEditSerializer,
+            _evidence_now(request, pk),
+            lambda data, version: claim_services.evidence_edit(
                 evidence=evidence,
                 user=request.user,
                 stance=data.get("stance", evidence.stance),
                 quote=data.get("quote", evidence.quote),
                 note=data.get("note", evidence.note),
-                version=pre.version,
+                version=version,
             ),
-            if_match=pre.if_match,
         )
         if isinstance(result, Response):
             return result
@@ -392,17 +388,13 @@ class EvidenceRemove(APIView):
 
     def post(self, request: Request, pk: int) -> Response:
         evidence = _evidence(request, pk)
-        form = w.EvidenceRemoveSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
-        pre = _precondition(request, data.get("version"), _evidence_now(request, pk))
-        if isinstance(pre, Response):
-            return pre
-        result = _version_problems(
-            lambda: claim_services.evidence_remove(
-                evidence=evidence, user=request.user, reason=data["reason"], version=pre.version
+        result = _versioned_write(
+            request,
+            w.EvidenceRemoveSerializer,
+            _evidence_now(request, pk),
+            lambda data, version: claim_services.evidence_remove(
+                evidence=evidence, user=request.user, reason=data["reason"], version=version
             ),
-            if_match=pre.if_match,
         )
         if isinstance(result, Response):
             return result
@@ -447,23 +439,19 @@ class ClaimVerdict(APIView):
     )
     def put(self, request: Request, pk: int) -> Response:
         claim = _claim(request, pk)
-        form = w.VerdictSaveSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
-        pre = _precondition(request, data.get("version"), _verdict_now(request, pk))
-        if isinstance(pre, Response):
-            return pre
-        result = _version_problems(
-            lambda: claim_services.verdict_save(
+        result = _versioned_write(
+            request,
+            w.VerdictSaveSerializer,
+            _verdict_now(request, pk),
+            lambda data, version: claim_services.verdict_save(
                 claim=claim,
                 user=request.user,
                 rating=data["rating"],
                 summary=data["summary"],
                 rationale=data["rationale"],
                 correction_note=data["correction_note"],
-                version=pre.version,
+                version=version,
             ),
-            if_match=pre.if_match,
         )
         if isinstance(result, Response):
             return result
@@ -478,15 +466,12 @@ class _ClaimStep(APIView):
 
     def post(self, request: Request, pk: int) -> Response:
         claim = _claim(request, pk)
-        form = w.ClaimVersionSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        pre = _precondition(request, form.validated_data.get("version"), _claim_now(request, pk))
-        if isinstance(pre, Response):
-            return pre
         service = type(self).service
-        result = _version_problems(
-            lambda: service(claim=claim, user=request.user, version=pre.version),
-            if_match=pre.if_match,
+        result = _versioned_write(
+            request,
+            w.ClaimVersionSerializer,
+            _claim_now(request, pk),
+            lambda data, version: service(claim=claim, user=request.user, version=version),
         )
         if isinstance(result, Response):
             return result
