@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import oembed, pages, views, writes
+from api import oembed, pages, resources, views, writes
 from api.problems import problem_response
 
 app_name = "api"
@@ -36,9 +36,25 @@ urlpatterns = [
     path("ingest-jobs/<int:pk>/", views.IngestJobDetail.as_view(), name="ingest-job-detail"),
     path("links/", views.LinkList.as_view(), name="link-list"),
     path("links/<int:pk>/", views.LinkDetail.as_view(), name="link-detail"),
-    path("sources/", views.SourceList.as_view(), name="source-list"),
-    path("sources/<int:pk>/", views.SourceDetail.as_view(), name="source-detail"),
+    path("links/<int:pk>/checks/", resources.LinkChecks.as_view(), name="link-checks"),
+    # GET reads (reviewers); POST creates, PATCH changes (admins: api/resources.py).
+    path("sources/", resources.SourceListCreate.as_view(), name="source-list"),
+    path("sources/<int:pk>/", resources.SourceDetailChange.as_view(), name="source-detail"),
     path("checked-before/", views.CheckedBefore.as_view(), name="checked-before"),
+    # Who said a claim, where and when (api/resources.py).
+    path("claimants/", resources.ClaimantList.as_view(), name="claimant-list"),
+    path("claimants/<int:pk>/", resources.ClaimantDetail.as_view(), name="claimant-detail"),
+    path("claims/<int:pk>/claimant/", resources.ClaimClaimant.as_view(), name="claim-claimant"),
+    path(
+        "claims/<int:pk>/appearances/",
+        resources.ClaimAppearances.as_view(),
+        name="claim-appearances",
+    ),
+    path(
+        "appearances/<int:pk>/remove/",
+        resources.AppearanceRemove.as_view(),
+        name="appearance-remove",
+    ),
     path("oembed/", oembed.OEmbed.as_view(), name="oembed"),
     # The OpenAPI 3.1 schema and its docs page (Swagger UI from our own static files).
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -304,8 +304,9 @@ class ArticleListCreate(_ContentLengthLimit, generics.ListAPIView):
             return _invalid("text" if text else "url", str(exc))
         if isinstance(result, IngestJob):
             job = s.IngestJobSerializer(result, context={"request": request}).data
+            # str(): the field gives a Hyperlink (a str subclass), which WSGI servers refuse.
             return Response(
-                job, status=status.HTTP_202_ACCEPTED, headers={"Location": job["status_url"]}
+                job, status=status.HTTP_202_ACCEPTED, headers={"Location": str(job["status_url"])}
             )
         article = desk.article_list(user=request.user).get(pk=result.article.pk)
         body = _article_detail(request, article)

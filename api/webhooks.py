@@ -12,7 +12,10 @@ with ``X-Factcheck-Timestamp`` (Unix seconds), ``X-Factcheck-Event`` and
 ``X-Factcheck-Delivery`` (the delivery's id: the same on every attempt).
 
 A failed attempt (no answer, or a status other than 2xx) is tried again after 1, 2, 4...
-minutes, up to ``FACTCHECK_WEBHOOK_MAX_ATTEMPTS`` attempts; after
+minutes, up to ``FACTCHECK_WEBHOOK_MAX_ATTEMPTS`` attempts. An attempt holds its delivery
+for ``ATTEMPT_LEASE``; the beat job ``api.webhook_deliveries_sweep`` (every minute) queues
+again what is due and not queued (a lost message, a worker that died mid-attempt once its
+hold expired), so no delivery stays pending for good. After
 ``FACTCHECK_WEBHOOK_DISABLE_AFTER`` failed attempts in a row an endpoint is disabled and the
 admins are e-mailed. Every change to an endpoint is audited (``api.webhook.*``)."""
 
@@ -50,6 +53,7 @@ __all__ = [
     "MANAGE_PERMISSION",
     "TEST_EVENT",
     "NewEndpoint",
+    "deliveries_due",
     "delivery_attempt",
     "endpoint_create",
     "endpoint_set_active",
@@ -75,6 +79,8 @@ BACKOFF_MAX = timedelta(hours=1)
 # An attempt holds its delivery this long (a worker that died mid-attempt frees it then).
 ATTEMPT_LEASE = timedelta(minutes=5)
 ERROR_MAX = WebhookDelivery._meta.get_field("error").max_length
+# The sweep leaves a delivery this long past its time to the message already queued for it.
+SWEEP_GRACE = timedelta(minutes=1)
 
 # Audit action -> event.
 _AUDITED = {
@@ -417,6 +423,31 @@ def delivery_attempt(*, delivery_id: int) -> timedelta | None:
     delivery.save()
     _failure_count(endpoint.pk, delivery)
     return retry_in
+
+
+def sweep_batch() -> int:
+    return max(1, int(getattr(settings, "FACTCHECK_WEBHOOK_SWEEP_BATCH", 200)))
+
+
+def deliveries_due(*, now=None, limit: int | None = None) -> list[int]:
+    """The deliveries the sweep queues again, oldest first, at most ``limit``: not delivered,
+    not given up, their endpoint active (or a test event), and their time (the next attempt's,
+    or the end of an attempt's hold) past by ``SWEEP_GRACE``, which leaves a fresh delivery or
+    a retry to the message already queued for it. Queuing one twice is harmless: only the
+    attempt that claims it (the conditional UPDATE in ``delivery_attempt``) sends it."""
+    now = now or timezone.now()
+    limit = limit or sweep_batch()
+    rows = (
+        WebhookDelivery.objects.filter(
+            delivered_at__isnull=True,
+            next_attempt_at__isnull=False,
+            next_attempt_at__lte=now - SWEEP_GRACE,
+        )
+        .filter(Q(endpoint__is_active=True) | Q(event=TEST_EVENT))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return list(rows)
 
 
 def _failure_count(endpoint_id: int, delivery: WebhookDelivery) -> None:

@@ -268,6 +268,7 @@ MATRIX = {
             "source-list",
             "checked-before",
             "oembed",
+            "claimant-list",
         )
     },
     **{
@@ -287,6 +288,12 @@ MATRIX = {
             "ingest-job-detail",
             "link-detail",
             "source-detail",
+            # Claimants, appearances, a link's checks (tests/api/test_api_matrix.py).
+            "claimant-detail",
+            "claim-claimant",
+            "claim-appearances",
+            "appearance-remove",
+            "link-checks",
             "token_revoke",
             "webhook_test",
             "webhook_active",

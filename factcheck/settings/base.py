@@ -217,6 +217,7 @@ CELERY_TASK_ROUTES = {
     "claims.note_mentions_notify": {"queue": FACTCHECK_QUEUE_MAIL},
     "claims.evidence_at_risk_digest": {"queue": FACTCHECK_QUEUE_MAIL},
     "api.webhook_deliver": {"queue": FACTCHECK_QUEUE_MAIL},  # outgoing notifications
+    "api.webhook_deliveries_sweep": {"queue": FACTCHECK_QUEUE_DEFAULT},
     "sources.links_sweep": {"queue": FACTCHECK_QUEUE_DEFAULT},
     "sources.link_checks_prune": {"queue": FACTCHECK_QUEUE_DEFAULT},
     "sources.source_import_run": {"queue": FACTCHECK_QUEUE_DEFAULT},
@@ -331,6 +332,8 @@ FACTCHECK_FETCH_MAX_REDIRECTS = env_int("FACTCHECK_FETCH_MAX_REDIRECTS", 10)
 # consecutive failed deliveries after which an endpoint is disabled and the admins told.
 FACTCHECK_WEBHOOK_MAX_ATTEMPTS = env_int("FACTCHECK_WEBHOOK_MAX_ATTEMPTS", 6)
 FACTCHECK_WEBHOOK_DISABLE_AFTER = env_int("FACTCHECK_WEBHOOK_DISABLE_AFTER", 10)
+# The deliveries sweep (every minute) re-queues at most this many due deliveries a run.
+FACTCHECK_WEBHOOK_SWEEP_BATCH = env_int("FACTCHECK_WEBHOOK_SWEEP_BATCH", 200)
 FACTCHECK_FETCH_USER_AGENT = env_str("FACTCHECK_FETCH_USER_AGENT") or (
     f"FactcheckWorkbench-LinkChecker/1.0 (+{FACTCHECK_CONTACT_URL})"
 )
@@ -464,6 +467,11 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "claims.evidence_at_risk_digest",
             "schedule": crontab(hour=FACTCHECK_LINK_DIGEST_HOUR, minute=0),
         },
+        "webhook-deliveries-sweep": {
+            "task": "api.webhook_deliveries_sweep",
+            "schedule": timedelta(seconds=60),
+            "options": {"expires": 55},
+        },
     }
 )
 
@@ -558,6 +566,9 @@ SPECTACULAR_SETTINGS = {
         "LinkStateEnum": "sources.models.LinkState",
         "CheckOutcomeEnum": "sources.models.CheckOutcome",
         "VerdictStateEnum": "claims.models.Verdict.State",
+        "ClaimantKindEnum": "claims.models.Claimant.Kind",
+        "AppearanceKindEnum": "claims.models.Appearance.Kind",
+        "AppearanceAddKindEnum": ["web", "spoken", "other"],
     },
     # Swagger UI from drf-spectacular-sidecar (our own static files: the CSP allows no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from claims.models import Claim, Verdict
+from claims.models import Appearance, Claim, Claimant, Verdict
 from reader.selectors import claim_path
 from tests.api.test_ingest import TEXT
 from tests.conftest import PERSONAS
@@ -20,6 +20,7 @@ from tests.factories import (
     ClaimFactory,
     EvidenceFactory,
     IngestJobFactory,
+    LinkCheckFactory,
     LinkFactory,
     SourceFactory,
     VerdictFactory,
@@ -47,6 +48,14 @@ _DESK = {
     "editor": OK,
     "admin": OK,
 }
+# Sources written by admins only (sources.add_source / change_source).
+_SOURCE_ADMINS = {**_DESK, "reviewer": FORBIDDEN, "editor": FORBIDDEN}
+
+
+def _added_appearance() -> dict:
+    claim = ClaimFactory()
+    return {"pk": Appearance.objects.create(claim=claim, kind="other", description="A flyer.").pk}
+
 
 # name -> (method, kwargs maker, body maker, {persona: expected status})
 MATRIX = {
@@ -90,6 +99,29 @@ MATRIX = {
     "api:source-list": ("get", dict, None, _DESK),
     "api:source-detail": ("get", lambda: {"pk": SourceFactory().pk}, None, _DESK),
     "api:checked-before": ("post", dict, lambda: {"text": "The council spent 4 million."}, _DESK),
+    # Claimants and appearances (tests/api/test_resources.py).
+    "api:claimant-list": ("get", dict, None, _DESK),
+    "api:claimant-detail": (
+        "get",
+        lambda: {"pk": Claimant.objects.create(name="Jane Roe").pk},
+        None,
+        _DESK,
+    ),
+    "api:claim-claimant": (
+        "put",
+        lambda: {"pk": ClaimFactory().pk},
+        lambda: {"claimant": None, "version": 1},
+        _DESK,
+    ),
+    # GET lists; POST adds (EXTRA).
+    "api:claim-appearances": ("get", lambda: {"pk": ClaimFactory().pk}, None, _DESK),
+    "api:appearance-remove": (
+        "post",
+        _added_appearance,
+        lambda: {"version": 1},
+        {**_DESK, "reviewer": 204, "editor": 204, "admin": 204},
+    ),
+    "api:link-checks": ("get", lambda: {"pk": LinkCheckFactory().link_id}, None, _DESK),
     # oEmbed: public; a published claim's page address (tests/api/test_oembed.py).
     "api:oembed": (
         "get",
@@ -148,6 +180,27 @@ EXTRA = [
         dict,
         lambda: {"text": TEXT},
         {**_DESK, "reviewer": 201, "editor": 201, "admin": 201},
+    ),
+    (
+        "api:claim-appearances",
+        "post",
+        lambda: {"pk": ClaimFactory().pk},
+        lambda: {"kind": "other", "description": "A leaflet.", "version": 1},
+        {**_DESK, "reviewer": 201, "editor": 201, "admin": 201},
+    ),
+    (
+        "api:source-list",
+        "post",
+        dict,
+        lambda: {"name": "Daily Bugle"},
+        {**_SOURCE_ADMINS, "admin": 201},
+    ),
+    (
+        "api:source-detail",
+        "patch",
+        lambda: {"pk": SourceFactory().pk},
+        lambda: {"notes": "Local daily.", "version": 1},
+        _SOURCE_ADMINS,
     ),
 ]
 

@@ -58,6 +58,8 @@ def test_an_article_by_address_is_fetched_by_a_job_202_with_its_status_url(api_f
     assert body["state"] == "queued" and body["url"] == "https://news.example.org/roads"
     status_url = f"http://testserver/api/v1/ingest-jobs/{job.pk}/"
     assert body["status_url"] == status_url and response["Location"] == status_url
+    # A plain str: WSGI servers (runserver's wsgiref) refuse a header value of a subclass.
+    assert type(response["Location"]) is str
     assert client.get(status_url).json()["state"] == "queued"
 
 

@@ -452,3 +452,134 @@ def test_a_real_worker_delivers_the_test_event(admin_persona, receiver):
             time.sleep(0.05)
     assert delivery.delivered_at and delivery.status_code == 200 and delivery.attempt == 1
     assert _verify(endpoint.secret, server.received[0]["headers"], server.received[0]["body"])
+
+
+# ------------------------------------------------------------------------ the sweep
+
+
+def _sweep(now=None, limit=None):
+    """What the sweep job does, with each queued message run at once."""
+    due = webhooks.deliveries_due(now=now, limit=limit)
+    for pk in due:
+        webhooks.delivery_attempt(delivery_id=pk)
+    return due
+
+
+def _held(delivery, *, until):
+    """An attempt claimed ``delivery`` (as delivery_attempt does) and holds it until
+    ``until`` without sending: a worker that died mid-attempt once ``until`` is past."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempt=1, next_attempt_at=until)
+
+
+def test_the_sweep_delivers_exactly_once_a_delivery_whose_worker_died(admin_persona, receiver):
+    server = receiver()
+    endpoint = _register(admin_persona, server.url).endpoint
+    [delivery] = webhooks.event_send(Event.ARTICLE_INGESTED, {"id": 7})
+    _held(delivery, until=timezone.now() - timedelta(minutes=2))
+    assert _sweep() == [delivery.pk]
+    assert len(server.received) == 1
+    assert _verify(endpoint.secret, server.received[0]["headers"], server.received[0]["body"])
+    delivery.refresh_from_db()
+    assert delivery.delivered_at and delivery.attempt == 2 and delivery.next_attempt_at is None
+    # Swept again, and the broker's redelivered message running late: nothing more is sent.
+    assert _sweep() == []
+    assert webhooks.delivery_attempt(delivery_id=delivery.pk) is None
+    assert len(server.received) == 1
+
+
+def test_a_delivery_held_by_a_live_attempt_is_not_sent_twice(admin_persona, receiver):
+    server = receiver()
+    _register(admin_persona, server.url)
+    [delivery] = webhooks.event_send(Event.ARTICLE_INGESTED, {"id": 7})
+    _held(delivery, until=timezone.now() + webhooks.ATTEMPT_LEASE)
+    # The broker's redelivery finds it held: it does nothing; the sweep leaves it alone.
+    assert webhooks.delivery_attempt(delivery_id=delivery.pk) is None
+    assert _sweep() == []
+    assert server.received == []
+    delivery.refresh_from_db()
+    assert delivery.attempt == 1 and not delivery.delivered_at and not delivery.error
+    # Once the hold is over (the attempt's worker died), the sweep sends it, once.
+    later = timezone.now() + webhooks.ATTEMPT_LEASE + webhooks.SWEEP_GRACE
+    assert webhooks.deliveries_due(now=later) == [delivery.pk]
+
+
+def test_the_sweep_leaves_fresh_deliveries_to_their_queued_message(admin_persona, receiver):
+    server = receiver()
+    _register(admin_persona, server.url)
+    [delivery] = webhooks.event_send(Event.ARTICLE_INGESTED, {"id": 7})
+    assert webhooks.deliveries_due() == []
+    assert webhooks.deliveries_due(now=timezone.now() + webhooks.SWEEP_GRACE) == [delivery.pk]
+    assert server.received == []
+
+
+def test_the_sweep_skips_disabled_endpoints_delivered_and_given_up_deliveries(
+    admin_persona, receiver
+):
+    server = receiver()
+    endpoint = _register(admin_persona, server.url).endpoint
+    past = timezone.now() - timedelta(minutes=10)
+    [sent] = webhooks.event_send(Event.ARTICLE_INGESTED, {"id": 7})
+    WebhookDelivery.objects.filter(pk=sent.pk).update(delivered_at=past, next_attempt_at=None)
+    given_up = WebhookDelivery.objects.create(
+        endpoint=endpoint, event=Event.ARTICLE_INGESTED, payload={}, next_attempt_at=None
+    )
+    kept = WebhookDelivery.objects.create(
+        endpoint=endpoint, event=Event.ARTICLE_INGESTED, payload={}, next_attempt_at=past
+    )
+    webhooks.endpoint_set_active(user=admin_persona, pk=endpoint.pk, active=False, version=1)
+    assert webhooks.deliveries_due() == []
+    assert _sweep() == [] and server.received == []
+    # Enabled again, what was pending is sent; the delivered and the given-up ones are not.
+    webhooks.endpoint_set_active(user=admin_persona, pk=endpoint.pk, active=True, version=2)
+    assert _sweep() == [kept.pk]
+    assert len(server.received) == 1
+    assert given_up.pk not in webhooks.deliveries_due()
+
+
+def test_the_sweep_bounds_its_batch_oldest_first(admin_persona, receiver, settings):
+    server = receiver()
+    endpoint = _register(admin_persona, server.url).endpoint
+    now = timezone.now()
+    rows = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=endpoint,
+            event=Event.ARTICLE_INGESTED,
+            payload={"n": n},
+            next_attempt_at=now - timedelta(minutes=30 - n),
+        )
+        for n in range(5)
+    )
+    settings.FACTCHECK_WEBHOOK_SWEEP_BATCH = 2
+    assert _sweep() == [rows[0].pk, rows[1].pk]
+    assert [json.loads(r["body"])["n"] for r in server.received] == [0, 1]
+    assert _sweep() == [rows[2].pk, rows[3].pk]
+    assert _sweep() == [rows[4].pk]
+    assert _sweep() == []
+    assert len(server.received) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_sweep_and_delivers_a_stuck_delivery(admin_persona, receiver):
+    from celery.contrib.testing.worker import start_worker
+
+    from api.tasks import webhook_deliveries_sweep
+    from factcheck.celery_app import app
+
+    server = receiver()
+    endpoint = _register(admin_persona, server.url).endpoint
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event=Event.ARTICLE_INGESTED, payload={"data": {"id": 3}}
+    )
+    _held(delivery, until=timezone.now() - timedelta(minutes=2))
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        assert webhook_deliveries_sweep() == 1  # the beat's run: one delivery queued
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            delivery.refresh_from_db()
+            if delivery.delivered_at:
+                break
+            time.sleep(0.05)
+    assert delivery.delivered_at and delivery.status_code == 200 and delivery.attempt == 2
+    assert len(server.received) == 1
+    assert webhook_deliveries_sweep() == 0

@@ -33,6 +33,10 @@ def test_a_stale_evidence_edit_shows_the_conflict_in_place(live_server, new_page
     keep_local(page)
     log_in(page, live_server.url, "e2e-second", PASSWORD)
     page.goto(f"{live_server.url}/review/claims/{claim.pk}/")
+    # The page's lazy panels (htmx) have loaded: in embedded mode the test database is one
+    # in-memory SQLite shared with the server's thread, where a write meeting a read is
+    # refused at once ("table is locked") instead of waiting as a file database does.
+    page.wait_for_load_state("networkidle")
 
     # Meanwhile the other reviewer corrects the same evidence.
     services.evidence_edit(
