@@ -284,7 +284,8 @@ class MatchResultSerializer(serializers.Serializer):
 
 
 class IngestRequestSerializer(serializers.Serializer):
-    """An article by its text, or by its web address (fetched by a background job)."""
+    """An article by its text, a file (multipart/form-data: .txt, .md, .html, .htm), or by its
+    web address (fetched by a background job)."""
 
     text = serializers.CharField(
         required=False,
@@ -303,13 +304,25 @@ class IngestRequestSerializer(serializers.Serializer):
         help_text="The article's web address: fetched when no text is given, else its "
         "original address.",
     )
+    file = serializers.FileField(
+        required=False,
+        allow_empty_file=False,
+        use_url=False,
+        help_text="The article as a file (.txt, .md, .html, .htm; multipart/form-data), read "
+        "as the ingest page reads an upload.",
+    )
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)
     author = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
     def validate(self, attrs):
-        if not attrs.get("text") and not (attrs.get("url") or "").strip():
+        given = [bool(attrs.get("text")), attrs.get("file") is not None]
+        if sum(given) > 1:
             raise serializers.ValidationError(
-                {"text": "Give the article's text, or its web address (url) to fetch it."}
+                {"file": "Send the article's text or a file, not both."}
+            )
+        if not any(given) and not (attrs.get("url") or "").strip():
+            raise serializers.ValidationError(
+                {"text": "Give the article's text, a file, or its web address (url) to fetch it."}
             )
         return attrs
 

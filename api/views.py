@@ -9,6 +9,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -249,6 +250,8 @@ class ArticleListCreate(_ContentLengthLimit, generics.ListAPIView):
 
     serializer_class = s.ArticleSerializer
     pagination_class = pagination.NewestFirst
+    # JSON, or multipart/form-data to send the article as a file.
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_permissions(self):
         if self.request.method == "POST":
@@ -284,10 +287,21 @@ class ArticleListCreate(_ContentLengthLimit, generics.ListAPIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         text = data.get("text") or ""
+        upload = data.get("file")
         url = (data.get("url") or "").strip()
         title, author = data.get("title", ""), data.get("author", "")
         try:
-            if not text:
+            if upload is not None:
+                # Never more than the limit (and one byte to tell that it is over), as the page.
+                result = claim_services.article_ingest_submit(
+                    file_bytes=upload.read(claim_services.max_ingest_bytes() + 1),
+                    filename=upload.name or "",
+                    url=url,
+                    title=title,
+                    author=author,
+                    user=request.user,
+                )
+            elif not text:
                 result = claim_services.article_ingest_url(url=url, title=title, user=request.user)
             else:
                 result = claim_services.article_ingest_submit(
@@ -301,7 +315,7 @@ class ArticleListCreate(_ContentLengthLimit, generics.ListAPIView):
         except claim_services.ArticleURLError as exc:
             return _invalid("url", str(exc))
         except claim_services.IngestError as exc:
-            return _invalid("text" if text else "url", str(exc))
+            return _invalid("file" if upload is not None else "text" if text else "url", str(exc))
         if isinstance(result, IngestJob):
             job = s.IngestJobSerializer(result, context={"request": request}).data
             # str(): the field gives a Hyperlink (a str subclass), which WSGI servers refuse.

@@ -121,3 +121,60 @@ def test_the_sites_own_javascript_needs_the_csrf_token(reviewer):
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
     assert not Article.objects.exists()
+
+
+# ------------------------------------------------------------------- an article as a file
+
+
+def _file(name: str, content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
+
+
+def test_an_article_as_a_markdown_file_is_read_as_the_ingest_page_reads_it(api_for):
+    content = b"# Roads\n\n" + TEXT.encode() + b" ([the accounts](https://example.org/a))"
+    response = api_for("reviewer").post(
+        URL, {"file": _file("roads.md", content), "author": "A. Reporter"}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    article = Article.objects.get()
+    assert article.source_format == "markdown"
+    assert article.author == "A. Reporter"
+    assert article.cited_links.count() == 1 and article.claims.exists()
+
+
+def test_a_file_in_another_encoding_is_decoded(api_for):
+    text = "Le conseil a dépensé 4 millions d'euros pour les routes en 2023."
+    response = api_for("reviewer").post(
+        URL, {"file": _file("routes.txt", text.encode("cp1252"))}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    assert Article.objects.get().text.startswith("Le conseil a dépensé")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"file": ("story.exe", b"MZ\x90\x00 binary")}, "file"),
+        ({"file": ("empty.txt", b"")}, "file"),
+        ({"file": ("story.txt", TEXT.encode()), "text": TEXT}, "file"),
+    ],
+)
+def test_bad_files_are_a_clear_400_and_store_nothing(api_for, fields, field):
+    data = {k: _file(*v) if isinstance(v, tuple) else v for k, v in fields.items()}
+    response = api_for("reviewer").post(URL, data, format="multipart")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert not Article.objects.exists() and not IngestJob.objects.exists()
+
+
+def test_a_file_over_the_limit_is_refused(api_for, settings):
+    settings.FACTCHECK_INGEST_MAX_BYTES = 1000
+    response = api_for("reviewer").post(
+        URL, {"file": _file("big.txt", b"It cost 4 dollars. " * 100)}, format="multipart"
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"] == "file"
+    assert not Article.objects.exists() and not IngestJob.objects.exists()
