@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from api.serializers import LinkCheckSerializer
+from api.serializers import LinkCheckSerializer, ModelSerializer
 from api.write_serializers import version_field
 from claims.models import Appearance, Claimant
 from claims.services.claimants import ADDABLE
@@ -17,7 +17,7 @@ CLAIMANT_CLAIMS_LIMIT = 100
 # ------------------------------------------------------------------------------ claimants
 
 
-class ClaimantSerializer(serializers.ModelSerializer):
+class ClaimantSerializer(ModelSerializer):
     detail = serializers.HyperlinkedIdentityField(view_name="api:claimant-detail")
 
     class Meta:
@@ -61,7 +61,7 @@ class ClaimClaimantSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------- appearances
 
 
-class AppearanceSerializer(serializers.ModelSerializer):
+class AppearanceSerializer(ModelSerializer):
     claim = serializers.IntegerField(source="claim_id")
     article = serializers.IntegerField(source="article_id", allow_null=True)
     date = serializers.DateField(allow_null=True, help_text="When it was said.")

@@ -83,3 +83,13 @@ def test_the_docs_page_loads_swagger_ui_from_our_own_files(client):
         assert body
     start = client.get(reverse("api:docs") + "?script=").content.decode()
     assert reverse("api:schema") in start
+
+
+def test_integer_bounds_are_the_portable_ones_whatever_the_database():
+    """SQLite reports 64-bit bounds for a model IntegerField, PostgreSQL 32-bit: the API
+    states (and checks) the 32-bit range in both modes, so the committed schema is one."""
+    from api.resource_serializers import AppearanceSerializer
+
+    start = AppearanceSerializer().fields["start"]
+    assert (start.min_value, start.max_value) == (0, 2147483647)
+    assert "9223372036854775807" not in _generated()
