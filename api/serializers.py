@@ -92,7 +92,9 @@ class FactCheckSummarySerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="1, then 2, 3... after corrections.")
     page = serializers.URLField(help_text="The fact-check's page on the reader site.")
     detail = serializers.URLField(help_text="This fact-check in the API.")
-    article_title = serializers.CharField()
+    article_title = serializers.CharField(
+        allow_null=True, help_text="null for a claim not found in an article (said elsewhere)."
+    )
 
 
 class PublicVersionSerializer(serializers.Serializer):
@@ -117,7 +119,9 @@ class FactCheckSerializer(FactCheckSummarySerializer):
 
     rationale = serializers.CharField()
     first_published_at = serializers.DateTimeField()
-    article = PublicArticleSerializer()
+    article = PublicArticleSerializer(
+        allow_null=True, help_text="null for a claim not found in an article (said elsewhere)."
+    )
     claimant = serializers.CharField(allow_null=True)
     topics = serializers.ListField(child=serializers.CharField())
     evidence = PublicEvidenceSerializer(many=True)
@@ -144,7 +148,11 @@ class LevelField(serializers.Field):
 
 
 class ClaimSerializer(ModelSerializer):
-    article = serializers.IntegerField(source="article_id")
+    article = serializers.IntegerField(
+        source="article_id",
+        allow_null=True,
+        help_text="null for a claim entered without an article (with start and end).",
+    )
     assignee = UserNameField(read_only=True)
     rating = LevelField(read_only=True)
     detail = serializers.HyperlinkedIdentityField(view_name="api:claim-detail")

@@ -56,7 +56,7 @@ def _fact_check_summary(request: Request, verdict) -> dict:
         "version": verdict.number,
         "page": _absolute(request, public.claim_path(claim)),
         "detail": _absolute(request, reverse("api:fact-check-detail", kwargs={"pk": claim.pk})),
-        "article_title": claim.article.title,
+        "article_title": claim.article.title if claim.article_id else None,
     }
 
 
@@ -78,7 +78,9 @@ def _fact_check(request: Request, pk: int) -> dict:
     data.update(
         rationale=verdict.rationale,
         first_published_at=context["first_published"],
-        article={
+        article=None
+        if article is None
+        else {
             "title": article.title,
             "url": article.url or "",
             "page": _absolute(request, public.article_path(article)),

@@ -18,6 +18,7 @@ LABELS = {
     "claims.claim.returned": "returned the claim to review",
     "claims.claim.published": "published the claim",
     "claims.claim.dismissed": "dismissed the claim",
+    "claims.claim.entered": "entered the claim (not from an article)",
     "claims.claim.reopened": "reopened the claim",
     "claims.claim.merged": "merged a duplicate into the claim",
     "claims.claim.merged_into": "merged the claim into another",

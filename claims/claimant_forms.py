@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from claims.models import Appearance, Claimant
+from claims.services import CLAIM_TEXT_MAX
 from factcheck.lib.versions import version_field
 
 
@@ -27,10 +28,12 @@ class ClaimantSetForm(forms.Form):
         return data
 
 
-class AppearanceForm(forms.Form):
-    version = version_field()
+class WhereForm(forms.Form):
+    """Where and when a claim was made (an appearance other than an article)."""
+
     kind = forms.ChoiceField(
-        choices=[(k.value, k.label) for k in Appearance.Kind if k != Appearance.Kind.ARTICLE]
+        label="Where",
+        choices=[(k.value, k.label) for k in Appearance.Kind if k != Appearance.Kind.ARTICLE],
     )
     url = forms.URLField(
         label="Address of the page or post", max_length=2000, required=False, assume_scheme="https"
@@ -46,3 +49,49 @@ class AppearanceForm(forms.Form):
     description = forms.CharField(
         label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def where(self) -> dict:
+        """The cleaned fields as ``appearance_add``/``claim_enter`` take them."""
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "url": data.get("url") or "",
+            "medium": data.get("medium") or "",
+            "programme": data.get("programme") or "",
+            "said_on": data.get("said_on"),
+            "timestamp": data.get("timestamp") or "",
+            "description": data.get("description") or "",
+        }
+
+
+class AppearanceForm(WhereForm):
+    version = version_field()
+
+
+class ClaimEnterForm(WhereForm):
+    """ "Add a claim": its wording, who said it (a claimant found by the search box, or a
+    name found or created), where and when."""
+
+    text = forms.CharField(
+        label="The claim, as it was made",
+        max_length=CLAIM_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One statement, in the claimant's words where you have them.",
+    )
+    claimant = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(
+        label="Who said it (optional)",
+        max_length=300,
+        required=False,
+        help_text="An existing claimant is found by name or alias; a new one is created.",
+        widget=forms.TextInput(
+            attrs={"type": "search", "list": "claimant-options", "autocomplete": "off"}
+        ),
+    )
+    claimant_kind = forms.ChoiceField(
+        label="Person or organisation",
+        choices=Claimant.Kind.choices,
+        initial=Claimant.Kind.PERSON,
+        required=False,
+    )
+    field_order = ["text", "name", "claimant_kind", "claimant", "kind"]

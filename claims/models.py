@@ -136,6 +136,7 @@ class Claim(TimeStampedModel):
         AUTO = "auto", "Found by the check-worthiness model"
         PROMOTED = "promoted", "Promoted from a scored sentence"
         SELECTED = "selected", "Selected by a reviewer"
+        ENTERED = "entered", "Entered by a reviewer (no article)"
 
     class AnchorMatch(models.TextChoices):
         """How the claim was found in its article's text (re-anchoring after a revision)."""
@@ -145,10 +146,14 @@ class Claim(TimeStampedModel):
         EXACT = "exact", "Same words, moved, in a new revision"
         FUZZY = "fuzzy", "Similar words in a new revision (the text changed)"
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
-    # Invariant: article.text[start:end] == text.
-    start = models.PositiveIntegerField()
-    end = models.PositiveIntegerField()
+    # The article the claim was found in, and its span there. Invariant: article.text[start:end]
+    # == text. All three are empty for a claim entered by a reviewer (heard in a speech, seen
+    # in a post): it lives by its appearances (``claims.services.claimants.claim_enter``).
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="claims"
+    )
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
     # On PostgreSQL the column ``search_vector`` (not a field) is generated from it
     # (migration 0007): changing this column's type means dropping that one first.
     text = models.TextField()
@@ -206,6 +211,12 @@ class Claim(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="claim_span_not_empty"),
+            # An article claim has its span; an entered one has neither.
+            models.CheckConstraint(
+                condition=Q(article__isnull=False, start__isnull=False, end__isnull=False)
+                | Q(article__isnull=True, start__isnull=True, end__isnull=True),
+                name="claim_article_has_span",
+            ),
             models.UniqueConstraint(
                 fields=["article", "start", "end"], name="claim_unique_span_per_article"
             ),

@@ -513,7 +513,9 @@ def claim_get(*, user, pk: int) -> Claim:
 
 def claim_context(*, user, claim: Claim, around: int = 2) -> tuple[list, list]:
     """Up to ``around`` sentences before and after the claim (from the article's sentences;
-    the stored prefix/suffix when it has none)."""
+    the stored prefix/suffix when it has none). A claim without an article has none."""
+    if claim.article_id is None:
+        return [], []
     window = 1500
     rows = list(
         ArticleSentence.objects.visible_to(user)
@@ -600,11 +602,15 @@ def claim_page_context(*, user, claim: Claim) -> dict:
     # ``in_claim`` and ``is_evidence`` (already evidence for this claim) for the page's
     # "Add as evidence" buttons.
     evidence_links = {ev.link_id for ev in evidence}
-    cited = list(
-        CitedLink.objects.visible_to(user)
-        .filter(article_id=claim.article_id)
-        .select_related("link")
-        .order_by("start", "id")
+    cited = (
+        list(
+            CitedLink.objects.visible_to(user)
+            .filter(article_id=claim.article_id)
+            .select_related("link")
+            .order_by("start", "id")
+        )
+        if claim.article_id is not None
+        else []
     )
     cited.sort(key=lambda c: c.claim_id != claim.pk)  # stable: reading order within each
     for c in cited:

@@ -27,6 +27,7 @@ urlpatterns = [
     path("claims/assign/", views.claim_bulk_assign, name="claim_bulk_assign"),
     path("claims/bulk/", claim_bulk_action, name="claim_bulk_action"),
     path("claims/article-titles/", article_titles, name="article_titles"),
+    path("claims/add/", views.claim_add, name="claim_add"),
     path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
     path(
         "claims/<int:pk>/checked-before/",

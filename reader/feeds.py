@@ -63,10 +63,11 @@ class NewFactChecksFeed(PublishedVerdictsFeed):
         return f"{item.rating.label}: “{item.checked_wording}”"
 
     def item_description(self, item):
-        demo = ""
-        if item.claim.article.is_demo:
-            demo = " (Demonstration content: not a real fact-check.)"
-        return f"{item.summary}{demo} From “{item.claim.article.title}”."
+        article = item.claim.article
+        if article is None:
+            return item.summary
+        demo = " (Demonstration content: not a real fact-check.)" if article.is_demo else ""
+        return f"{item.summary}{demo} From “{article.title}”."
 
     def item_categories(self, item):
         return [item.rating.label]

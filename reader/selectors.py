@@ -88,11 +88,20 @@ def public_url(obj) -> str | None:
 # ------------------------------------------------------------------------------- querysets
 
 
+def _in_a_public_place(prefix: str = "") -> Q:
+    """The claim is not from an article (entered by a reviewer), or from one readers may
+    see: an article being stored or withdrawn shows nothing, whatever its claims' state."""
+    return Q(**{f"{prefix}article__isnull": True}) | Q(
+        **{f"{prefix}article__ingest_state": Article.IngestState.READY}
+    )
+
+
 def published_claims(*, user) -> QuerySet[Claim]:
-    """Published claims of articles readers may see (an article being stored or withdrawn
-    shows nothing, whatever the state of its claims)."""
-    return Claim.objects.visible_to(user).filter(
-        status=Claim.Status.PUBLISHED, article__ingest_state=Article.IngestState.READY
+    """Published claims readers may see (:func:`_in_a_public_place`)."""
+    return (
+        Claim.objects.visible_to(user)
+        .filter(status=Claim.Status.PUBLISHED)
+        .filter(_in_a_public_place())
     )
 
 
@@ -127,11 +136,14 @@ def article_public_get(*, user, key: str) -> Article:
 def public_verdicts(*, user) -> QuerySet[Verdict]:
     """Every version readers may see (published and superseded ones of published claims of
     articles readers may see)."""
-    return Verdict.objects.visible_to(user).filter(
-        state__in=PUBLIC_VERDICT_STATES,
-        published_at__isnull=False,
-        claim__status=Claim.Status.PUBLISHED,
-        claim__article__ingest_state=Article.IngestState.READY,
+    return (
+        Verdict.objects.visible_to(user)
+        .filter(
+            state__in=PUBLIC_VERDICT_STATES,
+            published_at__isnull=False,
+            claim__status=Claim.Status.PUBLISHED,
+        )
+        .filter(_in_a_public_place("claim__"))
     )
 
 
@@ -494,7 +506,11 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         .order_by("created_at", "id")
         if item.pk not in pending
     ]
-    before, after = quote_context(claim.article.text, claim.start, claim.end)
+    article = claim.article
+    if article is not None:
+        before, after = quote_context(article.text, claim.start, claim.end)
+    else:
+        before, after = "", ""
     checked_wording_attach(claim, current)
     first = min((v.published_at for v in verdicts), default=None)
     levels = list(
@@ -504,8 +520,8 @@ def claim_page_context(*, user, claim: Claim) -> dict:
     )
     return {
         "claim": claim,
-        "article": claim.article,
-        "topics": list(claim.article.topics.all()),
+        "article": article,
+        "topics": list(article.topics.all()) if article is not None else [],
         "verdict": current,
         "verdicts": verdicts,
         "corrections": [v for v in verdicts if v.supersedes_id],
@@ -611,8 +627,8 @@ def _appearance_order(appearance: Appearance):
 
 
 def claim_appearances(claim: Claim) -> list[Appearance]:
-    """Where ``claim`` was made, earliest first (undated last). A claim always appeared in
-    its article: when its primary row is missing (a claim written by a path that predates
+    """Where ``claim`` was made, earliest first (undated last). A claim from an article
+    always appeared in it: when its primary row is missing (a claim written by a path that predates
     appearances, such as the page benchmark's seeder), one is shown from ``Claim.article``."""
     cache = getattr(claim, "_prefetched_objects_cache", {})
     if "appearances" in cache:
@@ -621,7 +637,7 @@ def claim_appearances(claim: Claim) -> list[Appearance]:
         rows = list(
             claim.appearances.select_related("article").defer("article__text", "article__raw_html")
         )
-    if not any(row.is_primary for row in rows):
+    if claim.article_id is not None and not any(row.is_primary for row in rows):
         rows.append(
             Appearance(
                 claim=claim,

@@ -125,6 +125,7 @@ MATRIX = {
     "rating_styles": (dict, _EVERYONE),
     "claims:help": (dict, _REVIEWERS),
     "claims:claim_queue": (dict, _REVIEWERS),
+    "claims:claim_add": (dict, _REVIEWERS),
     "claims:claim_detail": (lambda: {"pk": ClaimFactory().pk}, _REVIEWERS),
     # The merge form's search for the claim to keep (tests/claims/test_article_scale.py).
     "claims:merge_targets": (lambda: {"pk": ClaimFactory().pk}, _REVIEWERS),

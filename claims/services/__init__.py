@@ -28,9 +28,11 @@ Split by sub-domain; import from here (``from claims.services import claim_publi
 from claims.services.assignment import claim_assign, claim_bulk_assign
 from claims.services.bulk import BULK_ACTIONS, BULK_MAX_CLAIMS, BulkResult, claim_bulk_action
 from claims.services.claimants import (
+    CLAIM_TEXT_MAX,
     appearance_add,
     appearance_remove,
     claim_claimant_set,
+    claim_enter,
     claimant_create,
     claimant_find,
     claimant_find_or_create,
@@ -140,6 +142,7 @@ __all__ = [
     "AUTO_FORMAT",
     "BULK_ACTIONS",
     "BULK_MAX_CLAIMS",
+    "CLAIM_TEXT_MAX",
     "INGEST_JOB_STALE_AFTER",
     "MANAGE_SCALES",
     "NO_VERSION_CHECK",
@@ -185,6 +188,7 @@ __all__ = [
     "claim_claimant_set",
     "claim_create_from_selection",
     "claim_dismiss",
+    "claim_enter",
     "claim_merge",
     "claim_promote",
     "claim_publish",

@@ -29,10 +29,15 @@ from claims.services.reader import reader_pages_changed
 from factcheck.lib.bulk import rows_insert_select, rows_update
 from factcheck.lib.versions import ConflictError, Version, version_check
 
+# The longest wording a reviewer may enter for a claim (one statement, not an article).
+CLAIM_TEXT_MAX = 2000
+
 __all__ = [
+    "CLAIM_TEXT_MAX",
     "appearance_add",
     "appearance_remove",
     "claim_claimant_set",
+    "claim_enter",
     "claimant_create",
     "claimant_find",
     "claimant_find_or_create",
@@ -311,12 +316,10 @@ def claimant_merge(
 ADDABLE = (Appearance.Kind.WEB, Appearance.Kind.SPOKEN, Appearance.Kind.OTHER)
 
 
-@transaction.atomic
-def appearance_add(
-    *,
+def _appearance_built(
     claim: Claim,
+    *,
     user,
-    version: Version,
     kind: str,
     url: str = "",
     medium: str = "",
@@ -325,10 +328,7 @@ def appearance_add(
     timestamp: str = "",
     description: str = "",
 ) -> Appearance:
-    """Another place the claim was made: a web page or post, something said (TV, radio, a
-    speech, a debate), or described in words. Article appearances come from ingestion."""
-    claim = locked_claim(user, claim, version)
-    published = _may_change(user, claim)
+    """A web, spoken or other appearance of ``claim``, checked (not saved)."""
     if kind not in ADDABLE:
         raise ValidationError(
             {"kind": "Add a web page, something said, or another kind of appearance."}
@@ -350,7 +350,18 @@ def appearance_add(
         raise ValidationError({"medium": "Say where it was said: TV, radio, a speech..."})
     if kind == Appearance.Kind.OTHER and not appearance.description:
         raise ValidationError({"description": "Describe where the claim was made."})
-    appearance.full_clean()
+    appearance.full_clean(exclude=["claim"])
+    return appearance
+
+
+@transaction.atomic
+def appearance_add(*, claim: Claim, user, version: Version, kind: str, **where) -> Appearance:
+    """Another place the claim was made: a web page or post, something said (TV, radio, a
+    speech, a debate), or described in words (``where``: url, medium, programme, said_on,
+    timestamp, description). Article appearances come from ingestion."""
+    claim = locked_claim(user, claim, version)
+    published = _may_change(user, claim)
+    appearance = _appearance_built(claim, user=user, kind=kind, **where)
     appearance.save()
     _claim_changed(
         claim,
@@ -360,6 +371,39 @@ def appearance_add(
         published=published,
     )
     return appearance
+
+
+@transaction.atomic
+def claim_enter(*, text: str, user, claimant: Claimant | None = None, kind: str, **where) -> Claim:
+    """A claim heard or seen outside the desk's articles (a speech, a broadcast, a post):
+    its wording, who said it (optional) and where and when (``kind`` and ``where`` as for
+    :func:`appearance_add`). The claim has no article; it starts in the queue as new."""
+    require(user, REVIEW_PERMISSION, "add claims")
+    text = " ".join((text or "").split())
+    if not text:
+        raise ValidationError({"text": "Give the claim's wording."})
+    if len(text) > CLAIM_TEXT_MAX:
+        raise ValidationError(
+            {"text": f"A claim is one statement: at most {CLAIM_TEXT_MAX} characters."}
+        )
+    claim = Claim(text=text, claimant=claimant, origin=Claim.Origin.ENTERED)
+    appearance = _appearance_built(claim, user=user, kind=kind, **where)
+    claim.full_clean()
+    claim.save()
+    appearance.claim = claim
+    appearance.save()
+    audit_record(
+        actor=user,
+        action="claims.claim.entered",
+        claim=claim,
+        target=claim,
+        changes={
+            "text": text,
+            "claimant": claimant.name if claimant else None,
+            "appearance": _described(appearance),
+        },
+    )
+    return claim
 
 
 @transaction.atomic
@@ -373,6 +417,10 @@ def appearance_remove(*, appearance: Appearance, user, version: Version) -> Clai
         raise ValidationError("That appearance was already removed.") from None
     if appearance.is_primary:
         raise ValidationError("The article the claim was found in stays its first appearance.")
+    if claim.article_id is None and not claim.appearances.exclude(pk=appearance.pk).exists():
+        raise ValidationError(
+            "A claim without an article keeps at least one appearance: add another first."
+        )
     described = _described(appearance)
     appearance.delete()
     _claim_changed(

@@ -308,7 +308,8 @@ def appearance_proposal_confirm(
     # The candidate's page lists the new appearance; the new article's page shows its
     # verdict (and becomes public with it); its own article's page is rendered again.
     published_pages_changed(
-        claim_ids=[candidate.pk], article_ids=[candidate.article_id, claim.article_id]
+        claim_ids=[candidate.pk],
+        article_ids=[pk for pk in (candidate.article_id, claim.article_id) if pk is not None],
     )
     return proposal
 

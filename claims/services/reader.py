@@ -38,7 +38,8 @@ def reader_pages_changed(*, claim: Claim | None = None, article: Article | None 
     claim_ids, article_ids = [], []
     if claim is not None:
         claim_ids.append(claim.pk)
-        article_ids.append(claim.article_id)
+        if claim.article_id is not None:
+            article_ids.append(claim.article_id)
         # The other articles it was confirmed as made in show its verdict too.
         article_ids += list(
             Appearance.objects.filter(claim=claim, kind=Appearance.Kind.ARTICLE)

@@ -158,6 +158,7 @@ def article_refetch_schedule(*, now: datetime | None = None) -> int:
             state=Verdict.State.PUBLISHED,
             published_at__gte=now - timedelta(days=policy.until_days),
         )
+        .filter(claim__article__isnull=False)
         .exclude(claim__article__url="")
         .values("claim__article__url")
         .annotate(at=Max("published_at"))

@@ -91,7 +91,11 @@ def queue_rows(claims) -> str:
             score = format(cents, "f").replace(".", point)
         at = timezone.localtime(claim.updated_at)
         when = f"{at.day} {months[at.month]} {at.year} {at.hour:02d}:{at.minute:02d}"
-        demo = ' <span class="badge badge-demo">demo</span>' if article.is_demo else ""
+        if article is None:
+            where, demo = "entered by a reviewer, not from an article", ""
+        else:
+            where = escape(_chars(article.title, 70))
+            demo = ' <span class="badge badge-demo">demo</span>' if article.is_demo else ""
         rows.append(
             "<tr data-row>"
             f'<td><input type="checkbox" name="claims" value="{pk}" form="bulk-assign" '
@@ -99,7 +103,7 @@ def queue_rows(claims) -> str:
             f"<td>#{pk}</td>"
             f'<td><a href="{detail_url.format(pk)}" class="row-link">'
             f"{escape(_chars(claim.text, 160))}</a>"
-            f'<br><span class="muted">{escape(_chars(article.title, 70))}</span>{demo}</td>'
+            f'<br><span class="muted">{where}</span>{demo}</td>'
             f'<td><span class="state state-{escape(claim.status)}">'
             f"{escape(claim.get_status_display())}</span></td>"
             f"<td>{rating}</td><td>{assignee}</td><td>{evidence}</td><td>{score}</td>"

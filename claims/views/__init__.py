@@ -30,6 +30,7 @@ from claims.views.claim import (
 from claims.views.claimants import (
     appearance_add,
     appearance_remove,
+    claim_add,
     claim_claimant_set,
     claimant_merge,
     claimant_search,
@@ -46,6 +47,7 @@ __all__ = [
     "article_reader_details",
     "article_withdraw",
     "changed_claims",
+    "claim_add",
     "claim_assign",
     "claim_bulk_assign",
     "claim_change_acknowledge",

@@ -383,6 +383,9 @@ def merge_targets(request, pk: int):
         claim = selectors.claim_get(user=request.user, pk=pk)
     except Claim.DoesNotExist:
         raise Http404("No such claim.") from None
+    if claim.article_id is None:
+        # Duplicates are merged on their article's page; an entered claim has none.
+        raise Http404("This claim is not from an article: it has no claims to merge into.")
     query = (request.GET.get("q") or request.GET.get("keep") or "")[:200]
     matches = selectors.merge_targets(user=request.user, claim=claim, query=query)
     template = "claims/_merge_targets.html" if is_htmx(request) else "claims/merge_targets.html"

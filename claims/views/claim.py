@@ -433,6 +433,8 @@ def claim_publish(request, pk: int):
 def claim_merge(request, pk: int):
     """Merge this claim (a duplicate) into another; used from the article page."""
     claim = _claim_or_404(request, pk)
+    if claim.article_id is None:
+        raise Http404("This claim is not from an article: it has no claims to merge into.")
     form = MergeForm(request.POST)
     back = safe_next(
         request, reverse("claims:article_detail", kwargs={"pk": claim.article_id}) + "#claims"

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from claims import services
-from claims.claimant_forms import AppearanceForm, ClaimantSetForm
+from claims.claimant_forms import AppearanceForm, ClaimantSetForm, ClaimEnterForm
 from claims.forms import VersionForm
 from claims.models import Appearance, Claimant
 from claims.views.claim import _claim_or_404, claim_url, render_claim
@@ -61,6 +62,55 @@ def _run(request, claim, form, call, message: str, anchor: str, form_name: str):
     return redirect(claim_url(claim, anchor))
 
 
+def _claimant_named(request, *, pk, name: str, kind: str) -> Claimant:
+    """The claimant picked by the search box (``pk``), else the one called ``name`` (found by
+    name or alias, else created as a ``kind``)."""
+    if pk:
+        claimant = Claimant.objects.filter(pk=pk).first()
+        if claimant is None:
+            raise ValidationError("That claimant no longer exists; search again.")
+        return claimant
+    claimant, _ = services.claimant_find_or_create(
+        name=name, kind=kind or Claimant.Kind.PERSON, user=request.user
+    )
+    return claimant
+
+
+@permission_required(REVIEW)
+def claim_add(request):
+    """ "Add a claim" heard or seen outside the desk's articles: its wording, who said it,
+    where and when. Saved, it opens on its claim page (status new, in the queue)."""
+    form = ClaimEnterForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    claimant = None
+                    if data.get("claimant") or data.get("name"):
+                        claimant = _claimant_named(
+                            request,
+                            pk=data.get("claimant"),
+                            name=data.get("name") or "",
+                            kind=data.get("claimant_kind") or "",
+                        )
+                    claim = services.claim_enter(
+                        text=data["text"], user=request.user, claimant=claimant, **form.where()
+                    )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc.messages)
+            else:
+                messages.success(request, "Claim added. It is in the queue as new.")
+                return redirect(claim_url(claim, "who-said-it"))
+    return render(request, "claims/claim_add.html", {"form": form}, status=status)
+
+
 @permission_required(REVIEW)
 @require_POST
 @version_required
@@ -70,15 +120,9 @@ def claim_claimant_set(request, pk: int):
 
     def call(data):
         claimant = None
-        if data.get("clear"):
-            claimant = None
-        elif data.get("claimant"):
-            claimant = Claimant.objects.filter(pk=data["claimant"]).first()
-            if claimant is None:
-                raise ValidationError("That claimant no longer exists; search again.")
-        else:
-            claimant, _ = services.claimant_find_or_create(
-                name=data["name"], kind=data["kind"] or Claimant.Kind.PERSON, user=request.user
+        if not data.get("clear"):
+            claimant = _claimant_named(
+                request, pk=data.get("claimant"), name=data["name"], kind=data["kind"]
             )
         services.claim_claimant_set(
             claim=claim, claimant=claimant, user=request.user, version=data["version"]
@@ -96,16 +140,7 @@ def appearance_add(request, pk: int):
 
     def call(data):
         services.appearance_add(
-            claim=claim,
-            user=request.user,
-            version=data["version"],
-            kind=data["kind"],
-            url=data.get("url") or "",
-            medium=data.get("medium") or "",
-            programme=data.get("programme") or "",
-            said_on=data.get("said_on"),
-            timestamp=data.get("timestamp") or "",
-            description=data.get("description") or "",
+            claim=claim, user=request.user, version=data["version"], **form.where()
         )
 
     return _run(request, claim, form, call, "Appearance added.", "appearances", "appearance_form")
