@@ -255,3 +255,15 @@ def test_migration_0021_goes_back_and_forth_without_entered_claims(at_latest):
     migrate_to([("claims", "0020_appearance_proposals")])
     migrate_to([("claims", "0021_claim_without_article")])
     assert Claim.objects.get(pk=claim.pk).article_id == claim.article_id
+
+
+def test_the_page_offers_no_remove_button_for_its_only_appearance(client_for, reviewer):
+    claim = _entered(reviewer)
+    client = client_for("reviewer")
+    detail = reverse("claims:claim_detail", args=[claim.pk])
+    remove = "/remove/"
+    assert remove not in client.get(detail).content.decode()
+    services.appearance_add(
+        claim=claim, user=reviewer, version=NO_VERSION_CHECK, kind="other", description="A leaflet"
+    )
+    assert client.get(detail).content.decode().count("/remove/") == 2

@@ -153,3 +153,53 @@ def test_a_claim_made_again_elsewhere_shows_the_existing_verdict_after_one_click
     check_page(reader, "claims-first-05-reader-claim")
     assert page.problems == [] and reader.problems == [], (page.problems, reader.problems)
     assert offsite == []
+
+
+def test_a_claim_heard_on_tv_is_added_with_its_claimant_found_as_typed(
+    live_server, new_page, settings
+):
+    """A reviewer adds a claim heard in a TV debate: the claimant box suggests an existing
+    claimant by alias; the claim opens on its page, in the queue as new. Desktop and phone."""
+    from claims.models import Claimant
+    from tests.e2e.conftest import MOBILE
+
+    roles_sync()
+    ensure_default_scale()
+    reviewer = UserFactory(username="e2e-listener")
+    role_assign(reviewer, REVIEWER)
+    minister = Claimant.objects.create(
+        name="Ana Minister", aliases=["Labour minister"], description="Minister of Labour"
+    )
+    base = live_server.url
+    offsite: list[str] = []
+    for n, viewport in enumerate((DESKTOP, MOBILE), start=1):
+        page = keep_local(new_page(viewport), offsite)
+        log_in(page, base, "e2e-listener", PASSWORD)
+        page.goto(f"{base}/review/claims/")
+        page.get_by_role("link", name="Add a claim").click()
+        page.wait_for_load_state()
+        wording = f"Unemployment has halved since 2020 ({n})."
+        page.get_by_label("The claim, as it was made").fill(wording)
+        page.get_by_label("Who said it (optional)").press_sequentially("Ana Min", delay=30)
+        # The datalist is filled from the search box's answer; picking it sets the claimant.
+        page.wait_for_function(
+            "() => document.querySelectorAll('#claimant-options option').length > 0"
+        )
+        page.get_by_label("Who said it (optional)").fill("Ana Minister")
+        page.get_by_label("Where").select_option("spoken")
+        page.get_by_label("Medium").select_option("tv")
+        page.get_by_label("Programme or event").fill("Evening Debate")
+        page.get_by_label("Time in the recording (hh:mm:ss)").fill("00:12:30")
+        page.get_by_label("Date").fill("2026-11-03")
+        check_page(page, f"claims-first-06-add-claim-{n}")
+        page.get_by_role("button", name="Add the claim").click()
+        page.wait_for_load_state()
+        claim = Claim.objects.get(text=wording)
+        assert claim.article is None and claim.claimant == minister
+        assert page.url.startswith(f"{base}/review/claims/{claim.pk}/")
+        assert page.get_by_text("Claim added. It is in the queue as new.").is_visible()
+        assert "Evening Debate" in page.locator("#appearances").inner_text()
+        check_page(page, f"claims-first-07-added-claim-{n}")
+        assert page.problems == [], page.problems
+    assert Claimant.objects.count() == 1
+    assert offsite == []
