@@ -19,6 +19,7 @@ LABELS = {
     "claims.claim.published": "published the claim",
     "claims.claim.dismissed": "dismissed the claim",
     "claims.claim.entered": "entered the claim (not from an article)",
+    "claims.claims_imported": "imported claims from a CSV file",
     "claims.claim.reopened": "reopened the claim",
     "claims.claim.merged": "merged a duplicate into the claim",
     "claims.claim.merged_into": "merged the claim into another",

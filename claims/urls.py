@@ -28,6 +28,8 @@ urlpatterns = [
     path("claims/bulk/", claim_bulk_action, name="claim_bulk_action"),
     path("claims/article-titles/", article_titles, name="article_titles"),
     path("claims/add/", views.claim_add, name="claim_add"),
+    path("claims/import/", views.claims_import_preview, name="claims_import"),
+    path("claims/import/confirm/", views.claims_import_confirm, name="claims_import_confirm"),
     path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
     path(
         "claims/<int:pk>/checked-before/",

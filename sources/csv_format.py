@@ -88,9 +88,12 @@ def escape(value: str) -> str:
     return value
 
 
-def read(text: str) -> tuple[list[str], list[Record]]:
-    """The header's columns and the records (blank lines skipped). Refuses a header with no
-    ``name`` column, an unknown column or a column twice."""
+def read(
+    text: str, *, columns: tuple[str, ...] = COLUMNS, required: tuple[str, ...] = REQUIRED
+) -> tuple[list[str], list[Record]]:
+    """The header's columns and the records (blank lines skipped). Refuses a header without
+    a ``required`` column, an unknown column or a column twice. ``columns`` and ``required``
+    default to the sources registry's; other imports (claims) name theirs."""
     delimiter = _delimiter(text.split("\n", 1)[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
@@ -98,20 +101,20 @@ def read(text: str) -> tuple[list[str], list[Record]]:
     except (StopIteration, csv.Error) as exc:
         raise CSVRefused(f"The header row cannot be read: {exc}") from None
     header = [cell.strip().lower().lstrip("\ufeff") for cell in header_row]
-    unknown = [column for column in header if column not in COLUMNS]
+    unknown = [column for column in header if column not in columns]
     if unknown:
         raise CSVRefused(
             f"The header names unknown column{'s' if len(unknown) != 1 else ''} "
-            f"{', '.join(repr(c) for c in unknown)}; the columns are {', '.join(COLUMNS)}."
+            f"{', '.join(repr(c) for c in unknown)}; the columns are {', '.join(columns)}."
         )
     twice = sorted({column for column in header if header.count(column) > 1})
     if twice:
         raise CSVRefused(f"The header names {', '.join(twice)} more than once.")
-    missing = [column for column in REQUIRED if column not in header]
+    missing = [column for column in required if column not in header]
     if missing:
         raise CSVRefused(
             f"The header has no {', '.join(missing)} column (the first row must be the "
-            f"header: {', '.join(COLUMNS)})."
+            f"header: {', '.join(columns)})."
         )
     records: list[Record] = []
     line = reader.line_num

@@ -126,6 +126,9 @@ MATRIX = {
     "claims:help": (dict, _REVIEWERS),
     "claims:claim_queue": (dict, _REVIEWERS),
     "claims:claim_add": (dict, _REVIEWERS),
+    "claims:claims_import": (dict, _REVIEWERS),
+    # POST-only (a signed preview); every persona checked in tests/claims/test_claims_import.py.
+    "claims:claims_import_confirm": (dict, None),
     "claims:claim_detail": (lambda: {"pk": ClaimFactory().pk}, _REVIEWERS),
     # The merge form's search for the claim to keep (tests/claims/test_article_scale.py).
     "claims:merge_targets": (lambda: {"pk": ClaimFactory().pk}, _REVIEWERS),

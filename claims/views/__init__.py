@@ -35,6 +35,7 @@ from claims.views.claimants import (
     claimant_merge,
     claimant_search,
 )
+from claims.views.claims_import import claims_import_confirm, claims_import_preview
 from claims.views.queue import claim_bulk_assign, claim_queue, review_help
 from claims.views.risk import evidence_at_risk
 from claims.views.styles import rating_styles
@@ -64,6 +65,8 @@ __all__ = [
     "claim_submit",
     "claimant_merge",
     "claimant_search",
+    "claims_import_confirm",
+    "claims_import_preview",
     "evidence_add",
     "evidence_at_risk",
     "evidence_edit",

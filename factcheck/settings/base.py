@@ -514,6 +514,9 @@ FACTCHECK_SITE_URL = env_str("FACTCHECK_SITE_URL") or "http://127.0.0.1:8000"
 # DATA_UPLOAD_MAX_MEMORY_SIZE (the ingest limit plus 64 KB, above; Django's default was
 # 2.5 MB): keep this under about 70% of it.
 FACTCHECK_SOURCES_IMPORT_MAX_BYTES = env_int("FACTCHECK_SOURCES_IMPORT_MAX_BYTES", 1024 * 1024)
+# Claims from a spreadsheet (claims.services.claims_import): the file and its rows.
+FACTCHECK_CLAIMS_IMPORT_MAX_BYTES = env_int("FACTCHECK_CLAIMS_IMPORT_MAX_BYTES", 1024 * 1024)
+FACTCHECK_CLAIMS_IMPORT_MAX_ROWS = env_int("FACTCHECK_CLAIMS_IMPORT_MAX_ROWS", 5000)
 # A confirmed import runs as a background job (batches of rows, short transactions); it is
 # stopped after this long (the hard limit is a minute more).
 FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT = env_int("FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT", 1800)
