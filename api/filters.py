@@ -10,7 +10,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 
-from claims import services
+from claims import selectors
 from claims.filters import ClaimQueueFilter
 from sources.filters import LinkFilter, SourceFilter
 
@@ -29,8 +29,7 @@ class QueueFilterBackend(DjangoFilterBackend):
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
         kwargs["user"] = request.user
-        kwargs["reviewers"] = list(services.reviewers())
-        kwargs["levels"] = list(services.active_levels())
+        kwargs["reviewers"], kwargs["levels"] = selectors.queue_filter_choices()
         return kwargs
 
 

@@ -556,6 +556,15 @@ def reviewer_list() -> list:
     return [user_model(pk=pk, username=username) for pk, username in rows]
 
 
+def queue_filter_choices() -> tuple[list, list]:
+    """The reviewers and the rating levels the queue's filters offer (the page's and the
+    API's): kept until a role or a user changes (:func:`reviewer_list`) or a scale or a
+    level does (``SITE``), so a queue request reads neither."""
+    from claims.services import active_levels
+
+    return reviewer_list(), SITE.cached("claims:active_levels", lambda: list(active_levels()))
+
+
 def claim_page_context(*, user, claim: Claim) -> dict:
     """Everything the claim page shows, in a fixed number of queries."""
     from django.db.models import prefetch_related_objects

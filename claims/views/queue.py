@@ -47,8 +47,7 @@ def _page_size(request) -> int:
 
 @permission_required(services.REVIEW_PERMISSION)
 def claim_queue(request):
-    reviewer_list = list(services.reviewers())
-    levels = list(services.active_levels())
+    reviewer_list, levels = selectors.queue_filter_choices()
     filterset = ClaimQueueFilter(
         request.GET or None,
         queryset=selectors.claim_queue(user=request.user),

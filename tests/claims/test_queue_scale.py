@@ -211,18 +211,20 @@ def test_the_evidence_at_risk_notice_is_cached_for_the_desk(client_for, settings
     client = client_for("reviewer")
     first = _published_on_a_dead_link("The bridge cost 9 million.")
     try:
-        with CaptureQueriesContext(connection) as fresh:
-            notice = _notice(client.get(QUEUE).content.decode())
+        notice = _notice(client.get(QUEUE).content.decode())
         assert "1 published verdict rests" in notice and first.text[:20] in notice
         second = _published_on_a_dead_link("The tunnel cost 4 million.")
+        client.get(QUEUE)  # the filters' choices, retired by the publication, read again
         with CaptureQueriesContext(connection) as cached:
             page = client.get(QUEUE).content.decode()
-        # The notice's count and list are not run again; it says what it said.
-        assert len(cached.captured_queries) == len(fresh.captured_queries) - 2
+        # It says what it said; the rows are never cached.
         assert _notice(page) == notice
-        assert second.text[:20] in page  # the rows are never cached
+        assert second.text[:20] in page
         cache.delete(key)
-        notice = _notice(client.get(QUEUE).content.decode())
+        with CaptureQueriesContext(connection) as uncached:
+            notice = _notice(client.get(QUEUE).content.decode())
         assert "2 published verdicts rest" in notice and second.text[:20] in notice
+        # The same request with the notice cached ran its count and list no more.
+        assert len(cached.captured_queries) == len(uncached.captured_queries) - 2
     finally:
         cache.delete(key)

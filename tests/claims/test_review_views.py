@@ -89,9 +89,10 @@ def test_the_queue_costs_the_same_number_of_queries_whatever_the_page_size(
     client = client_for("reviewer")
     _queue_rows(60, _user(client))
     client.get(QUEUE)  # warm the session and content-type caches
-    # Session, user, its permissions (2), role names, reviewers, rating levels, the
-    # evidence-at-risk notice (a count: nothing is at risk here), the count, the page of rows.
-    with django_assert_num_queries(6):
+    # Session and user, the evidence-at-risk notice (a count: nothing is at risk here), the
+    # count, the page of rows. The reviewers and the rating levels the filters offer are
+    # kept between requests (claims.selectors.queue_filter_choices).
+    with django_assert_num_queries(4):
         response = client.get(f"{QUEUE}?per_page={page_size}&status=&o=-score")
     assert response.status_code == 200
     rows = response.content.decode().count("<tr data-row>")
@@ -554,3 +555,26 @@ def test_a_user_made_claim_from_a_selection_with_bad_offsets_is_refused(client_f
     assert "does not match the article" in wrong.content.decode()
     assert not Claim.objects.exists()
     assert UserFactory  # factories import used
+
+
+def test_the_queues_filter_choices_follow_new_reviewers_and_a_new_active_scale(client_for):
+    """Kept between requests, the assignee and rating choices still follow the desk: a new
+    reviewer is offered at once (roles retire the cache), and so are the levels of a scale
+    made active (scales retire it)."""
+    from factcheck.lib.roles import REVIEWER, role_assign
+
+    client = client_for("reviewer")
+    client.get(QUEUE)
+    newcomer = UserFactory(username="newcomer-reviewer")
+    role_assign(newcomer, REVIEWER)
+    page = client.get(QUEUE).content.decode()
+    assert f'<option value="{newcomer.pk}">newcomer-reviewer</option>' in page
+    admin = UserFactory(is_superuser=True)
+    scale = RatingScale.objects.create(name="Three levels")
+    for n, (label, best) in enumerate((("Solid", True), ("Wobbly", False)), start=1):
+        RatingLevel.objects.create(
+            scale=scale, label=label, slug=label.lower(), value=3 - n, position=n,
+            is_best=best, is_worst=not best, colour="#222222", definition=label,
+        )  # fmt: skip
+    services.rating_scale_activate(actor=admin, scale=scale, version=NO_VERSION_CHECK)
+    assert ">Wobbly</option>" in client.get(QUEUE).content.decode()
