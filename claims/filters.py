@@ -8,14 +8,13 @@ from datetime import datetime, time
 
 import django_filters
 from django import forms
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from claims import selectors
 from claims.forms import QueueFilterForm
-from claims.matching import matching_index
-from claims.models import Article, Claim, ExternalFactCheck
+from claims.models import Article, Claim
+from claims.services.earlier_checks import EARLIER_CHECK_MIN_SIMILARITY
 from factcheck.lib.widgets import PythonSelect
 
 ORDERING = (
@@ -30,15 +29,9 @@ ORDERING = (
 DEFAULT_ORDERING = ["-updated_at", "-id"]
 MINE, UNASSIGNED, UNRATED = "mine", "unassigned", "unrated"
 EARLIER_CHECK_YES = "yes"
-# "Has an earlier check" looks at this many claims of the view (in its order), never more:
-# matching runs per claim (about a millisecond each), so it is a bounded pass, not a column.
-EARLIER_CHECK_SCAN = 200
-# The wording of the earlier check (rapidfuzz token_set_ratio, 0..100: the "similarity"
-# the claim page's "Checked before" panel shows) must be at least this close.
-EARLIER_CHECK_MIN_SIMILARITY = 70
-# A claim's answer is kept this long (seconds), per version of the claim and per state of
-# the external fact-checks: a claim edited or a fact-check imported is asked again.
-EARLIER_CHECK_CACHE_SECONDS = 300
+# "Has an earlier check" reads the stored comparison (claims.services.earlier_checks); the
+# page counts the claims of the view still waiting for it, up to this many.
+EARLIER_CHECK_WAITING_COUNT = 1000
 ARTICLE_SUGGESTIONS = 20
 _ARTICLE_NUMBER = re.compile(r"^#?(\d{1,12})$|\(#(\d{1,12})\)\s*$")
 
@@ -63,56 +56,6 @@ def article_title_suggestions(*, user, query: str, limit: int = ARTICLE_SUGGESTI
     if len(query) < 2:
         return []
     return list(articles.filter(title__icontains=query).order_by("-created_at", "-id")[:limit])
-
-
-def claims_with_earlier_check(rows) -> set[int] | None:
-    """Of ``rows`` (``(pk, text, version)`` of claims), those for which matching finds an
-    external fact-check or another published claim of the desk whose wording is at least
-    :data:`EARLIER_CHECK_MIN_SIMILARITY` close. ``None`` while this process's index is being
-    built. Two queries (the candidates still there) besides the cache."""
-    index = matching_index(wait=False)
-    if not index.ready:
-        return None
-    stamp = index._seen.get("external")  # a new import asks again
-    stamp = stamp.timestamp() if stamp else 0
-    keys = {pk: f"queue-earlier-check:{pk}:{version}:{stamp}" for pk, _, version in rows}
-    known = cache.get_many(list(keys.values()))
-    candidates: dict[int, list] = {}
-    for pk, text, _ in rows:
-        if keys[pk] in known:
-            candidates[pk] = known[keys[pk]]
-            continue
-        found = index.search(text, 5, exclude=frozenset({("own", pk)}))
-        candidates[pk] = [
-            list(key)
-            for key, _, similarity in found
-            if similarity >= EARLIER_CHECK_MIN_SIMILARITY
-            and (key[0] == "external" or key not in index.in_progress)
-        ]
-    cache.set_many(
-        {keys[pk]: candidates[pk] for pk in candidates if keys[pk] not in known},
-        EARLIER_CHECK_CACHE_SECONDS,
-    )
-    # Only what is still there counts: a fact-check deleted, a claim no longer published.
-    own = {pk for kind, pk in _all(candidates) if kind == "own"}
-    external = {pk for kind, pk in _all(candidates) if kind == "external"}
-    own = set(
-        Claim.objects.filter(pk__in=own, status=Claim.Status.PUBLISHED).values_list("pk", flat=True)
-    )
-    external = set(ExternalFactCheck.objects.filter(pk__in=external).values_list("pk", flat=True))
-    return {
-        pk
-        for pk, found in candidates.items()
-        if any(
-            (kind == "own" and key in own) or (kind == "external" and key in external)
-            for kind, key in found
-        )
-    }
-
-
-def _all(candidates: dict[int, list]):
-    for found in candidates.values():
-        yield from found
 
 
 class _Ordering(django_filters.OrderingFilter):
@@ -238,31 +181,20 @@ class ClaimQueueFilter(django_filters.FilterSet):
                 "hx-swap": "innerHTML",
             }
         )
-        # What the "has an earlier check" pass looked at (the queue page says it).
-        self.earlier_check_scanned = 0
-        self.earlier_check_capped = False
-        self.earlier_check_warming = False
+        # How many claims of the view are not compared with earlier checks yet (the page
+        # says it when "Has an earlier check" is chosen); None otherwise.
+        self.earlier_check_waiting = None
 
     def filter_queryset(self, queryset):
-        # The earlier-check pass runs last, on the view the other filters and the order made.
         queryset = super().filter_queryset(queryset)
         if self.form.cleaned_data.get("earlier_check") == EARLIER_CHECK_YES:
-            queryset = self._with_earlier_check(queryset)
+            waiting = queryset.filter(earlier_check_at__isnull=True)
+            self.earlier_check_waiting = waiting[: EARLIER_CHECK_WAITING_COUNT + 1].count()
+            queryset = queryset.filter(earlier_check_score__gte=EARLIER_CHECK_MIN_SIMILARITY)
         return queryset
 
-    def _with_earlier_check(self, queryset):
-        rows = list(queryset.values_list("pk", "text", "version")[: EARLIER_CHECK_SCAN + 1])
-        self.earlier_check_capped = len(rows) > EARLIER_CHECK_SCAN
-        rows = rows[:EARLIER_CHECK_SCAN]
-        self.earlier_check_scanned = len(rows)
-        found = claims_with_earlier_check(rows)
-        if found is None:
-            self.earlier_check_warming = True
-            return queryset.none()
-        return queryset.filter(pk__in=found)
-
     def filter_earlier_check(self, queryset, name, value):
-        return queryset  # applied last, in filter_queryset
+        return queryset  # applied in filter_queryset, which also counts what waits
 
     def filter_article(self, queryset, name, value):
         value = (value or "").strip()

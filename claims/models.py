@@ -200,6 +200,12 @@ class Claim(TimeStampedModel):
     claimant = models.ForeignKey(
         "Claimant", null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
     )
+    # Checked before? The best similarity (0..100) of an earlier check (another organisation's
+    # fact-check, or a published claim of the desk), 0 for none, and when it was compared;
+    # empty until compared. Kept by a background job (``claims.services.earlier_checks``),
+    # read by the queue's "Has an earlier check" filter.
+    earlier_check_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    earlier_check_at = models.DateTimeField(null=True, blank=True)
 
     objects = ClaimQuerySet.as_manager()
 

@@ -125,3 +125,22 @@ def appearance_proposals_find(article_pk: int) -> None:
     """After ingestion: propose "another appearance of claim #N?" for the article's new
     claims; running it twice proposes once."""
     services.appearance_proposals_find(article_id=article_pk)
+
+
+@shared_task(
+    name="claims.earlier_checks_refresh",
+    acks_late=True,
+    ignore_result=True,
+    # A batch is a few thousand searches once the index is built; the first job of a worker
+    # builds it (about 0.4 ms a claim or fact-check).
+    soft_time_limit=240,
+    time_limit=300,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=30,
+    max_retries=5,
+)
+def earlier_checks_refresh() -> None:
+    """Beat's job, every minute: compare new, changed and stale claims with the earlier
+    checks (``claims.services.earlier_checks``), one batch."""
+    services.earlier_checks_refresh()

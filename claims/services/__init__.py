@@ -52,6 +52,7 @@ from claims.services.contributors import (
     verdict_contributors_refresh,
 )
 from claims.services.creation import claim_create_from_selection, claim_promote
+from claims.services.earlier_checks import earlier_checks_refresh
 from claims.services.errors import Change, ConflictError
 from claims.services.evidence import (
     evidence_add,
@@ -201,6 +202,7 @@ __all__ = [
     "claimant_find_or_create",
     "claimant_merge",
     "content_hash",
+    "earlier_checks_refresh",
     "evidence_add",
     "evidence_edit",
     "evidence_remove",

@@ -517,6 +517,15 @@ FACTCHECK_SOURCES_IMPORT_MAX_BYTES = env_int("FACTCHECK_SOURCES_IMPORT_MAX_BYTES
 # Claims from a spreadsheet (claims.services.claims_import): the file and its rows.
 FACTCHECK_CLAIMS_IMPORT_MAX_BYTES = env_int("FACTCHECK_CLAIMS_IMPORT_MAX_BYTES", 1024 * 1024)
 FACTCHECK_CLAIMS_IMPORT_MAX_ROWS = env_int("FACTCHECK_CLAIMS_IMPORT_MAX_ROWS", 5000)
+# "Has an earlier check" (claims.services.earlier_checks): beat compares new, changed and
+# stale claims with the earlier checks every minute, this many per run.
+FACTCHECK_EARLIER_CHECK_BATCH = env_int("FACTCHECK_EARLIER_CHECK_BATCH", 2000)
+CELERY_BEAT_SCHEDULE["earlier-checks-refresh"] = {
+    "task": "claims.earlier_checks_refresh",
+    "schedule": timedelta(seconds=60),
+    "options": {"expires": 55},
+}
+CELERY_TASK_ROUTES["claims.earlier_checks_refresh"] = {"queue": FACTCHECK_QUEUE_DEFAULT}
 # A confirmed import runs as a background job (batches of rows, short transactions); it is
 # stopped after this long (the hard limit is a minute more).
 FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT = env_int("FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT", 1800)

@@ -10,10 +10,12 @@ import re
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 import claims.filters as queue_filters
 import claims.matching as matching
 from claims.models import Article, Claim
+from claims.services import earlier_checks_refresh
 from claims.services.factchecks import factchecks_import
 from tests.factories import ArticleFactory, ClaimFactory, published_claim
 
@@ -181,6 +183,7 @@ def test_has_an_earlier_check_finds_external_and_published_checks_only(client_fo
     wind = _claim(wind_text)
     unrelated = _claim("The mayor owns three cars and a boat.")
     client = client_for("reviewer")
+    assert earlier_checks_refresh() >= 4
     html = client.get(f"{QUEUE}?status=new&earlier_check=yes").content.decode()
     assert _rows(html) == {camels.pk, bridge.pk}
     assert wind.pk not in _rows(html) and unrelated.pk not in _rows(html)
@@ -197,38 +200,59 @@ def test_has_an_earlier_check_finds_external_and_published_checks_only(client_fo
 def test_a_fact_check_imported_later_is_found_on_the_next_look(client_for, fresh_index):
     camels = _claim(CAMELS)
     client = client_for("reviewer")
+    earlier_checks_refresh()
     assert _rows(client.get(f"{QUEUE}?earlier_check=yes").content.decode()) == set()
     _import_camels()
+    # The import moved the stamp: every claim is compared again on the next run.
+    assert earlier_checks_refresh() == 1
     assert _rows(client.get(f"{QUEUE}?earlier_check=yes").content.decode()) == {camels.pk}
+    assert earlier_checks_refresh() == 0
 
 
-def test_the_earlier_check_pass_is_bounded_and_says_so(client_for, fresh_index, monkeypatch):
-    monkeypatch.setattr(queue_filters, "EARLIER_CHECK_SCAN", 2)
+def test_the_filter_covers_the_whole_view_and_says_what_waits(client_for, fresh_index):
     _import_camels()
     claims = [_claim(CAMELS) for _ in range(3)]
-    searched = []
-    search = matching.MatchIndex.search
-
-    def counting(self, text, *args, **kwargs):
-        searched.append(text)
-        return search(self, text, *args, **kwargs)
-
-    monkeypatch.setattr(matching.MatchIndex, "search", counting)
-    html = client_for("reviewer").get(f"{QUEUE}?earlier_check=yes&o=number").content.decode()
-    assert _rows(html) == {claims[0].pk, claims[1].pk}  # the first two of the view only
-    assert len(searched) == 2
-    assert "looked at the first 2 claims of this view" in html
-    # Answers are kept per claim version: the next look matches nothing again.
-    client_for("reviewer").get(f"{QUEUE}?earlier_check=yes&o=number")
-    assert len(searched) == 2
+    client = client_for("reviewer")
+    assert earlier_checks_refresh(batch=2) == 2  # the two most recently changed
+    html = client.get(f"{QUEUE}?earlier_check=yes").content.decode()
+    assert _rows(html) == {claims[1].pk, claims[2].pk}
+    assert "1 claim of this view is not compared with earlier checks yet" in html
+    assert earlier_checks_refresh(batch=2) == 1
+    html = client.get(f"{QUEUE}?earlier_check=yes").content.decode()
+    assert _rows(html) == {c.pk for c in claims} and "not compared" not in html
 
 
-def test_while_the_index_is_being_built_the_filter_says_so(client_for, fresh_index):
+def test_storing_a_score_is_not_an_edit_and_an_edit_is_compared_again(fresh_index):
     _import_camels()
-    _claim(CAMELS)
+    claim = _claim(CAMELS)
+    before = Claim.objects.get(pk=claim.pk)
+    earlier_checks_refresh()
+    after = Claim.objects.get(pk=claim.pk)
+    assert after.earlier_check_score >= queue_filters.EARLIER_CHECK_MIN_SIMILARITY
+    assert (after.version, after.updated_at) == (before.version, before.updated_at)
+    assert earlier_checks_refresh() == 0
+    Claim.objects.filter(pk=claim.pk).update(
+        text="The mayor owns three cars and a boat.", updated_at=timezone.now()
+    )
+    assert earlier_checks_refresh() == 1
+    assert Claim.objects.get(pk=claim.pk).earlier_check_score < 70
+
+
+def test_beat_compares_claims_every_minute(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["earlier-checks-refresh"]
+    assert entry["task"] == "claims.earlier_checks_refresh"
+    assert entry["schedule"].total_seconds() == 60
+    assert settings.CELERY_TASK_ROUTES["claims.earlier_checks_refresh"] == {
+        "queue": settings.FACTCHECK_QUEUE_DEFAULT
+    }
+
+
+def test_the_filter_never_waits_for_the_matching_index(client_for, fresh_index):
+    _import_camels()
+    camels = _claim(CAMELS)
+    earlier_checks_refresh()
     building = matching.MatchIndex()
     building.ready = False  # a large first build, running in the background
     matching._index = building
     html = client_for("reviewer").get(f"{QUEUE}?earlier_check=yes").content.decode()
-    assert _rows(html) == set()
-    assert "The index of earlier checks is being built" in html
+    assert _rows(html) == {camels.pk}
