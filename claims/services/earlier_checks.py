@@ -5,8 +5,11 @@ of an earlier check of the claim: another organisation's fact-check (``ExternalF
 or another of the desk's claims with a published verdict; 0 when there is none. It is
 computed in the background (:func:`earlier_checks_refresh`, beat's job every minute, in
 batches of ``FACTCHECK_EARLIER_CHECK_BATCH``), most recently changed claims first, for every
-claim not compared yet or stale: changed since it was compared (``updated_at``), or compared
-before the newest external fact-check or publication (the matching stamp). The queue's
+claim not compared yet or stale: changed since it was compared (``updated_at``), or, for a
+claim still being worked on, compared before the newest external fact-check or publication
+(the matching stamp). Each comparison costs a matching search (3.5-6.6 ms a claim on
+100,000 claims, docs/benchmarks.md), so a new publication costs a pass over the open claims,
+``FACTCHECK_EARLIER_CHECK_BATCH`` a minute; meanwhile their earlier scores stand. The queue's
 "Has an earlier check" filter reads the column (``claims.filters``), so it covers the whole
 view, whatever its size; the page says how many claims of the view wait to be compared.
 
@@ -76,12 +79,18 @@ def earlier_check_scores(rows, index) -> dict[int, int]:
     }
 
 
+# Claims still being worked on: compared again whenever the earlier checks change. A
+# published or dismissed claim is compared when it changes, not at every new check.
+OPEN_STATUSES = (Claim.Status.NEW, Claim.Status.IN_REVIEW, Claim.Status.AWAITING_APPROVAL)
+
+
 def stale_claims(stamp: datetime):
-    """Claims to compare: never compared, changed since, or compared before ``stamp``."""
+    """Claims to compare: never compared, changed since, or (open ones) compared before
+    ``stamp``."""
     return Claim.objects.filter(
         Q(earlier_check_at__isnull=True)
         | Q(earlier_check_at__lt=F("updated_at"))
-        | Q(earlier_check_at__lt=stamp)
+        | Q(earlier_check_at__lt=stamp, status__in=OPEN_STATUSES)
     )
 
 

@@ -256,3 +256,13 @@ def test_the_filter_never_waits_for_the_matching_index(client_for, fresh_index):
     matching._index = building
     html = client_for("reviewer").get(f"{QUEUE}?earlier_check=yes").content.decode()
     assert _rows(html) == {camels.pk}
+
+
+def test_a_new_earlier_check_makes_only_open_claims_compared_again(fresh_index):
+    open_claim = _claim(CAMELS)
+    done = _claim(CAMELS, status=Claim.Status.DISMISSED, dismissed_reason="Opinion.")
+    assert earlier_checks_refresh() == 2
+    _import_camels()
+    assert earlier_checks_refresh() == 1  # the open one; the dismissed one keeps its score
+    assert Claim.objects.get(pk=open_claim.pk).earlier_check_score >= 70
+    assert Claim.objects.get(pk=done.pk).earlier_check_score == 0
