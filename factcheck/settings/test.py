@@ -43,6 +43,13 @@ if not REDIS_URL:
 else:
     CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "factcheck-test"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(TEST_VAR_DIR / "beat-schedule")
+# Embedded mode's test database is a file in the scratch area, not Django's shared-cache
+# in-memory SQLite: with shared cache a write meeting another connection's read fails at
+# once ("database table is locked", no busy timeout), which made tests with a live server
+# or a worker thread fail now and then. A file in WAL mode waits (the settings' timeout),
+# as the embedded mode's own database does.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(TEST_VAR_DIR / "test-db.sqlite3")}
 # Pages show what the test just did: the queue's evidence-at-risk notice is not cached
 # (tests/claims/test_queue_scale.py turns it on).
 FACTCHECK_QUEUE_NOTICE_CACHE_SECONDS = 0
