@@ -5,13 +5,19 @@ In embedded mode SQLite lets one writer at a time; a writer waits up to the busy
 database is locked``. That is no bug of the page the user asked for: the answer is a short
 503 "busy, try again" page with ``Retry-After``. :class:`DatabaseBusyMiddleware` catches it
 from views; ``factcheck.views.error_500`` from middleware (a session or log-in write).
+
+A database session lost in the middle of a request (PostgreSQL restarted or failed over, the
+session killed by ``pg_terminate_backend``, the server unreachable) is answered the same way:
+the request's transaction was rolled back with the session, and Django discards the dead
+connection when the request ends, so the next attempt opens a new one
+(``tests/reliability/test_database_killed.py``).
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import get_template
 
@@ -26,11 +32,20 @@ _BUSY_MESSAGES = (
     "database table is locked",  # SQLite, shared cache
     "database schema is locked",
     "lock timeout",  # PostgreSQL with lock_timeout set
+    # The session is gone (psycopg 3 and 2): killed, the server restarted, or unreachable.
+    "terminating connection due to administrator command",
+    "server closed the connection unexpectedly",
+    "the connection is closed",
+    "connection already closed",
+    "consuming input failed",
+    "the connection is lost",
+    "could not receive data from server",
+    "connection to server at",
 )
 
 
 def is_database_busy(exc: BaseException | None) -> bool:
-    if not isinstance(exc, OperationalError):
+    if not isinstance(exc, OperationalError | InterfaceError):
         return False
     message = str(exc).lower()
     return any(text in message for text in _BUSY_MESSAGES)

@@ -156,7 +156,8 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, answering misses while Redis is away (factcheck/lib/cache.py).
+            "BACKEND": "factcheck.lib.cache.ForgivingRedisCache",
             "LOCATION": env_str("REDIS_CACHE_URL") or redis_url_with_db(REDIS_URL, _broker_db + 1),
             "KEY_PREFIX": "factcheck",
         }
@@ -235,6 +236,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# One run of each periodic job per period even with two beats or a restarted one
+# (factcheck/lib/beat.py: a lock per job in the cache).
+CELERY_BEAT_SCHEDULER = "factcheck.lib.beat:SingleRunScheduler"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "factcheck.heartbeat",
