@@ -14,7 +14,8 @@ Everything that leaves the process over HTTP goes through this package (import f
 * **Allow-list.**  ``FetchConfig.allow_hosts`` holds exact ``(host, port)`` pairs as
   written in the URL (default port implied).  A match exempts that URL/hop from the
   address check, nothing else.
-* **Politeness.**  :func:`acheck_many` limits concurrent requests per host and spaces
+* **Politeness.**  :func:`acheck_many` (and a :class:`CheckPool`, which the worker's
+  batches stream links through) limits concurrent requests per host and spaces
   the requests sent to the same host (every request: HEAD, GET and each redirect hop);
   time spent queueing does not count against a check's deadline nor its ``elapsed_ms``.
 * **Bounded work.**  Connect/read timeouts, an overall deadline per check, at most
@@ -35,7 +36,8 @@ Modules, in dependency order (each imports only from those above it):
 - ``session``: one check or fetch, redirects followed hop by hop, errors as outcomes;
 - ``robots``: robots.txt, read once per origin and batch, for scheduled fetches
   (:class:`RobotsCache`, :class:`RobotsDisallowed`; link checks do not consult it);
-- ``checking``: link checks, HEAD then GET (:func:`acheck_url`, :func:`acheck_many`,
+- ``checking``: link checks, HEAD then GET, or GET alone where a host's HEAD answers have
+  proved pointless (:func:`acheck_url`, :func:`acheck_many`, :class:`CheckPool`,
   :func:`check_url`, :func:`check_many`); ``documents``: :func:`afetch_document`,
   :func:`fetch_document`, and many at once through the politeness gate with robots.txt
   respected (:func:`afetch_documents`, :func:`fetch_documents`: the articles' re-fetch);
@@ -45,7 +47,7 @@ Tests that replace a private helper patch the module that looks it up (e.g.
 ``sources.fetching.transport._resolve``), not this package.
 """
 
-from sources.fetching.checking import acheck_many, acheck_url, check_many, check_url
+from sources.fetching.checking import CheckPool, acheck_many, acheck_url, check_many, check_url
 from sources.fetching.config import (
     DEFAULT_CONTACT_URL,
     DEFAULT_DOCUMENT_MAX_BYTES,
@@ -86,6 +88,7 @@ __all__ = [
     "DEFAULT_USER_AGENT",
     "MAX_URL_LENGTH",
     "PRODUCT",
+    "CheckPool",
     "CheckResult",
     "FetchConfig",
     "FetchError",

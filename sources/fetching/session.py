@@ -84,6 +84,12 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _disconnected(exc: BaseException) -> bool:
+    """A connection closed before any answer (h11's words), as opposed to a garbled one."""
+    text = str(exc).lower()
+    return "disconnected without" in text or "connection closed" in text or not text
+
+
 def _classify_exception(exc: BaseException) -> _Stop:
     chain = _exception_chain(exc)
     for item in chain:
@@ -102,6 +108,12 @@ def _classify_exception(exc: BaseException) -> _Stop:
         return _Stop(Outcome.INVALID_URL, _describe(exc))
     if isinstance(exc, httpx.ConnectError):
         return _Stop(Outcome.CONNECTION_ERROR, _describe(exc))
+    if isinstance(exc, httpx.RemoteProtocolError) and not _disconnected(exc):
+        # The server answered, with something that is not HTTP (a garbled status line or
+        # header, a bad length): the host is reachable and broken, as with a 5xx.
+        return _Stop(
+            Outcome.SERVER_ERROR, f"malformed response: {_describe(exc)}", retry_with_get=True
+        )
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return _Stop(Outcome.CONNECTION_ERROR, _describe(exc), retry_with_get=True)
     return _Stop(Outcome.CONNECTION_ERROR, _describe(exc))

@@ -1,17 +1,29 @@
-"""Running a batch of link checks: the links are claimed, checked concurrently and politely
-(each host's links through one ``acheck_many`` gate, on a client of the batch's own in a
-thread of its own), and every result is recorded host by host as the checks finish; a host
-that is done gets its next due links in the same batch while the time budget allows, and
-links left without a result are released and stay due.
+"""Running a batch of link checks: the links are claimed, checked concurrently and politely,
+and every result is recorded as the checks finish; links left without a result are released
+and stay due.
 
-Results that could not reach their host are held back until the checker's outage has been
-judged on them (``sources.services.outage``): after each host, and at the end of the batch.
-Once there is an outage they are recorded as not counted, and no host gets more links.
+Checking streams per host (:class:`_Checker`, a thread of its own with its own event loop and
+one guarded client): each host's links wait in a queue of their own that
+``per_host_concurrency`` slots drain, all through one ``CheckPool`` (one politeness gate for
+the batch, so every request to a host is gated together, and one memory of the hosts' HEAD
+answers). A host's next link starts as soon as one of its slots is free, never waiting for the
+slowest link of a group; while a host still has a few links queued, it asks for more, and the
+caller claims its next due links (``refill``, within the batch's time budget) before the queue
+runs dry.
+
+The links claimed together for a host form a group: its results reach the caller when the
+whole group is done, and are recorded together in one transaction
+(``recording.link_checks_record``), in the caller's thread (with its own database
+connection) while the checks go on. Results that could not reach their host are held back until
+the checker's outage has been judged on them (``sources.services.outage``): after each group,
+and at the end of the batch. Once there is an outage they are recorded as not counted, and no
+host gets more links.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import queue
@@ -25,12 +37,12 @@ from django.utils import timezone
 
 from sources import policy as link_policy
 from sources import selectors
-from sources.fetching import CheckResult, FetchConfig, acheck_many, build_async_client
+from sources.fetching import CheckPool, CheckResult, FetchConfig, build_async_client
 from sources.models import LinkCheckerOutage
 from sources.services._common import logger
 from sources.services.outage import link_checker_outage_judge
 from sources.services.queueing import JobSettings, _claim_more, _release, links_claim
-from sources.services.recording import link_check_record
+from sources.services.recording import link_checks_record
 
 __all__ = ["link_check_run"]
 
@@ -43,21 +55,49 @@ class RunReport:
     outcomes: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
-class _Checker(threading.Thread):
-    """Runs a batch's async checks in a thread of its own, on one guarded client.
+@dataclasses.dataclass
+class _Group:
+    items: list[tuple[int, str]]
+    results: dict[int, CheckResult] = dataclasses.field(default_factory=dict)
+    failed: bool = False
 
-    Each host's links go to one ``acheck_many`` call (its per-host gate). A host's results
-    are put on ``results`` as soon as that host is done, so the caller records them (in its
-    own thread, with its own database connection) while other hosts are still being checked,
-    and may hand the same host more links with :meth:`add`. The thread ends once the caller
-    has called :meth:`close` and every host is done, or at the batch's time budget.
+
+class _Stream:
+    """One host's queue of links and the state of its slots."""
+
+    def __init__(self) -> None:
+        self.waiting: collections.deque[tuple[_Group, int, str]] = collections.deque()
+        self.slots = 0  # slot tasks running
+        self.in_flight = 0
+        self.asking = False  # the caller has been asked for more and has not answered
+        self.exhausted = False  # the caller has nothing more for this host
+        self.answered = asyncio.Event()
+
+
+@dataclasses.dataclass(frozen=True)
+class _More:
+    """A host's queue runs low: the caller may claim more of its links (``unfinished``: links
+    of the host queued or being checked)."""
+
+    host: str
+    unfinished: int
+
+
+class _Checker(threading.Thread):
+    """Runs a batch's async checks in a thread of its own, streaming each host's links.
+
+    On ``results`` the caller finds, in order: a finished group's ``[(pk, result), ...]`` (in
+    the order the group was added), a :class:`_More` request (answer it with :meth:`add`,
+    an empty list for "nothing more"), an exception the thread died of, and :attr:`DONE`
+    last. The thread ends once the caller has called :meth:`close` and every host is done,
+    or at the batch's time budget.
     """
 
     DONE = object()
 
-    def __init__(self, cfg: JobSettings, config: FetchConfig):
+    def __init__(self, cfg: JobSettings, config: FetchConfig, *, ask: bool = True):
         super().__init__(name="link-checks", daemon=True)
-        self.cfg, self.config = cfg, config
+        self.cfg, self.config, self.ask = cfg, config, ask
         self.results: queue.Queue = queue.Queue()
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -65,15 +105,19 @@ class _Checker(threading.Thread):
         self._tasks: set[asyncio.Task] = set()
         self._wake: asyncio.Event | None = None
         self._closing = False
-        self._initial: list[tuple[list[tuple[int, str]], float]] = []
+        self._initial: list[tuple[str, list[tuple[int, str]]]] = []
+        self._streams: dict[str, _Stream] = {}
+        # Ask for more while a host has at most this many links queued: the claim is made
+        # before its slots run dry, even when the caller is busy recording a group.
+        self.low_water = 5 * cfg.per_host_concurrency
 
-    def add(self, items: list[tuple[int, str]], *, delay: float = 0.0) -> None:
-        """Check these links of one host (after ``delay`` seconds: politeness after the
-        same host's previous group)."""
+    def add(self, host: str, items: list[tuple[int, str]]) -> None:
+        """Check these links of ``host`` (a group); an empty list answers a request for more
+        with "nothing more"."""
         if self._loop is None:
-            self._initial.append((items, delay))
+            self._initial.append((host, items))
         else:
-            self._loop.call_soon_threadsafe(self._spawn, items, delay)
+            self._loop.call_soon_threadsafe(self._add, host, items)
 
     def close(self) -> None:
         """No more hosts will be added: end when the running ones are done."""
@@ -105,45 +149,81 @@ class _Checker(threading.Thread):
         assert self._wake is not None
         self._wake.set()
 
-    def _spawn(self, items: list[tuple[int, str]], delay: float) -> None:
-        task = asyncio.ensure_future(self._one_host(items, delay))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(lambda _task: self._wake.set())
+    def _add(self, host: str, items: list[tuple[int, str]]) -> None:
+        stream = self._streams.get(host)
+        if stream is None:
+            stream = self._streams[host] = _Stream()
+        if stream.asking:
+            stream.asking = False
+            stream.answered.set()
+        if not items:
+            stream.exhausted = True
+            return
+        group = _Group(items)
+        stream.waiting.extend((group, pk, url) for pk, url in items)
+        while stream.slots < self.cfg.per_host_concurrency and stream.slots < len(stream.waiting):
+            stream.slots += 1
+            task = asyncio.ensure_future(self._slot(host, stream))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(lambda _task: self._wake.set())
 
-    async def _one_host(self, items: list[tuple[int, str]], delay: float) -> None:
-        if delay > 0:
-            await asyncio.sleep(delay)
-        cfg = self.cfg
-        async with self._gate:
-            try:
-                results = await acheck_many(
-                    [url for _, url in items],
-                    client=self._client,
-                    per_host_concurrency=cfg.per_host_concurrency,
-                    per_host_interval=cfg.per_host_interval,
-                    concurrency=cfg.per_host_concurrency,
-                )
-            except Exception:
-                logger.exception("a host group of %d link checks failed", len(items))
-                self.results.put([])  # the caller counts the group as done; claims released
-                return
-        self.results.put([(pk, result) for (pk, _), result in zip(items, results, strict=True)])
+    def _maybe_ask(self, host: str, stream: _Stream) -> None:
+        if (
+            self.ask
+            and not stream.asking
+            and not stream.exhausted
+            and len(stream.waiting) <= self.low_water
+        ):
+            stream.asking = True
+            stream.answered.clear()
+            self.results.put(_More(host, len(stream.waiting) + stream.in_flight))
+
+    async def _slot(self, host: str, stream: _Stream) -> None:
+        try:
+            while True:
+                if not stream.waiting:
+                    if not stream.asking:
+                        return
+                    await stream.answered.wait()
+                    continue
+                group, pk, url = stream.waiting.popleft()
+                stream.in_flight += 1
+                self._maybe_ask(host, stream)
+                try:
+                    result = await self._pool.check(url)
+                except Exception:  # check() reports errors as outcomes: this is a bug
+                    logger.exception("a link check of %s failed", url)
+                    if not group.failed:  # the caller counts the group as done; released
+                        group.failed = True
+                        self.results.put([])
+                    continue
+                finally:
+                    stream.in_flight -= 1
+                group.results[pk] = result
+                if len(group.results) == len(group.items) and not group.failed:
+                    self.results.put([(pk, group.results[pk]) for pk, _ in group.items])
+        finally:
+            stream.slots -= 1
 
     async def _main(self) -> None:
         loop = asyncio.get_running_loop()
         self._loop, self._main_task = loop, asyncio.current_task()
         self._wake = asyncio.Event()
         cfg = self.cfg
-        hosts_at_once = max(1, cfg.concurrency // cfg.per_host_concurrency)
-        self._gate = asyncio.Semaphore(hosts_at_once)
         # Enough connections that no request waits for the pool (that would eat its deadline).
-        connections = hosts_at_once * cfg.per_host_concurrency + 10
+        connections = cfg.concurrency + 10
         deadline = loop.time() + cfg.budget
         async with build_async_client(self.config, max_connections=connections) as client:
-            self._client = client
-            for items, delay in self._initial:
-                self._spawn(items, delay)
+            self._pool = CheckPool(
+                client,
+                config=self.config,
+                per_host_concurrency=cfg.per_host_concurrency,
+                per_host_interval=cfg.per_host_interval,
+                concurrency=cfg.concurrency,
+            )
+            for host, items in self._initial:
+                self._add(host, items)
             self._ready.set()
             try:
                 while self._tasks or not self._closing:
@@ -153,7 +233,8 @@ class _Checker(threading.Thread):
                     remaining = deadline - loop.time()
                     if remaining <= 0:
                         logger.warning(
-                            "a link batch ran out of time; %d hosts left", len(self._tasks)
+                            "a link batch ran out of time; %d links still being checked",
+                            sum(s.in_flight + len(s.waiting) for s in self._streams.values()),
                         )
                         break
                     with contextlib.suppress(TimeoutError):
@@ -174,15 +255,16 @@ def link_check_run(
     """Claim these links, check them concurrently and politely, record every result.
 
     Links this call could not claim are skipped (already checked, or someone else has them).
-    Results are recorded host by host as the checks finish. With ``refill``, a host that is
-    done and has more due links gets its next ones in the same batch (claimed *before* the
-    finished ones are released, so no other worker ever takes the host meanwhile), as long as
-    a whole group still fits in the batch's time budget: hosts stay busy without waiting for
-    the sweeper. Links claimed but left without a result (the batch ran out of time, or
-    recording failed) are released and stay due.
+    Results are recorded group by group as the checks finish, each group in one transaction.
+    With ``refill``, a host whose queue runs low and has more due links gets its next ones in
+    the same batch (claimed while its last ones are still being checked, so no other worker
+    ever takes the host meanwhile and its slots never wait for the claim), as long as what the
+    host still has plus a whole group fits in the batch's time budget: hosts stay busy without
+    waiting for the sweeper. Links claimed but left without a result (the batch ran out of
+    time, or recording failed) are released and stay due.
 
     Results that could not reach their host wait until the checker's outage has been judged
-    on them (after each host, with the whole batch so far as evidence); during an outage they
+    on them (after each group, with the whole batch so far as evidence); during an outage they
     are recorded as not counted and hosts get no more links.
     """
     from celery.exceptions import SoftTimeLimitExceeded
@@ -193,15 +275,16 @@ def link_check_run(
     started = time.monotonic()
     claimed_at = timezone.now()
     links = {link.pk: link for link in links_claim(link_ids=link_ids, now=claimed_at)}
+    claims = [(claimed_at, list(links))]  # (claim time, links): what to release if unchecked
     report = RunReport(claimed=len(links))
     if not links:
         return report
     groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for link in links.values():
         groups[link.host].append((link.pk, link.url))
-    checker = _Checker(cfg, config or FetchConfig.from_settings())
-    for items in groups.values():
-        checker.add(items)
+    checker = _Checker(cfg, config or FetchConfig.from_settings(), ask=refill)
+    for host, items in groups.items():
+        checker.add(host, items)
     checker.start()
     outstanding = len(groups)
     recorded: set[int] = set()
@@ -209,14 +292,17 @@ def link_check_run(
     seen: list[tuple[str, CheckResult]] = []  # every result of this batch: its own evidence
     cap = cfg.per_host_cap
 
-    def record(pk: int, result: CheckResult) -> None:
+    def record(results: list[tuple[int, CheckResult]]) -> None:
         nonlocal outage
-        link_check_record(link=links[pk], result=result, rng=rng, outage=outage)
-        if outage is not None and link_policy.answered(result):
-            outage = None  # that answer ended it
-        recorded.add(pk)
-        outcome = str(result.outcome)
-        report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+        if not results:
+            return
+        outage = link_checks_record(
+            items=[(links[pk], result) for pk, result in results], outage=outage, rng=rng
+        )
+        recorded.update(pk for pk, _ in results)
+        for _, result in results:
+            outcome = str(result.outcome)
+            report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
 
     def judge(*, final: bool = False) -> None:
         """Judge the outage on the held results; record them once judged (or at the end)."""
@@ -232,37 +318,64 @@ def link_check_run(
         )
         if outage is not None or final:
             waiting, held = held, []
-            for pk, result in waiting:
-                record(pk, result)
+            record(waiting)
+
+    def more(request: _More) -> list[tuple[int, str]]:
+        """The next due links of a host whose queue runs low, if the budget allows them."""
+        if outage is not None:
+            return []
+        if time.monotonic() - started + cfg.worst_case(request.unfinished + cap) > cfg.budget:
+            return []
+        now = timezone.now()
+        claimed = _claim_more(request.host, limit=cap, now=now, lease=cfg.lease)
+        links.update({link.pk: link for link in claimed})
+        if claimed:
+            claims.append((now, [link.pk for link in claimed]))
+        report.claimed += len(claimed)
+        return [(link.pk, link.url) for link in claimed]
+
+    buffered: collections.deque = collections.deque()
+
+    def take():
+        """The next message; requests for more links first, so no host waits for the
+        recording of the groups that came before."""
+        if not buffered:
+            buffered.append(checker.results.get())
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    buffered.append(checker.results.get_nowait())
+            asks = [item for item in buffered if isinstance(item, _More)]
+            if asks:
+                rest = [item for item in buffered if not isinstance(item, _More)]
+                buffered.clear()
+                buffered.extend(asks + rest)
+        return buffered.popleft()
 
     try:
         while outstanding:
-            item = checker.results.get()
+            item = take()
             if item is checker.DONE:
                 break
             if isinstance(item, BaseException):
                 logger.error("link checks stopped: %r", item)
                 continue
+            if isinstance(item, _More):
+                items = more(item)
+                outstanding += bool(items)
+                checker.add(item.host, items)
+                continue
             outstanding -= 1
-            if (
-                item
-                and refill
-                and outage is None
-                and time.monotonic() - started + cfg.worst_case(cap) <= cfg.budget
-            ):
-                host = links[item[0][0]].host
-                more = _claim_more(host, limit=cap, now=timezone.now(), lease=cfg.lease)
-                if more:
-                    links.update({link.pk: link for link in more})
-                    report.claimed += len(more)
-                    checker.add([(link.pk, link.url) for link in more], delay=cfg.per_host_interval)
-                    outstanding += 1
+            answered_now: list[tuple[int, CheckResult]] = []
+            open_outage = outage
             for pk, result in item:
                 seen.append((links[pk].host, result))
-                if outage is None and link_policy.unreachable(result):
+                if open_outage is None and link_policy.unreachable(result):
                     held.append((pk, result))
                 else:
-                    record(pk, result)
+                    answered_now.append((pk, result))
+                    if open_outage is not None and link_policy.answered(result):
+                        open_outage = None  # that answer ends it (recorded below)
+            record(answered_now)
             judge()
         judge(final=True)
         checker.close()
@@ -273,6 +386,10 @@ def link_check_run(
         pending = [pk for pk in links if pk not in recorded]
         if pending:
             with contextlib.suppress(Exception):  # the database may be what failed
-                _release(pending, claimed_at)
+                left = set(pending)
+                for at, pks in claims:
+                    mine = [pk for pk in pks if pk in left]
+                    if mine:
+                        _release(mine, at)
         report.recorded, report.released = len(recorded), len(pending)
     return report

@@ -17,8 +17,9 @@ During the checker's own outage (``sources.services.outage``) the sweeper sends 
 probe links a sweep, and none while links are in flight, until a check gets an HTTP answer.
 
 Politeness across workers: the sweeper never sends a host's links while other links of that
-host are queued or being checked, and a batch carries all of its links of one host, so one
-``acheck_many`` gate governs every request to a host.
+host are queued or being checked, and a batch carries all of its links of one host (and claims
+the host's next ones itself), so one gate (the batch's ``CheckPool``) governs every request to
+a host.
 """
 
 from __future__ import annotations

@@ -25,8 +25,9 @@ from sources.models import Link, LinkCheck, LinkCheckerOutage, LinkState
 from sources.services._common import _audit, _enqueue_on_commit, _storable_url
 from sources.services.outage import link_checker_outage_end, link_checker_outage_judge
 from sources.services.risk import _at_risk, _links_changed
+from sources.signals import links_changed
 
-__all__ = ["link_check_record"]
+__all__ = ["link_check_record", "link_checks_record"]
 
 ARCHIVE_LOOKUP_STATES = {LinkState.FAILING, LinkState.DEAD}
 # ``outage`` not given: this call finds out itself.
@@ -41,7 +42,12 @@ def _same_url(a: str, b: str) -> bool:
 
 
 def _check_row(
-    link: Link, result: CheckResult, now: datetime, decision: link_policy.Decision, **fields
+    link: Link,
+    result: CheckResult,
+    now: datetime,
+    decision: link_policy.Decision,
+    deferred: list[LinkCheck] | None = None,
+    **fields,
 ) -> LinkCheck:
     check = LinkCheck(
         link=link,
@@ -60,7 +66,10 @@ def _check_row(
     )
     # Fields are validated here; the database itself enforces the check constraints.
     check.full_clean(exclude=["link"], validate_constraints=False)
-    check.save()
+    if deferred is None:
+        check.save()
+    else:
+        deferred.append(check)  # the caller inserts a group's rows in one statement
     return check
 
 
@@ -70,17 +79,22 @@ def _record_not_counted(
     now: datetime,
     policy: link_policy.LinkPolicy,
     rng: random.Random | None,
+    *,
+    locked: Link | None = None,
+    deferred: list[LinkCheck] | None = None,
 ) -> LinkCheck:
     """A check made during the checker's outage that could not reach its host: stored, the
     link left as it was (state, points, last check shown), looked at again after the outage
-    window (and at once when the outage ends)."""
+    window (and at once when the outage ends). ``locked``: the row, already read for update
+    by the caller's transaction."""
     window = link_policy.OutagePolicy.from_settings().window_seconds
-    with transaction.atomic():
-        link = Link.objects.select_for_update().get(pk=link.pk)
+    # No savepoint: inside a batch's transaction a failure rolls the whole batch back.
+    with transaction.atomic(savepoint=False):
+        link = locked or Link.objects.select_for_update().get(pk=link.pk)
         decision = link_policy.decide_not_counted(
             link_policy.Health.of(link), now=now, delay_seconds=window, policy=policy, rng=rng
         )
-        check = _check_row(link, result, now, decision, checker_outage=True)
+        check = _check_row(link, result, now, decision, deferred, checker_outage=True)
         link.next_check_at = decision.next_check_at
         link.checking_since = None
         link.queued_at = None
@@ -131,22 +145,80 @@ def link_check_record(
     return check
 
 
+def link_checks_record(
+    *,
+    items: list[tuple[Link, CheckResult]],
+    outage: LinkCheckerOutage | None,
+    now: datetime | None = None,
+    policy: link_policy.LinkPolicy | None = None,
+    rng: random.Random | None = None,
+) -> LinkCheckerOutage | None:
+    """Record many checks in one transaction, each as :func:`link_check_record` would with
+    the caller's judged ``outage``: while it is open, a result that could not reach its host
+    is not counted; the first result with an HTTP answer ends it, and the results after that
+    one are counted. Returns the outage still open after them.
+
+    A batch's results are recorded a few dozen at a time this way: one commit instead of one
+    per link (what a worker's main thread spends its time on). A failure rolls them all back
+    (the caller releases their claims: the links stay due).
+    """
+    now = now or timezone.now()
+    policy = policy or link_policy.LinkPolicy.from_settings()
+    changed: list[tuple[Link, bool]] = []
+    checks: list[LinkCheck] = []
+    with transaction.atomic():
+        rows = Link.objects.select_for_update().in_bulk([link.pk for link, _ in items])
+        for link, result in items:
+            locked = rows[link.pk]
+            if outage is not None and link_policy.unreachable(result):
+                _record_not_counted(link, result, now, policy, rng, locked=locked, deferred=checks)
+                continue
+            _record_counted(
+                link, result, now, policy, rng, locked=locked, changed=changed, deferred=checks
+            )
+            if outage is not None and link_policy.answered(result):
+                link_checker_outage_end(
+                    reason=f"HTTP {result.status} from {link.host}", now=now, outage=outage
+                )
+                outage = None
+        LinkCheck.objects.bulk_create(checks)
+        if changed:
+            # The apps above are told once for the whole group (one query each, not one per
+            # link), inside the transaction as for a single change.
+            risk_changed = {
+                link.pk: _at_risk(link)
+                for link, was_at_risk in changed
+                if _at_risk(link) != was_at_risk
+            }
+            links_changed.send(
+                sender=Link, links=[link for link, _ in changed], risk_changed=risk_changed
+            )
+    return outage
+
+
 def _record_counted(
     link: Link,
     result: CheckResult,
     now: datetime,
     policy: link_policy.LinkPolicy,
     rng: random.Random | None,
+    *,
+    locked: Link | None = None,
+    changed: list[tuple[Link, bool]] | None = None,
+    deferred: list[LinkCheck] | None = None,
 ) -> LinkCheck:
-    with transaction.atomic():
-        link = Link.objects.select_for_update().get(pk=link.pk)
+    """``locked``: the row, already read for update by the caller's transaction;
+    ``changed``: where to leave ``(link, was_at_risk)`` for the caller to tell the apps above
+    once for many links (else they are told here)."""
+    with transaction.atomic(savepoint=False):
+        link = locked or Link.objects.select_for_update().get(pk=link.pk)
         before_state, was_at_risk = link.state, _at_risk(link)
         before_moved = link.moved_to_host
         decision = link_policy.decide(
             link_policy.Health.of(link), result, now=now, policy=policy, rng=rng
         )
         final_url = result.final_url if not _same_url(result.final_url, link.url) else ""
-        check = _check_row(link, result, now, decision)
+        check = _check_row(link, result, now, decision, deferred)
         link.state = decision.state
         link.consecutive_failures = decision.consecutive_failures
         link.failure_points = decision.failure_points
@@ -203,5 +275,8 @@ def _record_counted(
             link.state,
             link.moved_to_host,
         ):
-            _links_changed(link, was_at_risk=was_at_risk)
+            if changed is None:
+                _links_changed(link, was_at_risk=was_at_risk)
+            else:
+                changed.append((link, was_at_risk))
     return check
