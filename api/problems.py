@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
+from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 
 from factcheck.lib.busy import RETRY_AFTER_SECONDS, is_database_busy
@@ -103,8 +104,10 @@ def exception_handler(exc, context) -> Response:
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
+        # DRF's own conversion keeps each message's code (quote_not_found, ...).
+        detail = get_error_detail(exc)
         exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages}
+            detail if isinstance(detail, dict) else {NON_FIELD: detail}
         )
     if is_database_busy(exc):
         # As the site's pages (factcheck/lib/busy.py): "busy, try again", never a 500.

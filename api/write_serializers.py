@@ -66,6 +66,21 @@ class ClaimVersionSerializer(serializers.Serializer):
     version = version_field("The claim's version (or If-Match: the claim's ETag).")
 
 
+class VerdictSubmitSerializer(ClaimVersionSerializer):
+    """Submitting a draft: the claim's version, and why it may go to approval when a piece
+    of evidence's quoted passage is not on its page (refused with code ``quote_not_found``
+    otherwise)."""
+
+    quote_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Why the verdict stands although a quoted passage was not found on its "
+        "page (recorded with the submission).",
+    )
+
+
 class EvidenceAddSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=2000, help_text="The evidence's web address.")
     stance = serializers.ChoiceField(

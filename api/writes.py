@@ -480,16 +480,30 @@ class _ClaimStep(APIView):
 
 @extend_schema(
     tags=["verdicts"],
-    request=w.ClaimVersionSerializer,
+    request=w.VerdictSubmitSerializer,
     parameters=[_IF_MATCH],
     responses={200: s.ClaimDetailSerializer, **_WRITE_ERRORS},
 )
-class VerdictSubmit(_ClaimStep):
+class VerdictSubmit(APIView):
     """Submit the draft for approval (``in review -> awaiting approval``): its evidence is
-    then locked. Names the claim's version. Reviewers."""
+    then locked. Names the claim's version; ``quote_reason`` when a quoted passage was not
+    found on its page. Reviewers."""
 
     permission_classes = [permissions.Reviewers]
-    service = staticmethod(claim_services.claim_submit_for_approval)
+
+    def post(self, request: Request, pk: int) -> Response:
+        claim = _claim(request, pk)
+        result = _versioned_write(
+            request,
+            w.VerdictSubmitSerializer,
+            _claim_now(request, pk),
+            lambda data, version: claim_services.claim_submit_for_approval(
+                claim=claim, user=request.user, version=version, quote_reason=data["quote_reason"]
+            ),
+        )
+        if isinstance(result, Response):
+            return result
+        return _claim_answer(request, pk)
 
 
 @extend_schema(

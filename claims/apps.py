@@ -26,5 +26,9 @@ class ClaimsConfig(AppConfig):
         usage.register(links.ClaimsLinkUsage())
         links_changed.connect(risk.on_links_changed, dispatch_uid="claims.evidence_risk")
         links_attached.connect(risk.on_links_attached, dispatch_uid="claims.evidence_sources")
+        # Snapshots for evidence cited before snapshots existed (autodiscovery reads only
+        # claims.tasks).
+        from claims import snapshot_tasks  # noqa: F401
+
         # Groups and their permissions follow the code after every migrate (idempotent).
         post_migrate.connect(roles_sync_after_migrate, sender=self)

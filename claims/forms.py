@@ -299,6 +299,18 @@ class DismissForm(VersionForm):
     )
 
 
+class SubmitForm(VersionForm):
+    """Submitting a verdict for approval; the reason is asked for only when a quoted
+    passage of its evidence was not found on its page (``claims.quotes``)."""
+
+    quote_reason = forms.CharField(
+        label="A quoted passage was not found on its page: why does the verdict stand?",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class ReturnForm(VersionForm):
     id_prefix = "return"
     reason = forms.CharField(

@@ -570,6 +570,7 @@ def claim_page_context(*, user, claim: Claim) -> dict:
     from django.db.models import prefetch_related_objects
 
     from claims.models import Appearance
+    from claims.quotes import quote_checks
     from claims.services import offered_levels
 
     before, after = claim_context(user=user, claim=claim)
@@ -607,6 +608,10 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         .select_related("link", "source", "source_rating", "added_by")
         .order_by("created_at", "id")
     )
+    # Is each quoted passage on the page? (claims/quotes.py: the links' snapshots, one query.)
+    checks = quote_checks(evidence)
+    for ev in evidence:
+        ev.quote_check = checks.get(ev.pk)
     # The links the article cites, those in (or right after) this claim first, each marked
     # ``in_claim`` and ``is_evidence`` (already evidence for this claim) for the page's
     # "Add as evidence" buttons.
@@ -644,6 +649,8 @@ def claim_page_context(*, user, claim: Claim) -> dict:
         "cited_in_claim": [c for c in cited if c.in_claim],
         "cited_elsewhere": [c for c in cited if not c.in_claim],
         "evidence_list": evidence,
+        # Submitting for approval asks why when a quoted passage is not on its page.
+        "quotes_not_found": [ev for ev in evidence if ev.quote_check and ev.quote_check.is_problem],
         "notes": list(
             Note.objects.visible_to(user)
             .filter(claim=claim)

@@ -44,6 +44,16 @@ urlpatterns = [
     path("claims/<int:pk>/assign/", views.claim_assign, name="claim_assign"),
     path("claims/<int:pk>/evidence/", views.evidence_add, name="evidence_add"),
     path(
+        "claims/<int:pk>/evidence/<int:evidence_pk>/snapshot/",
+        views.evidence_snapshot,
+        name="evidence_snapshot",
+    ),
+    path(
+        "claims/<int:pk>/evidence/<int:evidence_pk>/snapshot/<int:snapshot_pk>/warc/",
+        views.evidence_snapshot_warc,
+        name="evidence_snapshot_warc",
+    ),
+    path(
         "claims/<int:pk>/evidence/<int:evidence_pk>/edit/",
         views.evidence_edit,
         name="evidence_edit",

@@ -14,3 +14,5 @@ class SourcesConfig(AppConfig):
         actions.register(LABELS)
         # /healthz: the checker's own outage degrades the service (200), never takes it down.
         health_check_register("link_checker", link_checker_health)
+        # Evidence snapshots' jobs (autodiscovery reads only sources.tasks).
+        from sources import snapshot_tasks  # noqa: F401

@@ -450,3 +450,71 @@ class SourceImportJob(TimeStampedModel):
     @property
     def percent(self) -> int:
         return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class Snapshot(TimeStampedModel):
+    """What a cited page said when it was cited (``sources.services.snapshots``).
+
+    The row is its own outbox: it is created ``pending`` in the transaction that cites the
+    link, a job fetches the page through the guarded fetcher and fills it in, and a sweep
+    sends again the pending rows whose job was lost (broker down, storage unwritable).
+    The raw body (gzip, at most ``FACTCHECK_SNAPSHOT_MAX_BYTES``) and a WARC file live in
+    the snapshot storage (``FACTCHECK_SNAPSHOT_STORAGE``); the row keeps their names."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Taken"
+        FAILED = "failed", "Fetch failed"
+
+    class Kind(models.TextChoices):
+        HTML = "html", "HTML page"
+        PDF = "pdf", "PDF"
+        TEXT = "text", "Plain text"
+        OTHER = "other", "Other (metadata only)"
+
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="snapshots")
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    requested_at = models.DateTimeField()
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    # Outbox: when the sweep may send it again, how often it was tried, and the job's lease.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    taking_since = models.DateTimeField(null=True, blank=True)
+    url = models.URLField(max_length=2000)
+    final_url = models.URLField(max_length=2000, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=200, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    etag = models.CharField(max_length=300, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind, blank=True)
+    text = models.TextField(blank=True)
+    # sha256 of ``text`` (hex); empty when there is no text.
+    content_hash = models.CharField(max_length=64, blank=True)
+    body_size = models.PositiveIntegerField(default=0)  # bytes kept (before gzip)
+    truncated = models.BooleanField(default=False)
+    body_name = models.CharField(max_length=300, blank=True)  # in the snapshot storage
+    warc_name = models.CharField(max_length=300, blank=True)
+    files_deleted_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            # The sweep: pending snapshots whose next attempt is due.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="snapshot_pending_due",
+                condition=Q(state="pending"),
+            ),
+            # A link's snapshots, newest first (claim page, retention).
+            models.Index(fields=["link", "-requested_at"], name="snapshot_link_newest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="pending") | Q(fetched_at__isnull=False),
+                name="snapshot_fetched_unless_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Snapshot of {self.url} ({self.state})"

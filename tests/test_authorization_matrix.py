@@ -17,7 +17,7 @@ from factcheck.lib.versions import NO_VERSION_CHECK
 from reader.models import SitePage
 from reader.selectors import claim_key
 from reader.selectors import claimant_key as claimant_public_key
-from sources.models import SourceImportJob
+from sources.models import Snapshot, SourceImportJob
 from tests.conftest import PERSONAS
 from tests.factories import (
     ArticleFactory,
@@ -103,6 +103,28 @@ def _claimant_key(*, published: bool) -> str:
     return claimant_public_key(claimant)
 
 
+def _evidence_snapshot(*, warc: bool = False) -> dict:
+    """Evidence whose link has a snapshot (its text carrying the quote); with ``warc``, the
+    snapshot's id too (no file is stored here: reviewers get 404; the download itself is
+    tested in tests/claims/test_snapshot_page.py)."""
+    from django.utils import timezone
+
+    evidence = EvidenceFactory()
+    now = timezone.now()
+    snapshot = Snapshot.objects.create(
+        link=evidence.link,
+        url=evidence.link.url,
+        state=Snapshot.State.DONE,
+        requested_at=now,
+        fetched_at=now,
+        kind=Snapshot.Kind.HTML,
+        text=f"Before. {evidence.quote} After.",
+        warc_name="missing.warc.gz" if warc else "",
+    )
+    kwargs = {"pk": evidence.claim_id, "evidence_pk": evidence.pk}
+    return {**kwargs, "snapshot_pk": snapshot.pk} if warc else kwargs
+
+
 MATRIX = {
     "reader:home": (dict, _EVERYONE),
     # Public once one of its claims is published (see EXTRA for the others: 404).
@@ -185,6 +207,12 @@ MATRIX = {
         )
         for name in ("evidence_edit", "evidence_remove")
     },
+    # What a cited page said (its snapshot) and its WARC file.
+    "claims:evidence_snapshot": (_evidence_snapshot, _REVIEWERS),
+    "claims:evidence_snapshot_warc": (
+        lambda: _evidence_snapshot(warc=True),
+        {**_REVIEWERS, "reviewer": NOT_FOUND, "editor": NOT_FOUND, "admin": NOT_FOUND},
+    ),
     # Link health.
     "sources:link_list": (dict, _REVIEWERS),
     "sources:link_hosts": (dict, _REVIEWERS),

@@ -104,6 +104,7 @@ def evidence_add(
 ) -> Evidence:
     """Attach evidence to a claim. The same link twice on one claim is refused."""
     from sources.registry import source_for_url
+    from sources.services.snapshots import snapshot_request
 
     require(user, REVIEW_PERMISSION, "add evidence")
     claim = locked_claim(user, claim, NO_VERSION_CHECK)
@@ -142,6 +143,9 @@ def evidence_add(
     )
     evidence.full_clean()
     evidence.save()
+    # What the page says now, kept: a pending snapshot (its own outbox, swept should the
+    # broker be down) whose job is sent once this commits.
+    snapshot_request(link=link)
     audit_record(
         actor=user,
         action="claims.evidence.added",

@@ -76,12 +76,26 @@ def claim_start_review(*, claim: Claim, user, version: Version) -> Claim:
     return claim_save(claim, before, user=user, action="claims.claim.review_started")
 
 
+def _quotes_not_found(claim: Claim) -> list[str]:
+    """The links of the claim's evidence whose quoted passage is not on the page (or is
+    gone since it was cited), by ``claims.quotes``."""
+    from claims.quotes import quote_checks
+
+    evidence = list(Evidence.objects.filter(claim=claim).select_related("link").order_by("id"))
+    checks = quote_checks(evidence)
+    return [ev.link.url for ev in evidence if ev.pk in checks and checks[ev.pk].is_problem]
+
+
 @transaction.atomic
-def claim_submit_for_approval(*, claim: Claim, user, version: Version) -> Claim:
+def claim_submit_for_approval(
+    *, claim: Claim, user, version: Version, quote_reason: str = ""
+) -> Claim:
     """``in_review -> awaiting_approval``: needs a drafted verdict, which goes with it.
 
     On a published claim the draft is a correction: it awaits approval while the published
-    verdict stays public.
+    verdict stays public. Evidence whose quoted passage is not on its page (or no longer:
+    ``claims.quotes``) refuses the submission unless ``quote_reason`` says why it stands
+    (recorded in the ``claims.verdict.submitted`` event with the links concerned).
     """
     require(user, REVIEW_PERMISSION, "submit verdicts")
     claim = locked_claim(user, claim, version)
@@ -98,14 +112,31 @@ def claim_submit_for_approval(*, claim: Claim, user, version: Version) -> Claim:
             if verdict is None
             else "The verdict is already awaiting approval."
         )
+    unverified = _quotes_not_found(claim)
+    quote_reason = (quote_reason or "").strip()
+    if unverified and not quote_reason:
+        raise ValidationError(
+            {
+                "quote_reason": ValidationError(
+                    "The quoted passage of the evidence from "
+                    + ", ".join(unverified)
+                    + " was not found on its page: correct the quote, or say why the "
+                    "verdict can go to approval as it is.",
+                    code="quote_not_found",
+                )
+            }
+        )
     verdict.state = Verdict.State.AWAITING_APPROVAL
     verdict.submitted_at = timezone.now()
+    changes = {"state": [Verdict.State.DRAFT, verdict.state], "number": verdict.number}
+    if unverified:
+        changes.update(quotes_not_found=unverified, quote_reason=quote_reason)
     verdict_change_record(
         verdict,
         user=user,
         claim=claim,
         action="claims.verdict.submitted",
-        changes={"state": [Verdict.State.DRAFT, verdict.state], "number": verdict.number},
+        changes=changes,
     )
     if claim.status == Status.PUBLISHED:
         return claim_touch(claim)

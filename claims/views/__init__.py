@@ -38,6 +38,7 @@ from claims.views.claimants import (
 from claims.views.claims_import import claims_import_confirm, claims_import_preview
 from claims.views.queue import claim_bulk_assign, claim_queue, review_help
 from claims.views.risk import evidence_at_risk
+from claims.views.snapshots import evidence_snapshot, evidence_snapshot_warc
 from claims.views.styles import rating_styles
 from claims.views.topics import article_reader_details
 
@@ -71,6 +72,8 @@ __all__ = [
     "evidence_at_risk",
     "evidence_edit",
     "evidence_remove",
+    "evidence_snapshot",
+    "evidence_snapshot_warc",
     "ingest_job",
     "merge_targets",
     "note_add",

@@ -22,6 +22,7 @@ from claims.forms import (
     MergeForm,
     NoteForm,
     ReturnForm,
+    SubmitForm,
     VerdictForm,
     VersionForm,
 )
@@ -376,7 +377,29 @@ def _simple(service, message: str):
 
 
 claim_start_review = _simple(services.claim_start_review, "The claim is now in review.")
-claim_submit = _simple(services.claim_submit_for_approval, "Submitted for approval.")
+
+
+@permission_required(REVIEW)
+@require_POST
+@version_required
+def claim_submit(request, pk: int):
+    """Submit for approval; a quote not found on its page needs a reason (``quote_reason``)."""
+    claim = _claim_or_404(request, pk)
+    form = SubmitForm(request.POST)
+
+    def call(data):
+        services.claim_submit_for_approval(
+            claim=claim,
+            user=request.user,
+            version=data["version"],
+            quote_reason=data["quote_reason"],
+        )
+
+    return _transition(
+        request, claim, form, call, "Submitted for approval.", "status", "version_form"
+    )
+
+
 claim_reopen = _simple(services.claim_reopen, "The claim is open again, in review.")
 
 

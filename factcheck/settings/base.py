@@ -534,6 +534,50 @@ CELERY_TASK_ROUTES["claims.earlier_checks_refresh"] = {"queue": FACTCHECK_QUEUE_
 # stopped after this long (the hard limit is a minute more).
 FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT = env_int("FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT", 1800)
 
+# Evidence snapshots (sources.services.snapshots; docs/configuration.md "Evidence snapshots"):
+# a cited page is fetched once when it is cited. The raw body is kept up to MAX_BYTES (then
+# marked truncated), gzip-compressed, with a WARC file, in the storage named by STORAGE (an
+# alias of STORAGES; when STORAGES has no such alias, a FileSystemStorage under DIR). Files of
+# snapshots older than RETENTION_DAYS are deleted, except each link's newest (0: kept forever).
+FACTCHECK_SNAPSHOT_STORAGE = env_str("FACTCHECK_SNAPSHOT_STORAGE") or "snapshots"
+FACTCHECK_SNAPSHOT_DIR = Path(env_str("FACTCHECK_SNAPSHOT_DIR") or VAR_DIR / "snapshots")
+FACTCHECK_SNAPSHOT_MAX_BYTES = env_int("FACTCHECK_SNAPSHOT_MAX_BYTES", 5 * 1024 * 1024)
+FACTCHECK_SNAPSHOT_RETENTION_DAYS = env_int("FACTCHECK_SNAPSHOT_RETENTION_DAYS", 365)
+# A pending snapshot whose job was lost is sent again by the sweep after this long, then
+# doubling per attempt (storage unwritable), at most MAX_ATTEMPTS times.
+FACTCHECK_SNAPSHOT_RETRY_SECONDS = env_int("FACTCHECK_SNAPSHOT_RETRY_SECONDS", 300)
+FACTCHECK_SNAPSHOT_MAX_ATTEMPTS = env_int("FACTCHECK_SNAPSHOT_MAX_ATTEMPTS", 8)
+FACTCHECK_SNAPSHOT_SWEEP_INTERVAL_SECONDS = env_int(
+    "FACTCHECK_SNAPSHOT_SWEEP_INTERVAL_SECONDS", 300
+)
+CELERY_TASK_ROUTES.update(
+    {
+        "sources.snapshot_take": {"queue": FACTCHECK_QUEUE_LINKS},  # bulk fetching
+        "sources.snapshots_sweep": {"queue": FACTCHECK_QUEUE_DEFAULT},
+        "sources.snapshots_prune": {"queue": FACTCHECK_QUEUE_DEFAULT},
+        "claims.evidence_snapshots_sweep": {"queue": FACTCHECK_QUEUE_DEFAULT},
+    }
+)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "snapshots-sweep": {
+            "task": "sources.snapshots_sweep",
+            "schedule": timedelta(seconds=FACTCHECK_SNAPSHOT_SWEEP_INTERVAL_SECONDS),
+            "options": {"expires": max(1, FACTCHECK_SNAPSHOT_SWEEP_INTERVAL_SECONDS - 5)},
+        },
+        "snapshots-prune": {
+            "task": "sources.snapshots_prune",
+            "schedule": crontab(hour=3, minute=41),
+        },
+        # Links cited as evidence with no snapshot at all (cited before snapshots existed).
+        "evidence-snapshots-sweep": {
+            "task": "claims.evidence_snapshots_sweep",
+            "schedule": timedelta(seconds=FACTCHECK_SNAPSHOT_SWEEP_INTERVAL_SECONDS),
+            "options": {"expires": max(1, FACTCHECK_SNAPSHOT_SWEEP_INTERVAL_SECONDS - 5)},
+        },
+    }
+)
+
 # --- REST API (api/; README "API") -------------------------------------------------------------
 REST_FRAMEWORK = {
     # Programs send "Authorization: Bearer <token>" (made on /api/v1/tokens/); the site's own

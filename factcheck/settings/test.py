@@ -43,6 +43,8 @@ if not REDIS_URL:
 else:
     CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "factcheck-test"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(TEST_VAR_DIR / "beat-schedule")
+# Evidence snapshots a test takes stay in the scratch area, never in the checkout's var/.
+FACTCHECK_SNAPSHOT_DIR = TEST_VAR_DIR / "snapshots"
 # Embedded mode's test database is a file in the scratch area, not Django's shared-cache
 # in-memory SQLite: with shared cache a write meeting another connection's read fails at
 # once ("database table is locked", no busy timeout), which made tests with a live server
