@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 
 from claims import services
 from sources.tasks import TRANSPORT_ERRORS
@@ -20,9 +20,9 @@ INGEST_TIME_LIMIT = 180
     ignore_result=True,
     soft_time_limit=INGEST_SOFT_TIME_LIMIT,
     time_limit=INGEST_TIME_LIMIT,
-    # A locked or unreachable database at the claim step (the only step whose errors the
-    # service does not turn into a failed job) is transient: try again shortly.
-    autoretry_for=(OperationalError,),
+    # A locked or unreachable database (at the claim step, or a session lost mid-ingestion:
+    # the service puts the job back in the queue and raises) is transient: try again shortly.
+    autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=True,
     retry_backoff_max=30,
     max_retries=5,
@@ -144,3 +144,16 @@ def earlier_checks_refresh() -> None:
     """Beat's job, every minute: compare new, changed and stale claims with the earlier
     checks (``claims.services.earlier_checks``), one batch."""
     services.earlier_checks_refresh()
+
+
+@shared_task(
+    name="claims.ingest_jobs_sweep",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=50,
+    time_limit=60,
+)
+def ingest_jobs_sweep() -> None:
+    """Beat's job, every minute: send again the ingest jobs whose message was lost (a broker
+    outage) or whose worker died (``claims.services.fetch.ingest_jobs_sweep``)."""
+    services.ingest_jobs_sweep()

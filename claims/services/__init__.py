@@ -67,6 +67,7 @@ from claims.services.fetch import (
     article_ingest_url,
     ingest_inline_max_bytes,
     ingest_job_run,
+    ingest_jobs_sweep,
 )
 from claims.services.ingest import (
     AnalysedSentence,
@@ -212,6 +213,7 @@ __all__ = [
     "ingest_format",
     "ingest_inline_max_bytes",
     "ingest_job_run",
+    "ingest_jobs_sweep",
     "level_deletion_refusal",
     "link_for_evidence",
     "max_claims_per_article",

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -28,6 +28,8 @@ from claims.services.ingest import (
     human_size,
     max_ingest_bytes,
 )
+from factcheck.lib.busy import is_database_busy
+from factcheck.lib.jobs import send_quietly, send_quietly_on_commit
 
 __all__ = [
     "INGEST_JOB_STALE_AFTER",
@@ -38,6 +40,7 @@ __all__ = [
     "fetch_failure_message",
     "ingest_inline_max_bytes",
     "ingest_job_run",
+    "ingest_jobs_sweep",
 ]
 
 logger = logging.getLogger(__name__)
@@ -128,8 +131,19 @@ def article_ingest_url(*, url: str, title: str = "", user=None) -> IngestJob:
         except ValidationError as exc:
             raise ArticleURLError(" ".join(exc.messages)) from None
         job.save()
-        article_fetch_and_ingest.delay_on_commit(job.pk)
+        _send_on_commit(article_fetch_and_ingest, job)
     return job
+
+
+def _send_on_commit(task, job: IngestJob) -> None:
+    """Send the job's message once it commits; a broker outage is logged, never raised: the
+    job stays queued and beat's :func:`ingest_jobs_sweep` sends it again."""
+    send_quietly_on_commit(
+        task,
+        [job.pk],
+        logger=logger,
+        what=f"ingest job {job.pk} (it stays queued for the sweep)",
+    )
 
 
 # ------------------------------------------------------- large pasted or uploaded texts
@@ -199,7 +213,7 @@ def article_ingest_submit(
         )
         job.full_clean()
         job.save()
-        article_fetch_and_ingest.delay_on_commit(job.pk)
+        _send_on_commit(article_fetch_and_ingest, job)
     return job
 
 
@@ -249,6 +263,19 @@ def ingest_job_run(*, job_id: int) -> IngestJob | None:
             if job.is_text
             else "Fetching and splitting took too long.",
         )
+    except (OperationalError, InterfaceError) as exc:
+        if not is_database_busy(exc):
+            raise
+        # The database session was lost (or the database is locked): nothing of this run
+        # is committed but what the batches already stored, which a new run finds. The job
+        # goes back to the queue and the task's retry runs it again.
+        logger.warning("ingest job %s: database unavailable, to run again: %s", job_id, exc)
+        if not connection.in_atomic_block:  # a dead session is replaced by a new one
+            connection.close_if_unusable_or_obsolete()
+        IngestJob.objects.filter(pk=job.pk, state=IngestJob.State.RUNNING).update(
+            state=IngestJob.State.QUEUED, started_at=None, updated_at=timezone.now()
+        )
+        raise
     except Exception:
         logger.exception("ingest job %s failed", job_id)
         return _job_finish(
@@ -259,6 +286,38 @@ def ingest_job_run(*, job_id: int) -> IngestJob | None:
     return _job_finish(
         job, state=IngestJob.State.DONE, article=result.article, created=result.created
     )
+
+
+# A queued job whose message has not been taken this long is sent again by the sweep (a
+# message lost to a broker outage, or to a worker killed in embedded mode).
+INGEST_JOB_RESEND_AFTER = timedelta(minutes=2)
+INGEST_JOB_SWEEP_BATCH = 100
+
+
+def ingest_jobs_sweep(*, now=None) -> int:
+    """Beat's job: send again the ingest jobs nobody is working on: queued for longer than
+    :data:`INGEST_JOB_RESEND_AFTER` (their message was lost) or running for longer than
+    :data:`INGEST_JOB_STALE_AFTER` (their worker died). A run claims the job atomically, so
+    a message sent twice runs it once. Returns how many were sent."""
+    from claims.tasks import article_fetch_and_ingest
+
+    now = now or timezone.now()
+    due = list(
+        IngestJob.objects.filter(
+            Q(state=IngestJob.State.QUEUED, updated_at__lt=now - INGEST_JOB_RESEND_AFTER)
+            | Q(state=IngestJob.State.RUNNING, started_at__lt=now - INGEST_JOB_STALE_AFTER)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:INGEST_JOB_SWEEP_BATCH]
+    )
+    sent = 0
+    for pk in due:
+        if not send_quietly(article_fetch_and_ingest, [pk], logger=logger, what=f"ingest job {pk}"):
+            break  # the broker is still away: the next sweep tries again
+        # Not sent again before the grace has passed once more.
+        IngestJob.objects.filter(pk=pk, state=IngestJob.State.QUEUED).update(updated_at=now)
+        sent += 1
+    return sent
 
 
 def _job_progress(job_id: int):

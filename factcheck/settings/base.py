@@ -530,6 +530,14 @@ CELERY_BEAT_SCHEDULE["earlier-checks-refresh"] = {
     "options": {"expires": 55},
 }
 CELERY_TASK_ROUTES["claims.earlier_checks_refresh"] = {"queue": FACTCHECK_QUEUE_DEFAULT}
+# Ingest jobs whose message was lost (broker down) or whose worker died are sent again
+# (claims.services.fetch.ingest_jobs_sweep).
+CELERY_BEAT_SCHEDULE["ingest-jobs-sweep"] = {
+    "task": "claims.ingest_jobs_sweep",
+    "schedule": timedelta(seconds=60),
+    "options": {"expires": 55},
+}
+CELERY_TASK_ROUTES["claims.ingest_jobs_sweep"] = {"queue": FACTCHECK_QUEUE_DEFAULT}
 # A confirmed import runs as a background job (batches of rows, short transactions); it is
 # stopped after this long (the hard limit is a minute more).
 FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT = env_int("FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT", 1800)

@@ -188,3 +188,62 @@ def test_a_locked_database_at_the_claim_step_is_retried_not_lost(monkeypatch):
     result = article_fetch_and_ingest.apply(args=[41])
     assert calls == [41, 41]  # run again, not dropped
     assert result.successful()
+
+
+@pytest.mark.django_db
+def test_the_sweep_sends_again_only_jobs_nobody_works_on(monkeypatch, settings):
+    """Queued for over two minutes (the message was lost) or running for over ten (the
+    worker died): sent again, each once per grace period; fresh, running or finished jobs
+    are left alone; a broker still away stops the sweep until the next run."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    sent = []
+    monkeypatch.setattr(
+        article_fetch_and_ingest, "apply_async", lambda **kw: sent.append(kw["args"][0])
+    )
+    now = timezone.now()
+    lost = IngestJobFactory()
+    IngestJob.objects.filter(pk=lost.pk).update(updated_at=now - timedelta(minutes=3))
+    fresh = IngestJobFactory()
+    abandoned = IngestJobFactory()
+    IngestJob.objects.filter(pk=abandoned.pk).update(
+        state=IngestJob.State.RUNNING, started_at=now - timedelta(minutes=11)
+    )
+    working = IngestJobFactory()
+    IngestJob.objects.filter(pk=working.pk).update(state=IngestJob.State.RUNNING, started_at=now)
+    done = IngestJobFactory()
+    IngestJob.objects.filter(pk=done.pk).update(
+        state=IngestJob.State.DONE, updated_at=now - timedelta(hours=1)
+    )
+    assert services.ingest_jobs_sweep(now=now) == 2
+    assert sorted(sent) == sorted([lost.pk, abandoned.pk]) and fresh.pk not in sent
+    sent.clear()
+    assert services.ingest_jobs_sweep(now=now + timedelta(seconds=30)) == 1  # the running one
+    assert sent == [abandoned.pk]
+
+    def away(**kw):
+        raise OSError("broker unreachable")
+
+    monkeypatch.setattr(article_fetch_and_ingest, "apply_async", away)
+    assert services.ingest_jobs_sweep(now=now + timedelta(minutes=5)) == 0
+    assert settings.CELERY_BEAT_SCHEDULE["ingest-jobs-sweep"]["task"] == "claims.ingest_jobs_sweep"
+
+
+@pytest.mark.django_db
+def test_a_lost_database_session_puts_the_job_back_in_the_queue(monkeypatch):
+    from django.db import OperationalError
+
+    from claims.services import fetch
+
+    job = IngestJobFactory(text="The council spent 4 million.", text_format="text")
+
+    def session_lost(**kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(fetch, "article_ingest", session_lost)
+    with pytest.raises(OperationalError):
+        services.ingest_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.state == IngestJob.State.QUEUED and job.started_at is None and job.error == ""

@@ -161,12 +161,6 @@ def test_a_reader_page_whose_connection_is_killed_gets_the_503_page(client_for):
     assert client_for("anonymous").get("/").status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap found by this suite: ingest_job_run turns any exception of the ingestion, a "
-    "lost database session included, into a failed job ('An unexpected error stopped the "
-    "ingest'), so the job's autoretry on OperationalError never runs it again",
-)
 def test_an_ingestion_whose_connection_is_killed_runs_again_and_stores_the_article_once():
     job = IngestJobFactory(
         text="The council spent 4 million on roads in 2023. It rained.",
