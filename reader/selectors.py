@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -35,7 +35,7 @@ from claims.selectors import article_segments, claim_text_search, text_blocks
 from claims.wording import word_diff
 from reader.models import SitePage
 from reader.site_pages import DEFAULTS
-from sources.models import Source
+from sources.models import Snapshot, Source
 
 PUBLIC_VERDICT_STATES = (Verdict.State.PUBLISHED, Verdict.State.SUPERSEDED)
 # ASCII digits, few enough for any database's integer (a longer number names nothing).
@@ -498,11 +498,23 @@ def claim_page_context(*, user, claim: Claim) -> dict:
     # for the correction's publication.
     events, since = _approved_and_since(events, current)
     pending = _evidence_of(since)
+    # "Accessed on": when the page was fetched for its snapshot, the first one taken once it
+    # was cited (the citation date when there is none yet).
+    accessed = (
+        Snapshot.objects.filter(
+            link_id=OuterRef("link_id"),
+            state=Snapshot.State.DONE,
+            requested_at__gte=OuterRef("created_at"),
+        )
+        .order_by("requested_at", "id")
+        .values("fetched_at")[:1]
+    )
     evidence = [
         item
         for item in Evidence.objects.visible_to(user)
         .filter(claim=claim)
         .select_related("link", "source")
+        .annotate(accessed_at=Subquery(accessed))
         .order_by("created_at", "id")
         if item.pk not in pending
     ]

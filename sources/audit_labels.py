@@ -8,6 +8,7 @@ LABELS = {
     "sources.link.check_requested": "asked for a link check",
     "sources.link.edited": "edited a link in the admin",
     "sources.link.archived_copy_found": "found an archived copy of a link",
+    "sources.link.archived": "had the archive save a copy of a cited page",
     "sources.source.created": "registered a source",
     "sources.source.updated": "changed a source",
     "sources.source.domains_changed": "changed a source's domains",

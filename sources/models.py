@@ -239,6 +239,9 @@ class Link(TimeStampedModel):
     # A web-archive copy, looked up when the link starts failing (FACTCHECK_ARCHIVE_API_URL).
     archive_url = models.URLField(max_length=2000, blank=True)
     archive_checked_at = models.DateTimeField(null=True, blank=True)
+    # When the archive was asked to save the page (FACTCHECK_ARCHIVE_SAVE_URL): once per link,
+    # when it is first cited as evidence.
+    archive_saved_at = models.DateTimeField(null=True, blank=True)
     # Job claims: handed to the broker at queued_at; a worker has been checking it since
     # checking_since. Both expire after FACTCHECK_LINK_LEASE_SECONDS.
     queued_at = models.DateTimeField(null=True, blank=True)

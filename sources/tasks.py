@@ -68,6 +68,19 @@ def link_archive_lookup(link_id: int) -> None:
 
 
 @shared_task(
+    name="sources.link_archive_save",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=90,
+    time_limit=120,
+    **_RETRY,
+)
+def link_archive_save(link_id: int) -> None:
+    """Ask the archive to save a page cited as evidence (once per link)."""
+    services.link_archive_save(link_id=link_id)
+
+
+@shared_task(
     name="sources.link_checks_prune",
     acks_late=True,
     ignore_result=True,

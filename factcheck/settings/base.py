@@ -422,6 +422,9 @@ FACTCHECK_LINK_HISTORY_DAYS = env_int("FACTCHECK_LINK_HISTORY_DAYS", 180)
 FACTCHECK_LINK_DIGEST_HOUR = env_int("FACTCHECK_LINK_DIGEST_HOUR", 7)
 # A Wayback-style availability API (GET ?url=...); empty = no archive look-ups.
 FACTCHECK_ARCHIVE_API_URL = env_str("FACTCHECK_ARCHIVE_API_URL")
+# A Wayback-compatible "save page now" endpoint, the page's address appended (for example
+# https://web.archive.org/save/); empty = pages cited as evidence are not sent to an archive.
+FACTCHECK_ARCHIVE_SAVE_URL = env_str("FACTCHECK_ARCHIVE_SAVE_URL")
 # The checker's own outage (sources.services.outage): when, within WINDOW_SECONDS, at least
 # MIN_CHECKS checks were made and at least SHARE of them could not reach their host (DNS,
 # connection, timeout) across at least MIN_HOSTS hosts, and no known-good host answers, the
@@ -561,6 +564,7 @@ FACTCHECK_SNAPSHOT_SWEEP_INTERVAL_SECONDS = env_int(
 CELERY_TASK_ROUTES.update(
     {
         "sources.snapshot_take": {"queue": FACTCHECK_QUEUE_LINKS},  # bulk fetching
+        "sources.link_archive_save": {"queue": FACTCHECK_QUEUE_LINKS},
         "sources.snapshots_sweep": {"queue": FACTCHECK_QUEUE_DEFAULT},
         "sources.snapshots_prune": {"queue": FACTCHECK_QUEUE_DEFAULT},
         "claims.evidence_snapshots_sweep": {"queue": FACTCHECK_QUEUE_DEFAULT},

@@ -19,7 +19,7 @@ from sources.models import Link
 from sources.services._common import _audit, _storable_url, logger
 from sources.services.risk import _at_risk, _links_changed
 
-__all__ = ["link_archive_lookup"]
+__all__ = ["link_archive_lookup", "link_archive_save"]
 
 ARCHIVE_MAX_BYTES = 65536
 
@@ -73,3 +73,48 @@ def link_archive_lookup(*, link_id: int, config: FetchConfig | None = None) -> s
             # The archived copy shows next to dead evidence on published pages.
             _links_changed(link, was_at_risk=_at_risk(link))
     return snapshot
+
+
+def link_archive_save(*, link_id: int, config: FetchConfig | None = None) -> str:
+    """Ask a Wayback-compatible "save page now" endpoint (``FACTCHECK_ARCHIVE_SAVE_URL``, the
+    page's address appended: ``https://web.archive.org/save/``) to archive the link's page,
+    once per link, through the guarded fetcher; the address it redirects to (the new copy)
+    becomes the link's archived copy. Returns it ("" when off, done before, or the archive
+    could not be asked: logged, and recorded as asked)."""
+    save_url = settings.FACTCHECK_ARCHIVE_SAVE_URL
+    link = Link.objects.filter(pk=link_id, archive_saved_at__isnull=True).first()
+    if not save_url or link is None:
+        return ""
+    now = timezone.now()
+    copy = ""
+    try:
+        document = fetch_document(
+            save_url + link.url,
+            max_bytes=ARCHIVE_MAX_BYTES,
+            config=config,
+            detect_soft_404_pages=False,
+        )
+        # The archive answers with (or redirects to) the new copy's address.
+        if document.status < 400 and document.final_url != save_url + link.url:
+            copy = _storable_url(document.final_url.strip())
+    except FetchError as exc:
+        logger.warning("archive save for %s failed: %s", link.url, exc)
+    with transaction.atomic():
+        link = Link.objects.select_for_update().get(pk=link_id)
+        if link.archive_saved_at is not None:
+            return link.archive_url
+        link.archive_saved_at = now
+        fields = ["archive_saved_at", "updated_at"]
+        if copy:
+            link.archive_url = copy
+            fields.append("archive_url")
+        link.save(update_fields=fields)
+        if copy:
+            _audit(
+                action="sources.link.archived",
+                link=link,
+                actor=None,
+                changes={"archive_url": copy},
+            )
+            _links_changed(link, was_at_risk=_at_risk(link))
+    return copy

@@ -62,10 +62,21 @@ def _send(snapshot_ids: list[int], *, on_commit: bool) -> None:
             send_quietly(task, [pk], logger=logger, what=f"snapshot {pk}")
 
 
+def _send_archive_save(link_ids: list[int], *, on_commit: bool) -> None:
+    from sources.tasks import link_archive_save as task
+
+    send = send_quietly_on_commit if on_commit else send_quietly
+    for pk in link_ids:
+        send(task, [pk], logger=logger, what=f"the archive save of link {pk}")
+
+
 def snapshot_request(*, link: Link, now: datetime | None = None) -> Snapshot:
     """A snapshot of ``link`` is wanted: a pending row (unless one is already pending) and
     its job sent once the current transaction commits."""
     now = now or timezone.now()
+    if settings.FACTCHECK_ARCHIVE_SAVE_URL and link.archive_saved_at is None:
+        # The archive keeps a public copy too (once per link; the sweep repeats a lost one).
+        _send_archive_save([link.pk], on_commit=True)
     pending = Snapshot.objects.filter(link=link, state=Snapshot.State.PENDING).first()
     if pending is not None:
         return pending
@@ -212,6 +223,19 @@ def snapshots_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
         )
         # The rows are committed already (made by an earlier transaction): send now.
         _send(ids, on_commit=False)
+    if settings.FACTCHECK_ARCHIVE_SAVE_URL:
+        # Cited pages (they have snapshots) the archive was never asked to save: the send
+        # was lost. Asked at most once a retry delay after the snapshot was requested.
+        unsaved = list(
+            Link.objects.filter(
+                archive_saved_at__isnull=True,
+                snapshots__requested_at__lte=now
+                - timedelta(seconds=settings.FACTCHECK_SNAPSHOT_RETRY_SECONDS),
+            )
+            .distinct()
+            .values_list("pk", flat=True)[:limit]
+        )
+        _send_archive_save(unsaved, on_commit=False)
     return len(ids)
 
 

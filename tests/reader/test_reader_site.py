@@ -996,3 +996,24 @@ def test_a_page_evicted_from_the_cache_is_rendered_again_and_still_revalidated(c
     response = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 304 and response["ETag"] == etag
     assert client.get(url)["X-Reader-Cache"] == "hit"  # stored again on the way
+
+
+def test_a_dead_pages_accessed_on_date_is_its_snapshots(client):
+    """The snapshot taken when the page was cited says when it was read; without one, the
+    citation's date does."""
+    from sources.models import Snapshot
+    from tests.factories import EvidenceFactory, LinkFactory, published_claim
+
+    claim = published_claim()
+    cited = timezone.make_aware(timezone.datetime(2024, 3, 5, 12, 0))
+    with_snapshot = EvidenceFactory(claim=claim, link=LinkFactory(state="dead"))
+    without = EvidenceFactory(claim=claim, link=LinkFactory(state="dead"))
+    Evidence.objects.filter(pk__in=[with_snapshot.pk, without.pk]).update(created_at=cited)
+    fetched = timezone.make_aware(timezone.datetime(2024, 3, 6, 9, 0))
+    Snapshot.objects.create(
+        link=with_snapshot.link, url=with_snapshot.link.url, state="done",
+        requested_at=cited + timezone.timedelta(seconds=1), fetched_at=fetched,
+    )  # fmt: skip
+    html = client.get(claim_path(claim)).content.decode()
+    assert '(accessed on <time datetime="2024-03-06">6 Mar 2024</time>)' in html
+    assert '(accessed on <time datetime="2024-03-05">5 Mar 2024</time>)' in html

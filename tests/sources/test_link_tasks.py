@@ -22,7 +22,7 @@ from sources.fetching import CheckResult, Outcome
 from sources.models import Link, LinkCheck, LinkState
 from sources.tasks import link_check_batch, link_checks_prune
 from tests.factories import LinkCheckFactory, LinkFactory
-from tests.sources.httpserver import LocalHTTPServer, respond
+from tests.sources.httpserver import LocalHTTPServer, redirect, respond
 
 pytestmark = pytest.mark.django_db
 
@@ -293,6 +293,59 @@ def test_no_archive_is_asked_when_none_is_configured(server, patch_setting):
     link = _link(server, "/x")
     assert services.link_archive_lookup(link_id=link.pk) == ""
     assert server.requests == []
+
+
+def test_a_page_cited_as_evidence_is_saved_by_the_archive_once(
+    server, patch_setting, django_capture_on_commit_callbacks
+):
+    """ "Save page now": the archive is asked once per link when the page is cited, through
+    the guarded fetcher; the copy it redirects to becomes the link's archived copy."""
+    from claims import services as claim_services
+    from tests.factories import ClaimFactory, UserFactory
+
+    page = server.url("/story")
+    server.route("/story", respond(200, "<p>The story.</p>"))
+    server.route(f"/save/{page}", redirect(server.url(f"/web/20261207120000/{page}")))
+    server.route(f"/web/20261207120000/{page}", respond(200, "<p>Archived.</p>"))
+    patch_setting("FACTCHECK_ARCHIVE_SAVE_URL", server.url("/save/"))
+    from factcheck.celery_app import app
+    from factcheck.lib.roles import REVIEWER, role_assign, roles_sync
+
+    roles_sync()
+    reviewer = UserFactory()
+    role_assign(reviewer, REVIEWER)
+    was_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        for claim in (ClaimFactory(), ClaimFactory()):  # cited twice: asked once
+            with django_capture_on_commit_callbacks(execute=True):
+                claim_services.evidence_add(claim=claim, user=reviewer, url=page, stance="refutes")
+    finally:
+        app.conf.task_always_eager = was_eager
+    link = Link.objects.get(url=page)
+    assert link.archive_url == server.url(f"/web/20261207120000/{page}")
+    assert link.archive_saved_at is not None
+    assert len(server.requests_to(f"/save/{page}")) == 1
+
+
+def test_an_archive_that_cannot_save_is_asked_once_and_the_link_keeps_no_copy(
+    server, patch_setting
+):
+    patch_setting("FACTCHECK_ARCHIVE_SAVE_URL", server.url("/save/"))
+    link = _link(server, "/gone")
+    server.route(f"/save/{link.url}", respond(503, "busy"))
+    assert services.link_archive_save(link_id=link.pk) == ""
+    link.refresh_from_db()
+    assert link.archive_url == "" and link.archive_saved_at is not None
+    assert services.link_archive_save(link_id=link.pk) == ""  # asked once
+    assert len(server.requests_to(f"/save/{link.url}")) == 1
+
+
+def test_no_archive_save_when_none_is_configured(server, patch_setting):
+    patch_setting("FACTCHECK_ARCHIVE_SAVE_URL", "")
+    link = _link(server, "/x")
+    assert services.link_archive_save(link_id=link.pk) == ""
+    assert server.requests == [] and Link.objects.get(pk=link.pk).archive_saved_at is None
 
 
 # ----------------------------------------------------------------------- housekeeping
