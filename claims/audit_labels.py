@@ -20,6 +20,7 @@ LABELS = {
     "claims.claim.dismissed": "dismissed the claim",
     "claims.claim.entered": "entered the claim (not from an article)",
     "claims.claims_imported": "imported claims from a CSV file",
+    "claims.cited_link.snapshot_requested": "asked for a snapshot of a cited page",
     "claims.claim.reopened": "reopened the claim",
     "claims.claim.merged": "merged a duplicate into the claim",
     "claims.claim.merged_into": "merged the claim into another",

@@ -41,7 +41,7 @@ from claims.models import (
 from claims.wording import word_diff
 from factcheck.lib.authz import cached_for_roles
 from factcheck.lib.stamps import SITE
-from sources.models import Link
+from sources.models import Link, Snapshot
 
 
 def _claims_counted(**filters) -> Coalesce:
@@ -310,10 +310,17 @@ def article_review_context(*, user, article: Article, page_number=None) -> dict:
         .filter(article=article, **in_part)
         .order_by("start")
     )
+    # Each link's newest snapshot taken (evidence cites it, or a reviewer asked for one).
+    kept = (
+        Snapshot.objects.filter(link_id=OuterRef("link_id"), state=Snapshot.State.DONE)
+        .order_by("-fetched_at", "-id")
+        .values("fetched_at")[:1]
+    )
     cited_links = list(
         CitedLink.objects.visible_to(user)
         .filter(article=article, **in_part)
         .select_related("link", "claim")
+        .annotate(snapshot_at=Subquery(kept))
         .order_by("start", "id")
     )
     newer = Article.objects.visible_to(user).filter(previous_revision=article).first()

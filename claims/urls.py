@@ -43,6 +43,7 @@ urlpatterns = [
     ),
     path("claims/<int:pk>/assign/", views.claim_assign, name="claim_assign"),
     path("claims/<int:pk>/evidence/", views.evidence_add, name="evidence_add"),
+    path("cited-links/<int:pk>/snapshot/", views.cited_link_snapshot, name="cited_link_snapshot"),
     path(
         "claims/<int:pk>/evidence/<int:evidence_pk>/snapshot/",
         views.evidence_snapshot,

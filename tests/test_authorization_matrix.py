@@ -149,6 +149,8 @@ MATRIX = {
     "claims:claim_queue": (dict, _REVIEWERS),
     "claims:claim_add": (dict, _REVIEWERS),
     "claims:claims_import": (dict, _REVIEWERS),
+    # POST-only; every persona checked in tests/claims/test_snapshot_page.py.
+    "claims:cited_link_snapshot": (dict, None),
     # POST-only (a signed preview); every persona checked in tests/claims/test_claims_import.py.
     "claims:claims_import_confirm": (dict, None),
     "claims:claim_detail": (lambda: {"pk": ClaimFactory().pk}, _REVIEWERS),

@@ -130,6 +130,7 @@ from claims.services.scales import (
     rating_scale_delete,
     scale_deletion_refusal,
 )
+from claims.services.snapshots import cited_link_snapshot_request
 from claims.services.verdicts import active_levels, offered_levels, verdict_save
 from claims.services.withdraw import (
     WITHDRAW_PERMISSION,
@@ -183,6 +184,7 @@ __all__ = [
     "articles_refetch_sweep",
     "canonical_text",
     "checkworthiness_threshold",
+    "cited_link_snapshot_request",
     "claim_assign",
     "claim_bulk_action",
     "claim_bulk_assign",

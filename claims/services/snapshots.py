@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from audit.services import audit_record
+from claims.models import CitedLink
+from claims.services.common import REVIEW_PERMISSION, require
 from sources.models import Link
 from sources.services.snapshots import snapshot_request
 
-__all__ = ["evidence_snapshots_request"]
+__all__ = ["cited_link_snapshot_request", "evidence_snapshots_request"]
 
 
 def evidence_snapshots_request(*, limit: int = 200) -> int:
@@ -24,3 +27,18 @@ def evidence_snapshots_request(*, limit: int = 200) -> int:
         for link in links:
             snapshot_request(link=link)
     return len(links)
+
+
+@transaction.atomic
+def cited_link_snapshot_request(*, cited: CitedLink, user) -> None:
+    """A reviewer asks to keep what a link the article cites says now (before it is evidence,
+    or again): a snapshot as evidence gets one, audited on the article."""
+    require(user, REVIEW_PERMISSION, "keep snapshots of cited pages")
+    snapshot_request(link=cited.link)
+    audit_record(
+        actor=user,
+        action="claims.cited_link.snapshot_requested",
+        article=cited.article,
+        target=cited.link,
+        changes={"url": cited.link.url},
+    )

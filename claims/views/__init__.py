@@ -38,7 +38,7 @@ from claims.views.claimants import (
 from claims.views.claims_import import claims_import_confirm, claims_import_preview
 from claims.views.queue import claim_bulk_assign, claim_queue, review_help
 from claims.views.risk import evidence_at_risk
-from claims.views.snapshots import evidence_snapshot, evidence_snapshot_warc
+from claims.views.snapshots import cited_link_snapshot, evidence_snapshot, evidence_snapshot_warc
 from claims.views.styles import rating_styles
 from claims.views.topics import article_reader_details
 
@@ -49,6 +49,7 @@ __all__ = [
     "article_reader_details",
     "article_withdraw",
     "changed_claims",
+    "cited_link_snapshot",
     "claim_add",
     "claim_assign",
     "claim_bulk_assign",

@@ -4,11 +4,14 @@ served), and its WARC file as a download."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from claims import services
-from claims.models import Evidence
+from claims.models import CitedLink, Evidence
 from claims.quotes import evidence_snapshot_page
 from factcheck.lib.auth import permission_required
 from sources.models import Snapshot
@@ -54,3 +57,18 @@ def evidence_snapshot_warc(request, pk: int, evidence_pk: int, snapshot_pk: int)
     )
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
+
+
+@permission_required(REVIEW)
+@require_POST
+def cited_link_snapshot(request, pk: int):
+    """Keep a snapshot of a link the article cites (the article review page's button)."""
+    try:
+        cited = (
+            CitedLink.objects.visible_to(request.user).select_related("link", "article").get(pk=pk)
+        )
+    except CitedLink.DoesNotExist:
+        raise Http404("No such cited link.") from None
+    services.cited_link_snapshot_request(cited=cited, user=request.user)
+    messages.success(request, f"A snapshot of {cited.link.url} is being taken.")
+    return redirect(reverse("claims:article_detail", kwargs={"pk": cited.article_id}) + "#links-heading")

@@ -152,3 +152,52 @@ def test_another_links_snapshot_is_not_shown(client_for):
     response = client.get(page_url(evidence))
     assert response.status_code == 200
     assert "No snapshot of this page yet." in response.content.decode()
+
+
+# ------------------------------------------------------- a snapshot of any cited link, on request
+
+
+def _cited(text="Read the audit report here."):
+    from claims.models import CitedLink
+    from tests.factories import ArticleFactory, LinkFactory
+
+    article = ArticleFactory(text=text)
+    link = LinkFactory(url="https://audit.example.org/report")
+    return CitedLink.objects.create(
+        article=article, link=link, href=link.url, anchor_text="here", start=22, end=26
+    )
+
+
+@pytest.mark.django_db
+def test_a_reviewer_keeps_a_snapshot_of_any_cited_link(client_for):
+    from audit.models import AuditEvent
+
+    cited = _cited()
+    client = client_for("reviewer")
+    page = reverse("claims:article_detail", kwargs={"pk": cited.article_id})
+    assert "Keep a snapshot" in client.get(page).content.decode()
+    response = client.post(reverse("claims:cited_link_snapshot", kwargs={"pk": cited.pk}))
+    assert response.status_code == 302 and response["Location"].endswith("#links-heading")
+    [pending] = Snapshot.objects.filter(link=cited.link)
+    assert pending.state == Snapshot.State.PENDING
+    event = AuditEvent.objects.get(action="claims.cited_link.snapshot_requested")
+    assert event.article_id == cited.article_id
+    # Taken, the page says when; asked again while one is pending, no second row.
+    client.post(reverse("claims:cited_link_snapshot", kwargs={"pk": cited.pk}))
+    assert Snapshot.objects.filter(link=cited.link).count() == 1
+    Snapshot.objects.filter(pk=pending.pk).update(
+        state=Snapshot.State.DONE, fetched_at=timezone.make_aware(timezone.datetime(2026, 12, 1))
+    )
+    html = client.get(page).content.decode()
+    assert "kept <time" in html and "1 Dec 2026" in html and "Keep again" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["anonymous", "reader"])
+def test_people_who_do_not_review_cannot_ask_for_snapshots(client_for, persona):
+    cited = _cited()
+    response = client_for(persona).post(
+        reverse("claims:cited_link_snapshot", kwargs={"pk": cited.pk})
+    )
+    assert response.status_code in (302, 403)
+    assert not Snapshot.objects.exists()
