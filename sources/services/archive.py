@@ -55,24 +55,29 @@ def link_archive_lookup(*, link_id: int, config: FetchConfig | None = None) -> s
         logger.warning("archive look-up for %s failed: %s", link.url, exc)
     except (ValueError, AttributeError) as exc:
         logger.warning("archive look-up for %s: unreadable answer: %s", link.url, exc)
+    _record(link_id, asked="archive_checked_at", at=now, copy=snapshot,
+            action="sources.link.archived_copy_found")  # fmt: skip
+    return snapshot
+
+
+def _record(link_id: int, *, asked: str, at, copy: str, action: str, once: bool = False) -> bool:
+    """Under the link's row lock: when the archive was ``asked`` (a field), and the copy it
+    gave (audited; the archived copy shows next to dead evidence on published pages).
+    ``once``: nothing when it was asked already (another run); returns whether recorded."""
     with transaction.atomic():
         link = Link.objects.select_for_update().get(pk=link_id)
-        link.archive_checked_at = now
-        fields = ["archive_checked_at", "updated_at"]
-        if snapshot:
-            link.archive_url = snapshot
+        if once and getattr(link, asked) is not None:
+            return False
+        setattr(link, asked, at)
+        fields = [asked, "updated_at"]
+        if copy:
+            link.archive_url = copy
             fields.append("archive_url")
         link.save(update_fields=fields)
-        if snapshot:
-            _audit(
-                action="sources.link.archived_copy_found",
-                link=link,
-                actor=None,
-                changes={"archive_url": snapshot},
-            )
-            # The archived copy shows next to dead evidence on published pages.
+        if copy:
+            _audit(action=action, link=link, actor=None, changes={"archive_url": copy})
             _links_changed(link, was_at_risk=_at_risk(link))
-    return snapshot
+    return True
 
 
 def link_archive_save(*, link_id: int, config: FetchConfig | None = None) -> str:
@@ -99,22 +104,12 @@ def link_archive_save(*, link_id: int, config: FetchConfig | None = None) -> str
             copy = _storable_url(document.final_url.strip())
     except FetchError as exc:
         logger.warning("archive save for %s failed: %s", link.url, exc)
-    with transaction.atomic():
-        link = Link.objects.select_for_update().get(pk=link_id)
-        if link.archive_saved_at is not None:
-            return link.archive_url
-        link.archive_saved_at = now
-        fields = ["archive_saved_at", "updated_at"]
-        if copy:
-            link.archive_url = copy
-            fields.append("archive_url")
-        link.save(update_fields=fields)
-        if copy:
-            _audit(
-                action="sources.link.archived",
-                link=link,
-                actor=None,
-                changes={"archive_url": copy},
-            )
-            _links_changed(link, was_at_risk=_at_risk(link))
-    return copy
+    recorded = _record(
+        link_id,
+        asked="archive_saved_at",
+        at=now,
+        copy=copy,
+        action="sources.link.archived",
+        once=True,
+    )
+    return copy if recorded else ""
