@@ -21,7 +21,8 @@ from factcheck.celery_app import app
 from sources.models import Snapshot
 from sources.services import snapshots
 from tests.factories import ClaimFactory, LinkFactory
-from tests.sources.httpserver import LocalHTTPServer, closed_port, hang, respond
+from tests.sources.httpserver import LocalHTTPServer, hang, respond
+from tests.sources.test_link_worker import broker_unreachable
 
 ARTICLE = """<!doctype html><html><head><title>Jobs report</title></head><body>
 <nav>Home | World | Business</nav>
@@ -242,27 +243,6 @@ def eager_jobs():
         yield
     finally:
         app.conf.task_always_eager = was
-
-
-@contextlib.contextmanager
-def broker_unreachable():
-    """The Celery app pointed at a closed port until the block ends."""
-    conf = app.conf
-    saved = conf.broker_url, conf.broker_transport_options
-
-    def reset_pools():
-        app._pool = None
-        with contextlib.suppress(AttributeError, KeyError):
-            app.__dict__["amqp"]._producer_pool = None
-
-    conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
-    conf.broker_transport_options = {}
-    reset_pools()
-    try:
-        yield
-    finally:
-        conf.broker_url, conf.broker_transport_options = saved
-        reset_pools()
 
 
 def add_evidence(claim, user, url: str):
