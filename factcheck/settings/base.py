@@ -550,6 +550,9 @@ FACTCHECK_SOURCES_IMPORT_SOFT_TIME_LIMIT = env_int("FACTCHECK_SOURCES_IMPORT_SOF
 # marked truncated), gzip-compressed, with a WARC file, in the storage named by STORAGE (an
 # alias of STORAGES; when STORAGES has no such alias, a FileSystemStorage under DIR). Files of
 # snapshots older than RETENTION_DAYS are deleted, except each link's newest (0: kept forever).
+# The snapshot's job is sent when the page is cited; false leaves the pending rows to the
+# sweep (the test settings do, so a worker never fetches another test's addresses).
+FACTCHECK_SNAPSHOT_ON_CITE = env_bool("FACTCHECK_SNAPSHOT_ON_CITE", True)
 FACTCHECK_SNAPSHOT_STORAGE = env_str("FACTCHECK_SNAPSHOT_STORAGE") or "snapshots"
 FACTCHECK_SNAPSHOT_DIR = Path(env_str("FACTCHECK_SNAPSHOT_DIR") or VAR_DIR / "snapshots")
 FACTCHECK_SNAPSHOT_MAX_BYTES = env_int("FACTCHECK_SNAPSHOT_MAX_BYTES", 5 * 1024 * 1024)

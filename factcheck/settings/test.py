@@ -45,6 +45,9 @@ else:
 CELERY_BEAT_SCHEDULE_FILENAME = str(TEST_VAR_DIR / "beat-schedule")
 # Evidence snapshots a test takes stay in the scratch area, never in the checkout's var/.
 FACTCHECK_SNAPSHOT_DIR = TEST_VAR_DIR / "snapshots"
+# Citing a page does not send its snapshot job (nor its archive save): no test's worker
+# should fetch another test's example.org pages (snapshot tests opt in).
+FACTCHECK_SNAPSHOT_ON_CITE = False
 # Embedded mode's test database is a file in the scratch area, not Django's shared-cache
 # in-memory SQLite: with shared cache a write meeting another connection's read fails at
 # once ("database table is locked", no busy timeout), which made tests with a live server

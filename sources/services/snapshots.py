@@ -74,7 +74,10 @@ def snapshot_request(*, link: Link, now: datetime | None = None) -> Snapshot:
     """A snapshot of ``link`` is wanted: a pending row (unless one is already pending) and
     its job sent once the current transaction commits."""
     now = now or timezone.now()
-    if settings.FACTCHECK_ARCHIVE_SAVE_URL and link.archive_saved_at is None:
+    # Off (the test settings): the rows wait for the sweep, so no worker of another test
+    # fetches a test's addresses (as FACTCHECK_LINK_CHECK_NEW_LINKS for link checks).
+    send = settings.FACTCHECK_SNAPSHOT_ON_CITE
+    if send and settings.FACTCHECK_ARCHIVE_SAVE_URL and link.archive_saved_at is None:
         # The archive keeps a public copy too (once per link; the sweep repeats a lost one).
         _send_archive_save([link.pk], on_commit=True)
     pending = Snapshot.objects.filter(link=link, state=Snapshot.State.PENDING).first()
@@ -87,7 +90,8 @@ def snapshot_request(*, link: Link, now: datetime | None = None) -> Snapshot:
         # The sweep's fallback, should the job be lost before it claims the row.
         next_attempt_at=now + timedelta(seconds=settings.FACTCHECK_SNAPSHOT_RETRY_SECONDS),
     )
-    _send([snapshot.pk], on_commit=True)
+    if send:
+        _send([snapshot.pk], on_commit=True)
     return snapshot
 
 

@@ -48,6 +48,7 @@ def server(patch_setting, tmp_path):
     files in a fresh folder."""
     patch_setting("FACTCHECK_SNAPSHOT_STORAGE", "snapshots-under-test")
     patch_setting("FACTCHECK_SNAPSHOT_DIR", tmp_path / "snapshots")
+    patch_setting("FACTCHECK_SNAPSHOT_ON_CITE", True)
     patch_setting("FACTCHECK_FETCH_TOTAL_TIMEOUT", 5.0)
     with LocalHTTPServer() as local:
         patch_setting("FACTCHECK_FETCH_ALLOW_HOSTS", [f"{local.host}:{local.port}"])
@@ -206,6 +207,7 @@ def test_unreachable_page_is_unavailable(
     django_capture_on_commit_callbacks,
 ):
     patch_setting("FACTCHECK_SNAPSHOT_DIR", tmp_path / "snapshots")
+    patch_setting("FACTCHECK_SNAPSHOT_ON_CITE", True)
     patch_setting("FACTCHECK_FETCH_ALLOW_HOSTS", [])
     claim = ClaimFactory()
     evidence = cite(

@@ -41,6 +41,7 @@ def patch_setting(monkeypatch):
 def server(patch_setting, tmp_path):
     patch_setting("FACTCHECK_SNAPSHOT_STORAGE", "snapshots-under-test")
     patch_setting("FACTCHECK_SNAPSHOT_DIR", tmp_path / "snapshots")
+    patch_setting("FACTCHECK_SNAPSHOT_ON_CITE", True)
     patch_setting("FACTCHECK_FETCH_TOTAL_TIMEOUT", 5.0)
     local = LocalHTTPServer().start()
     patch_setting("FACTCHECK_FETCH_ALLOW_HOSTS", [f"{local.host}:{local.port}"])

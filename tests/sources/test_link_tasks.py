@@ -308,6 +308,7 @@ def test_a_page_cited_as_evidence_is_saved_by_the_archive_once(
     server.route(f"/save/{page}", redirect(server.url(f"/web/20261207120000/{page}")))
     server.route(f"/web/20261207120000/{page}", respond(200, "<p>Archived.</p>"))
     patch_setting("FACTCHECK_ARCHIVE_SAVE_URL", server.url("/save/"))
+    patch_setting("FACTCHECK_SNAPSHOT_ON_CITE", True)
     from factcheck.celery_app import app
     from factcheck.lib.roles import REVIEWER, role_assign, roles_sync
 

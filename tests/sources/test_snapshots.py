@@ -75,6 +75,7 @@ def snapshot_dir(tmp_path, patch_setting):
     """Snapshot files in a fresh folder (the fallback FileSystemStorage)."""
     patch_setting("FACTCHECK_SNAPSHOT_STORAGE", "snapshots-under-test")
     patch_setting("FACTCHECK_SNAPSHOT_DIR", tmp_path / "snapshots")
+    patch_setting("FACTCHECK_SNAPSHOT_ON_CITE", True)
     return tmp_path / "snapshots"
 
 
@@ -294,6 +295,7 @@ def test_an_unwritable_storage_keeps_the_evidence_and_the_snapshot_retries(
     blocker.write_text("a file where the storage's folder should be")
     patch_setting("FACTCHECK_SNAPSHOT_STORAGE", "snapshots-under-test")
     patch_setting("FACTCHECK_SNAPSHOT_DIR", blocker / "snapshots")
+    patch_setting("FACTCHECK_SNAPSHOT_ON_CITE", True)
     claim = ClaimFactory()
     with eager_jobs(), django_capture_on_commit_callbacks(execute=True):
         evidence = add_evidence(claim, reviewer, server.url("/jobs"))
@@ -372,3 +374,19 @@ def test_a_storages_alias_names_where_the_files_go(server, tmp_path, settings):
     assert (tmp_path / "by-alias" / snap.body_name).is_file()
     assert (tmp_path / "by-alias" / snap.warc_name).is_file()
     assert not (tmp_path / "fallback").exists()
+
+
+@pytest.mark.django_db
+def test_with_sending_on_cite_off_the_row_waits_for_the_sweep(
+    server, snapshot_dir, patch_setting, reviewer, django_capture_on_commit_callbacks
+):
+    server.route("/jobs", respond(200, ARTICLE))
+    patch_setting("FACTCHECK_SNAPSHOT_ON_CITE", False)
+    with eager_jobs(), django_capture_on_commit_callbacks(execute=True):
+        evidence = add_evidence(ClaimFactory(), reviewer, server.url("/jobs"))
+    snap = Snapshot.objects.get(link=evidence.link)
+    assert snap.state == Snapshot.State.PENDING and server.requests == []
+    with eager_jobs():
+        assert snapshots.snapshots_sweep(now=snap.next_attempt_at + timedelta(seconds=1)) == 1
+    snap.refresh_from_db()
+    assert snap.state == Snapshot.State.DONE
