@@ -71,4 +71,6 @@ def cited_link_snapshot(request, pk: int):
         raise Http404("No such cited link.") from None
     services.cited_link_snapshot_request(cited=cited, user=request.user)
     messages.success(request, f"A snapshot of {cited.link.url} is being taken.")
-    return redirect(reverse("claims:article_detail", kwargs={"pk": cited.article_id}) + "#links-heading")
+    return redirect(
+        reverse("claims:article_detail", kwargs={"pk": cited.article_id}) + "#links-heading"
+    )
