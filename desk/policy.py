@@ -219,6 +219,12 @@ DESCRIBED: list[tuple[str, list[tuple[str, str, str]]]] = [
                 "A Wayback-style availability API used to find an archived copy of a failing "
                 "or dead link; not set means no look-ups.",
             ),
+            (
+                "FACTCHECK_ARCHIVE_SAVE_URL",
+                "",
+                'A Wayback-compatible "save page now" address: a page cited as evidence is '
+                "sent to it once and its copy kept on the link; not set means none are sent.",
+            ),
         ],
     ),
     (

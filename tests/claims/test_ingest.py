@@ -476,7 +476,10 @@ def test_every_offset_bearing_row_refuses_text_that_does_not_match_its_offsets(k
 
 def test_a_url_ingest_job_is_queued_after_commit(monkeypatch, django_capture_on_commit_callbacks):
     queued = []
-    monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.delay", lambda pk: queued.append(pk))
+    monkeypatch.setattr(
+        "claims.tasks.article_fetch_and_ingest.apply_async",
+        lambda **kw: queued.append(kw["args"][0]),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         job = services.article_ingest_url(url="HTTPS://News.Example.org/a#top", title=" T ")
         assert queued == []

@@ -192,7 +192,7 @@ def fuzz_client(client_for, settings, monkeypatch, keyword_scorer):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX
     # Jobs are created, never run: nothing is fetched.
-    monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.delay", lambda pk: None)
+    monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.apply_async", lambda **kw: None)
     # A fetch-mode preview fetches during the request: the fuzzed addresses are public hosts
     # (example.org, ...), never contacted from tests. The HTTP boundary answers as it does
     # with no network, after its own guard has refused what it refuses.

@@ -155,7 +155,10 @@ def test_too_many_fields_get_the_form_with_a_message(client_for, settings):
 @pytest.mark.parametrize("url", ODD_URLS + PRIVATE_URLS)
 def test_fetching_an_odd_or_private_address_is_a_form_error(url, client_for, monkeypatch):
     queued = []
-    monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.delay", queued.append)
+    monkeypatch.setattr(
+        "claims.tasks.article_fetch_and_ingest.apply_async",
+        lambda **kw: queued.append(kw["args"][0]),
+    )
     response = client_for("reviewer").post(
         INGEST, {"mode": "fetch", "url": url, "text_format": "text"}
     )
@@ -190,7 +193,7 @@ def test_an_odd_address_for_pasted_text_is_a_form_error(url, client_for, keyword
 
 
 def test_the_allow_listed_test_server_may_still_be_fetched(client_for, settings, monkeypatch):
-    monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.delay", lambda pk: None)
+    monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.apply_async", lambda **kw: None)
     settings.FACTCHECK_FETCH_ALLOW_HOSTS = ["127.0.0.1:8303"]
     response = client_for("reviewer").post(
         INGEST, {"mode": "fetch", "url": "http://127.0.0.1:8303/a", "confirm": "on"}

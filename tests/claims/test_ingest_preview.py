@@ -201,7 +201,7 @@ def test_hostile_html_is_previewed_without_anything_executable(client_for, keywo
 def test_a_large_text_previews_its_first_part_then_goes_to_the_job(
     client_for, keyword_scorer, settings, monkeypatch
 ):
-    monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.delay", lambda pk: None)
+    monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.apply_async", lambda **kw: None)
     settings.FACTCHECK_INGEST_INLINE_MAX_BYTES = 2000
     text = "\n\n".join(f"Claim {n} cost {n} dollars. Nobody cared." for n in range(200))
     client = client_for("reviewer")

@@ -337,7 +337,7 @@ def test_a_failed_fetch_gets_the_jobs_message(route, message, server, allow, cli
 def test_a_large_page_is_previewed_in_part_and_queued_as_fetched(
     server, allow, client_for, keyword_scorer, settings, monkeypatch
 ):
-    monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.delay", lambda pk: None)
+    monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.apply_async", lambda **kw: None)
     settings.FACTCHECK_INGEST_INLINE_MAX_BYTES = 2000
     body = (
         "<html><body>"
@@ -364,7 +364,10 @@ def test_a_fetch_confirmed_at_once_still_queues_the_job(
     client_for, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.delay", queued.append)
+    monkeypatch.setattr(
+        "claims.tasks.article_fetch_and_ingest.apply_async",
+        lambda **kw: queued.append(kw["args"][0]),
+    )
     settings.FACTCHECK_FETCH_ALLOW_HOSTS = ["127.0.0.1:8303"]
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for("reviewer").post(

@@ -162,7 +162,10 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(client_for, settings
 
 def test_fetching_by_url_queues_a_job_and_shows_its_page(client_for, monkeypatch):
     queued = []
-    monkeypatch.setattr("claims.tasks.article_fetch_and_ingest.delay", queued.append)
+    monkeypatch.setattr(
+        "claims.tasks.article_fetch_and_ingest.apply_async",
+        lambda **kw: queued.append(kw["args"][0]),
+    )
     client = client_for("reviewer")
     response = client.post(
         INGEST,
