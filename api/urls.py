@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import oembed, pages, resources, views, writes
+from api import oembed, pages, resources, snapshots, views, writes
 from api.problems import problem_response
 
 app_name = "api"
@@ -31,6 +31,27 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/", writes.EvidenceDetail.as_view(), name="evidence-detail"),
     path("evidence/<int:pk>/remove/", writes.EvidenceRemove.as_view(), name="evidence-remove"),
+    # What was kept of the cited page, and whether the quote is on it (api/snapshots.py).
+    path(
+        "evidence/<int:pk>/snapshots/",
+        snapshots.EvidenceSnapshots.as_view(),
+        name="evidence-snapshots",
+    ),
+    path(
+        "evidence/<int:pk>/snapshots/<int:snapshot_pk>/",
+        snapshots.EvidenceSnapshotDetail.as_view(),
+        name="evidence-snapshot-detail",
+    ),
+    path(
+        "evidence/<int:pk>/snapshots/<int:snapshot_pk>/warc/",
+        snapshots.EvidenceSnapshotWarc.as_view(),
+        name="evidence-snapshot-warc",
+    ),
+    path(
+        "cited-links/<int:pk>/snapshot/",
+        snapshots.CitedLinkSnapshot.as_view(),
+        name="cited-link-snapshot",
+    ),
     path("articles/", views.ArticleListCreate.as_view(), name="article-list"),
     path("articles/<int:pk>/", views.ArticleDetail.as_view(), name="article-detail"),
     path("ingest-jobs/<int:pk>/", views.IngestJobDetail.as_view(), name="ingest-job-detail"),

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import setup_logging, worker_ready
+from celery.signals import beat_init, celeryd_init, setup_logging, worker_ready
 
 from factcheck.lib import broker
 
@@ -42,6 +42,24 @@ def _make_broker_folders(sender, **kwargs):
         for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if options.get(key):
                 Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@celeryd_init.connect
+@beat_init.connect
+def _patient_broker_reads(sender=None, conf=None, **kwargs):
+    """Workers and beat read the Redis broker with blocking commands that wait up to a
+    second: they get the longer timeout (the web's sends keep the short one)."""
+    _worker_broker_timeouts(conf if conf is not None else app.conf)
+
+
+def _worker_broker_timeouts(conf) -> None:
+    from django.conf import settings
+
+    options = dict(conf.broker_transport_options or {})
+    if "socket_timeout" in options:
+        timeout = settings.FACTCHECK_BROKER_WORKER_TIMEOUT
+        options.update(socket_timeout=timeout, socket_connect_timeout=timeout)
+        conf.broker_transport_options = options
 
 
 @worker_ready.connect

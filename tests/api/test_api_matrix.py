@@ -57,6 +57,34 @@ def _added_appearance() -> dict:
     return {"pk": Appearance.objects.create(claim=claim, kind="other", description="A flyer.").pk}
 
 
+def _evidence_snapshot(warc: str = "") -> dict:
+    from django.utils import timezone
+
+    from sources.models import Snapshot
+
+    evidence = EvidenceFactory()
+    snapshot = Snapshot.objects.create(
+        link=evidence.link,
+        url=evidence.link.url,
+        state=Snapshot.State.DONE,
+        requested_at=timezone.now(),
+        fetched_at=timezone.now(),
+        kind=Snapshot.Kind.HTML,
+        text=f"Before. {evidence.quote} After.",
+        warc_name=warc,
+    )
+    return {"pk": evidence.pk, "snapshot_pk": snapshot.pk}
+
+
+def _cited_link() -> int:
+    from claims.models import CitedLink
+
+    link = LinkFactory()
+    return CitedLink.objects.create(
+        article=ArticleFactory(), link=link, href=link.url, anchor_text="a", start=0, end=1
+    ).pk
+
+
 # name -> (method, kwargs maker, body maker, {persona: expected status})
 MATRIX = {
     "api:fact-check-list": ("get", dict, None, _EVERYONE),
@@ -122,6 +150,22 @@ MATRIX = {
         {**_DESK, "reviewer": 204, "editor": 204, "admin": 204},
     ),
     "api:link-checks": ("get", lambda: {"pk": LinkCheckFactory().link_id}, None, _DESK),
+    # Evidence snapshots (tests/api/test_snapshots.py): the list and one snapshot; its WARC
+    # file is missing here (404 for the desk: the file cannot be read, 401/403 for others).
+    "api:evidence-snapshots": ("get", lambda: {"pk": EvidenceFactory().pk}, None, _DESK),
+    "api:evidence-snapshot-detail": ("get", lambda: _evidence_snapshot(), None, _DESK),
+    "api:evidence-snapshot-warc": (
+        "get",
+        lambda: _evidence_snapshot(warc="missing.warc.gz"),
+        None,
+        {**_DESK, "reviewer": 404, "editor": 404, "admin": 404},
+    ),
+    "api:cited-link-snapshot": (
+        "post",
+        lambda: {"pk": _cited_link()},
+        dict,
+        {**_DESK, "reviewer": 202, "editor": 202, "admin": 202},
+    ),
     # oEmbed: public; a published claim's page address (tests/api/test_oembed.py).
     "api:oembed": (
         "get",
