@@ -14,6 +14,7 @@ RUN pip install -r requirements/base.txt
 COPY . .
 RUN useradd --system --home /srv factcheck \
     && mkdir -p /srv/var \
+    && python scripts/catalogs compile \
     && DJANGO_SECRET_KEY=collectstatic-only-not-used-at-run-time \
        python manage.py collectstatic --noinput \
     && chown -R factcheck /srv/var

@@ -11,7 +11,7 @@ PORT      ?= 8000
 export DJANGO_SETTINGS_MODULE ?= $(SETTINGS)
 
 .DEFAULT_GOAL := help
-.PHONY: help run web worker beat test lint fmt bench shell migrate demo lock clean e2e-tools openapi
+.PHONY: help run web worker beat test lint fmt bench shell migrate demo lock clean e2e-tools openapi catalogs
 
 help:
 	@echo "make run     install, migrate, load demo data, start web + worker + beat (Ctrl-C stops all);"
@@ -49,7 +49,15 @@ tests/e2e/node_modules/.installed: tests/e2e/package.json tests/e2e/package-lock
 e2e-tools: tests/e2e/node_modules/.installed
 	scripts/ensure-chromium
 
-migrate: $(VENV)/.base-installed
+# The interface's translations: the .po catalogs (committed) compiled to .mo (built here, with
+# Babel: no GNU gettext needed; docs/i18n.md).
+locale/.compiled: $(wildcard locale/*/LC_MESSAGES/*.po) $(VENV)/.base-installed
+	$(PY) scripts/catalogs compile
+	@touch $@
+
+catalogs: locale/.compiled
+
+migrate: $(VENV)/.base-installed locale/.compiled
 	$(MANAGE) preflight
 	$(MANAGE) migrate --noinput
 
@@ -60,16 +68,16 @@ run: demo
 	@mkdir -p var/celery
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start --procfile Procfile --app-root . --port $(PORT)
 
-web: $(VENV)/.base-installed
+web: $(VENV)/.base-installed locale/.compiled
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-worker: $(VENV)/.base-installed
+worker: $(VENV)/.base-installed locale/.compiled
 	$(VENV)/bin/celery -A factcheck worker --loglevel INFO
 
 beat: $(VENV)/.base-installed
 	$(VENV)/bin/celery -A factcheck beat --loglevel INFO
 
-test: $(VENV)/.test-installed e2e-tools
+test: $(VENV)/.test-installed e2e-tools locale/.compiled
 	DJANGO_SETTINGS_MODULE=factcheck.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-installed
@@ -98,4 +106,5 @@ lock: $(VENV)/.created
 	scripts/lock-requirements
 
 clean:
-	rm -rf $(VENV) var/cache var/static tests/e2e/node_modules test-artifacts
+	rm -rf $(VENV) var/cache var/static tests/e2e/node_modules test-artifacts locale/.compiled
+	find locale -name '*.mo' -delete

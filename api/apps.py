@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
@@ -8,7 +9,7 @@ class ApiConfig(AppConfig):
     through their selectors and services (docs/architecture.md, "The REST API")."""
 
     name = "api"
-    verbose_name = "REST API"
+    verbose_name = _("REST API")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -3,6 +3,7 @@ site's own JavaScript with the signed-in user's session (and Django's CSRF check
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from api import services
@@ -20,17 +21,17 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "Send the token as “Authorization: Bearer <token>”."
+                _("Send the token as “Authorization: Bearer <token>”.")
             )
         try:
             secret = header[1].decode("ascii")
         except UnicodeError:
-            raise exceptions.AuthenticationFailed("The token is not valid.") from None
+            raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
         token = services.token_find(secret)
         if token is None:
-            raise exceptions.AuthenticationFailed("The token is not valid or was revoked.")
+            raise exceptions.AuthenticationFailed(_("The token is not valid or was revoked."))
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("The token's account is deactivated.")
+            raise exceptions.AuthenticationFailed(_("The token's account is deactivated."))
         services.token_touch(token)
         return token.user, token
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiTokenQuerySet(models.QuerySet):
@@ -24,7 +25,7 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100, help_text="What the token is for (a CMS, a script).")
+    name = models.CharField(max_length=100, help_text=_("What the token is for (a CMS, a script)."))
     # The first characters of the token, shown on the tokens page ("fcw_AbC1...").
     prefix = models.CharField(max_length=16)
     # Hex SHA-256 of the whole token: what a request's token is looked up by (unique index).
@@ -37,6 +38,8 @@ class ApiToken(models.Model):
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at", "-id"]
         # The tokens page: a user's tokens, newest first.
         indexes = [models.Index(fields=["user", "-created_at"], name="api_token_user_idx")]
@@ -54,10 +57,10 @@ class WebhookEndpoint(models.Model):
     (HMAC-SHA256), so it is stored as is; it is shown once, when the endpoint is made."""
 
     class Event(models.TextChoices):
-        VERDICT_PUBLISHED = "verdict.published", "Verdict published"
-        CORRECTION_PUBLISHED = "correction.published", "Correction published"
-        EVIDENCE_AT_RISK = "evidence.at_risk", "Evidence at risk"
-        ARTICLE_INGESTED = "article.ingested", "Article ingested"
+        VERDICT_PUBLISHED = "verdict.published", _("Verdict published")
+        CORRECTION_PUBLISHED = "correction.published", _("Correction published")
+        EVIDENCE_AT_RISK = "evidence.at_risk", _("Evidence at risk")
+        ARTICLE_INGESTED = "article.ingested", _("Article ingested")
 
     url = models.URLField(max_length=2000)
     # A list of ``Event`` values.
@@ -73,6 +76,8 @@ class WebhookEndpoint(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -97,6 +102,8 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-id"]
         # The delivery log: an endpoint's latest deliveries.
         indexes = [

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.urls import Resolver404, resolve, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -77,17 +78,17 @@ def _claim_pk(request: Request, url: str) -> int:
     ``NotFound`` for any other page of this one."""
     parts = urlsplit(url.strip())
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValidationError({"url": ["Give the full address of a fact-check page."]})
+        raise ValidationError({"url": [_("Give the full address of a fact-check page.")]})
     ours = {request.get_host().lower(), urlsplit(settings.FACTCHECK_SITE_URL).netloc.lower()}
     if parts.netloc.lower() not in ours:
-        raise ValidationError({"url": ["This is not an address of this site."]})
+        raise ValidationError({"url": [_("This is not an address of this site.")]})
     try:
         match = resolve(parts.path or "/")
     except Resolver404:
-        raise NotFound("No fact-check at this address.") from None
+        raise NotFound(_("No fact-check at this address.")) from None
     pk = public.claim_pk_from_key(match.kwargs.get("key", ""))
     if match.view_name != CLAIM_PAGE or pk is None:
-        raise NotFound("No fact-check at this address.")
+        raise NotFound(_("No fact-check at this address."))
     return pk
 
 
@@ -96,14 +97,14 @@ def _embed(request: Request, pk: int, width: int, height: int) -> dict:
     try:
         claim = public.claim_public_get(user=reader, pk=pk)
     except Claim.DoesNotExist:
-        raise NotFound("No fact-check at this address.") from None
+        raise NotFound(_("No fact-check at this address.")) from None
     verdict = (
         public.public_verdicts(user=reader)
         .filter(claim=claim, state=Verdict.State.PUBLISHED)
         .first()
     )
     if verdict is None:
-        raise NotFound("No fact-check at this address.")
+        raise NotFound(_("No fact-check at this address."))
     title = verdict.checked_text or claim.text
     key = public.claim_key(claim)
     card = request.build_absolute_uri(reverse("reader:embed_claim", kwargs={"key": key}))

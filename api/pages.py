@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from api import services, webhooks
@@ -56,7 +57,9 @@ def token_revoke(request, pk: int):
         token = services.token_revoke(user=request.user, pk=pk)
     except ApiToken.DoesNotExist:
         raise Http404("No such token.") from None
-    messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")
+    messages.success(
+        request, _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name}
+    )
     return redirect("api:tokens")
 
 
@@ -121,7 +124,9 @@ def webhook_test(request, pk: int):
     endpoint = _endpoint(pk)
     delivery = webhooks.test_event_send(user=request.user, pk=endpoint.pk)
     messages.success(
-        request, f"Test event #{delivery.pk} queued for {endpoint.url}: see the log below."
+        request,
+        _("Test event #%(number)s queued for %(url)s: see the log below.")
+        % {"number": delivery.pk, "url": endpoint.url},
     )
     return redirect("api:webhook_detail", pk=endpoint.pk)
 
@@ -138,8 +143,12 @@ def webhook_active(request, pk: int):
     except ConflictError as exc:
         messages.error(request, str(exc))
     except VersionMissing:
-        return HttpResponseBadRequest("The form is missing its version: reload the page.")
+        return HttpResponseBadRequest(_("The form is missing its version: reload the page."))
     else:
-        state = "enabled" if endpoint.is_active else "disabled"
-        messages.success(request, f"The endpoint {endpoint.url} is {state}.")
+        done = (
+            _("The endpoint %(url)s is enabled.")
+            if endpoint.is_active
+            else _("The endpoint %(url)s is disabled.")
+        )
+        messages.success(request, done % {"url": endpoint.url})
     return redirect("api:webhook_detail", pk=endpoint.pk)

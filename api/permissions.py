@@ -4,6 +4,7 @@ signed in: 401; signed in without them: 403."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from claims.services import REVIEW_PERMISSION
@@ -17,7 +18,7 @@ def requires(*perms: str) -> type[BasePermission]:
     """A permission class that lets through users holding every one of ``perms``."""
 
     class Requires(BasePermission):
-        message = "Your role does not allow this."
+        message = _("Your role does not allow this.")
 
         def has_permission(self, request, view) -> bool:
             user = request.user

@@ -13,6 +13,8 @@ from http import HTTPStatus
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions
 from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
@@ -94,13 +96,13 @@ def _first_detail(errors: list[dict]) -> str:
         entry = errors[0]
         where = "" if entry["field"] == NON_FIELD else f"{entry['field']}: "
         return f"{where}{entry['detail']}"
-    return "The request has errors in several fields: see “errors”."
+    return _("The request has errors in several fields: see “errors”.")
 
 
 def exception_handler(exc, context) -> Response:
     """DRF's ``EXCEPTION_HANDLER``: every error of every API view as problem details."""
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(str(exc) if str(exc) else "Not found.")
+        exc = exceptions.NotFound(str(exc) if str(exc) else _("Not found."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
@@ -114,7 +116,7 @@ def exception_handler(exc, context) -> Response:
         logger.warning("database busy: 503 for an API request (%s)", exc)
         return problem(
             503,
-            "The database is busy: try again in a few seconds.",
+            _("The database is busy: try again in a few seconds."),
             code="busy",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
@@ -123,7 +125,7 @@ def exception_handler(exc, context) -> Response:
         logger.exception("API error in %s", type(view).__name__ if view else "a view")
         return problem(
             500,
-            "Something went wrong on our side. It was logged; please try again later.",
+            _("Something went wrong on our side. It was logged; please try again later."),
             code="server_error",
         )
     headers = {}
@@ -134,7 +136,12 @@ def exception_handler(exc, context) -> Response:
         headers["Retry-After"] = str(max(1, wait))
         return problem(
             429,
-            f"Too many requests: try again in {max(1, wait)} seconds.",
+            ngettext(
+                "Too many requests: try again in %(seconds)s second.",
+                "Too many requests: try again in %(seconds)s seconds.",
+                max(1, wait),
+            )
+            % {"seconds": max(1, wait)},
             code="throttled",
             headers=headers,
         )

@@ -7,6 +7,7 @@ through ``api.writes`` (``version`` or ``If-Match``; 409, 412, 428)."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -102,7 +103,7 @@ class ClaimantDetail(APIView):
         try:
             claimant = Claimant.objects.get(pk=pk)
         except Claimant.DoesNotExist:
-            raise NotFound("No such claimant.") from None
+            raise NotFound(_("No such claimant.")) from None
         return conditional_response(request, _claimant_data(request, claimant))
 
 
@@ -134,13 +135,13 @@ class ClaimClaimant(APIView):
                 if claimant is None:
                     return problems.problem(
                         400,
-                        "claimant: No such claimant.",
+                        "claimant: " + _("No such claimant."),
                         code="invalid",
                         errors=[
                             {
                                 "pointer": "#/claimant",
                                 "field": "claimant",
-                                "detail": "No such claimant.",
+                                "detail": _("No such claimant."),
                                 "code": "invalid",
                             }
                         ],
@@ -237,7 +238,7 @@ class AppearanceRemove(APIView):
         try:
             appearance = Appearance.objects.select_related("claim").get(pk=pk, claim__in=claims)
         except Appearance.DoesNotExist:
-            raise NotFound("No such appearance.") from None
+            raise NotFound(_("No such appearance.")) from None
         result = _versioned_write(
             request,
             r.AppearanceRemoveSerializer,
@@ -312,7 +313,7 @@ class SourceDetailChange(SourceDetail):
         try:
             source = link_selectors.source_get(user=request.user, pk=pk)
         except Source.DoesNotExist:
-            raise NotFound("No such source.") from None
+            raise NotFound(_("No such source.")) from None
 
         def current():
             now = link_selectors.source_get(user=request.user, pk=pk)
@@ -359,5 +360,5 @@ class LinkChecks(generics.ListAPIView):
         try:
             link = link_selectors.link_get(user=self.request.user, pk=self.kwargs["pk"])
         except Link.DoesNotExist:
-            raise NotFound("No such link.") from None
+            raise NotFound(_("No such link.")) from None
         return link_selectors.link_checks(user=self.request.user, link=link)

@@ -4,13 +4,16 @@ shape the rows into JSON (and check the input of the two POST endpoints)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import IntegerField as ModelIntegerField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from claims.languages import language_normalize
 from claims.models import Article, Claim, Evidence, IngestJob, Verdict
+from claims.services.languages import article_is_scored
 from sources.models import Link, LinkCheck, Source
 
 # ------------------------------------------------------------------------------ pieces
@@ -214,6 +217,15 @@ class ClaimDetailSerializer(ClaimSerializer):
 
 
 class ArticleSerializer(ModelSerializer):
+    language = serializers.CharField(
+        read_only=True,
+        help_text="BCP-47 tag in lower case (en, es, pt-br); empty when unknown. Detected at "
+        "ingestion unless given; only English articles are scored for check-worthiness.",
+    )
+    scored = serializers.SerializerMethodField(
+        help_text="Whether a check-worthiness model covers the language: false means no "
+        "sentence was scored and no claim was made automatically."
+    )
     claim_count = serializers.IntegerField(read_only=True)
     published_count = serializers.IntegerField(read_only=True)
     publisher = serializers.CharField(source="publisher.name", allow_null=True, default=None)
@@ -222,7 +234,11 @@ class ArticleSerializer(ModelSerializer):
     class Meta:
         model = Article
         fields = ["id", "title", "slug", "url", "author", "published_at", "publisher"]
+        fields += ["language", "scored"]
         fields += ["content_hash", "claim_count", "published_count", "created_at", "detail"]
+
+    def get_scored(self, article) -> bool:
+        return article_is_scored(article)
 
 
 class ArticleDetailSerializer(ArticleSerializer):
@@ -345,6 +361,19 @@ class IngestRequestSerializer(serializers.Serializer):
     )
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)
     author = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    language = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=16,
+        help_text="The article's language, a BCP-47 tag (es, pt-br); detected from the title "
+        "and text when omitted.",
+    )
+
+    def validate_language(self, value: str) -> str:
+        try:
+            return language_normalize(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
     def validate(self, attrs):
         given = [bool(attrs.get("text")), attrs.get("file") is not None]

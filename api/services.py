@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from api.models import ApiToken
 from audit.services import audit_record
@@ -50,11 +52,18 @@ def token_create(*, user, name: str) -> NewToken:
     """A new token for ``user`` (a random 32-byte secret); only its hash is stored."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Give the token a name (what it is for)."})
+        raise ValidationError({"name": _("Give the token a name (what it is for).")})
     with transaction.atomic():
         if ApiToken.objects.filter(user=user).active().count() >= MAX_TOKENS_PER_USER:
             raise ValidationError(
-                {"name": f"You have {MAX_TOKENS_PER_USER} tokens: revoke one you no longer use."}
+                {
+                    "name": ngettext(
+                        "You have %(count)s token: revoke it if you no longer use it.",
+                        "You have %(count)s tokens: revoke one you no longer use.",
+                        MAX_TOKENS_PER_USER,
+                    )
+                    % {"count": MAX_TOKENS_PER_USER}
+                }
             )
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = ApiToken(

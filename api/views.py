@@ -292,6 +292,7 @@ class ArticleListCreate(_ContentLengthLimit, generics.ListAPIView):
         upload = data.get("file")
         url = (data.get("url") or "").strip()
         title, author = data.get("title", ""), data.get("author", "")
+        language = data.get("language", "")
         try:
             if upload is not None:
                 # Never more than the limit (and one byte to tell that it is over), as the page.
@@ -302,9 +303,12 @@ class ArticleListCreate(_ContentLengthLimit, generics.ListAPIView):
                     title=title,
                     author=author,
                     user=request.user,
+                    language=language,
                 )
             elif not text:
-                result = claim_services.article_ingest_url(url=url, title=title, user=request.user)
+                result = claim_services.article_ingest_url(
+                    url=url, title=title, user=request.user, language=language
+                )
             else:
                 result = claim_services.article_ingest_submit(
                     text=text,
@@ -313,6 +317,7 @@ class ArticleListCreate(_ContentLengthLimit, generics.ListAPIView):
                     title=title,
                     author=author,
                     user=request.user,
+                    language=language,
                 )
         except claim_services.ArticleURLError as exc:
             return _invalid("url", str(exc))

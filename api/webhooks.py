@@ -41,6 +41,8 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from api.models import WebhookDelivery, WebhookEndpoint
 from audit.services import audit_record
@@ -120,7 +122,7 @@ class NewEndpoint:
 
 def _require_admin(user) -> None:
     if user is None or not user.has_perm(MANAGE_PERMISSION):
-        raise PermissionDenied("Only admins manage webhooks.")
+        raise PermissionDenied(_("Only admins manage webhooks."))
 
 
 def endpoint_create(*, user, url: str, events) -> NewEndpoint:
@@ -136,14 +138,25 @@ def endpoint_create(*, user, url: str, events) -> NewEndpoint:
         errors["url"] = str(exc)
     chosen = sorted(set(events or []))
     if not chosen:
-        errors["events"] = "Choose at least one event."
+        errors["events"] = _("Choose at least one event.")
     elif unknown := [e for e in chosen if e not in Event.values]:
-        errors["events"] = f"Unknown events: {', '.join(map(str, unknown))}."
+        errors["events"] = _("Unknown events: %(events)s.") % {
+            "events": ", ".join(map(str, unknown))
+        }
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         if WebhookEndpoint.objects.count() >= MAX_ENDPOINTS:
-            raise ValidationError({"url": f"There are {MAX_ENDPOINTS} endpoints: remove one."})
+            raise ValidationError(
+                {
+                    "url": ngettext(
+                        "There is %(count)s endpoint: remove it.",
+                        "There are %(count)s endpoints: remove one.",
+                        MAX_ENDPOINTS,
+                    )
+                    % {"count": MAX_ENDPOINTS}
+                }
+            )
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
         endpoint = WebhookEndpoint(url=normalized, events=chosen, secret=secret, created_by=user)
         endpoint.full_clean(exclude=["created_by"])
@@ -166,7 +179,7 @@ def endpoint_set_active(*, user, pk: int, active: bool, version) -> WebhookEndpo
             version,
             stored=endpoint.version,
             conflict=lambda: ConflictError(
-                "This endpoint was changed since you loaded the page: look again.",
+                _("This endpoint was changed since you loaded the page: look again."),
                 current=endpoint,
             ),
             what="a webhook endpoint",
@@ -493,12 +506,15 @@ def _tell_admins(endpoint: WebhookEndpoint) -> None:
         return
     site = settings.FACTCHECK_SITE_NAME
     page = settings.FACTCHECK_SITE_URL.rstrip("/") + reverse("api:webhooks")
-    body = (
-        f"The webhook endpoint {endpoint.url} was disabled: "
-        f"{endpoint.consecutive_failures} deliveries in a row failed.\n\n"
-        f"{endpoint.disabled_reason}\n\n"
+    failed = ngettext(
+        "The webhook endpoint %(url)s was disabled: %(count)s delivery in a row failed.",
+        "The webhook endpoint %(url)s was disabled: %(count)s deliveries in a row failed.",
+        endpoint.consecutive_failures,
+    ) % {"url": endpoint.url, "count": endpoint.consecutive_failures}
+    again = _(
         "No more events are sent to it. Once the receiver works again, enable it on the "
-        "webhooks page (send it a test event first):\n"
-        f"{page}\n"
+        "webhooks page (send it a test event first):"
     )
-    send_plain_text(f"[{site}] Webhook endpoint disabled", body, recipients)
+    body = f"{failed}\n\n{endpoint.disabled_reason}\n\n{again}\n{page}\n"
+    subject = _("[%(site)s] Webhook endpoint disabled") % {"site": site}
+    send_plain_text(subject, body, recipients)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -101,13 +102,15 @@ def _version_problems(call, *, if_match: bool = False) -> Response | object:
             return _precondition_failed()
         return problems.problem(
             409,
-            f"{exc.message} Read it again and send its current version.",
+            _("%(conflict)s Read it again and send its current version.")
+            % {"conflict": exc.message},
             code="conflict",
             errors=[
                 {
                     "pointer": f"#/{change.field}",
                     "field": change.field,
-                    "detail": f"Yours: {change.yours} — saved: {change.theirs}",
+                    "detail": _("Yours: %(yours)s — saved: %(saved)s")
+                    % {"yours": change.yours, "saved": change.theirs},
                     "code": "conflict",
                 }
                 for change in exc.changes
@@ -123,14 +126,14 @@ def _version_problems(call, *, if_match: bool = False) -> Response | object:
         raise
     except PermissionDenied as exc:
         return problems.problem(
-            403, str(exc) or "Your role does not allow this.", code="permission_denied"
+            403, str(exc) or _("Your role does not allow this."), code="permission_denied"
         )
 
 
 def _precondition_failed() -> Response:
     return problems.problem(
         412,
-        "If-Match names an older answer: the object changed since. Read it again.",
+        _("If-Match names an older answer: the object changed since. Read it again."),
         code="precondition_failed",
     )
 
@@ -138,14 +141,16 @@ def _precondition_failed() -> Response:
 def _version_required() -> Response:
     return problems.problem(
         428,
-        "Send the version the change was made from: “version” in the body, or If-Match "
-        "with the ETag of the object's detail read.",
+        _(
+            "Send the version the change was made from: “version” in the body, or If-Match "
+            "with the ETag of the object's detail read."
+        ),
         code="version_required",
         errors=[
             {
                 "pointer": "#/version",
                 "field": "version",
-                "detail": "This field is required (or send If-Match).",
+                "detail": _("This field is required (or send If-Match)."),
                 "code": "required",
             }
         ],
@@ -182,7 +187,7 @@ def _claim(request: Request, pk: int) -> Claim:
     try:
         return desk.claim_get(user=request.user, pk=pk)
     except Claim.DoesNotExist:
-        raise NotFound("No such claim.") from None
+        raise NotFound(_("No such claim.")) from None
 
 
 def _claim_now(request: Request, pk: int):
@@ -207,7 +212,7 @@ def _evidence(request: Request, pk: int) -> Evidence:
             .get(pk=pk)
         )
     except Evidence.DoesNotExist:
-        raise NotFound("No such evidence.") from None
+        raise NotFound(_("No such evidence.")) from None
 
 
 def _evidence_data(request: Request, evidence: Evidence) -> dict:
@@ -428,7 +433,7 @@ class ClaimVerdict(APIView):
     def get(self, request: Request, pk: int) -> Response:
         verdict = _open_verdict(_claim(request, pk))
         if verdict is None:
-            raise NotFound("This claim has no open verdict: PUT one with version 0 to draft it.")
+            raise NotFound(_("This claim has no open verdict: PUT one with version 0 to draft it."))
         return conditional_response(request, _verdict_data(verdict))
 
     @extend_schema(

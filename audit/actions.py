@@ -46,12 +46,12 @@ def label(code: str) -> str:
     (``claims.article.details_changed`` -> "details changed (article)")."""
     known = _LABELS.get(code)
     if known is not None:
-        return known
+        return str(known)  # a lazy translation (the apps' labels), in the active language
     *_, thing, what = ["", "", *code.split(".")]
     words = what.replace("_", " ").strip() or code
     return f"{words} ({thing.replace('_', ' ')})" if thing else words
 
 
 def registered() -> dict[str, str]:
-    """Every registered code and its label (a copy)."""
-    return dict(_LABELS)
+    """Every registered code and its label (a copy, in the active language)."""
+    return {code: str(text) for code, text in _LABELS.items()}

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
@@ -6,4 +7,4 @@ class AuditConfig(AppConfig):
     ``factcheck``: it imports nothing of the other apps)."""
 
     name = "audit"
-    verbose_name = "Audit log"
+    verbose_name = _("Audit log")

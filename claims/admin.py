@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from audit.services import audit_record
 from claims import services
@@ -236,7 +238,7 @@ class RatingScaleAdmin(RefreshesReaderPages, _GuardedDelete, AuditedEdits, admin
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(levels_count=Count("levels"))
 
-    @admin.display(description="levels", ordering="levels_count")
+    @admin.display(description=gettext_lazy("levels"), ordering="levels_count")
     def level_count(self, scale):
         return scale.levels_count
 
@@ -261,10 +263,12 @@ class RatingScaleAdmin(RefreshesReaderPages, _GuardedDelete, AuditedEdits, admin
                     message="Edited in the Django admin.",
                 )
 
-    @admin.action(description="Make the selected scale the active one")
+    @admin.action(description=gettext_lazy("Make the selected scale the active one"))
     def make_active(self, request, queryset):
         if queryset.count() != 1:
-            self.message_user(request, "Select exactly one scale to make active.", messages.ERROR)
+            self.message_user(
+                request, _("Select exactly one scale to make active."), messages.ERROR
+            )
             return
         try:
             # An action on the list: no page version to check (the service locks the rows).
@@ -274,7 +278,17 @@ class RatingScaleAdmin(RefreshesReaderPages, _GuardedDelete, AuditedEdits, admin
         except ValidationError as exc:
             _refuse(self, request, exc)
         else:
-            self.message_user(request, f"“{scale.name}” is now the active scale.")
+            self.message_user(
+                request, _("“%(name)s” is now the active scale.") % {"name": scale.name}
+            )
+
+
+LEVELS_DEACTIVATED = ngettext_lazy(
+    "%(count)s level deactivated.", "%(count)s levels deactivated.", "count"
+)
+LEVELS_REACTIVATED = ngettext_lazy(
+    "%(count)s level reactivated.", "%(count)s levels reactivated.", "count"
+)
 
 
 @admin.register(RatingLevel)
@@ -297,11 +311,12 @@ class RatingLevelAdmin(RefreshesReaderPages, _GuardedDelete, AuditedEdits, admin
             .annotate(published_count=Count("verdicts", filter=published))
         )
 
-    @admin.display(description="published verdicts", ordering="published_count")
+    @admin.display(description=gettext_lazy("published verdicts"), ordering="published_count")
     def published_uses(self, level):
         return level.published_count
 
-    def _each(self, request, queryset, service, done: str):
+    def _each(self, request, queryset, service, done):
+        """``done``: a lazy plural taking ``count`` (what the message says was done)."""
         changed = 0
         for level in queryset:
             try:
@@ -310,15 +325,15 @@ class RatingLevelAdmin(RefreshesReaderPages, _GuardedDelete, AuditedEdits, admin
             except ValidationError as exc:
                 _refuse(self, request, exc)
         if changed:
-            self.message_user(request, f"{changed} level{'s' if changed != 1 else ''} {done}.")
+            self.message_user(request, done % {"count": changed})
 
-    @admin.action(description="Deactivate: no longer offered for new verdicts")
+    @admin.action(description=gettext_lazy("Deactivate: no longer offered for new verdicts"))
     def deactivate(self, request, queryset):
-        self._each(request, queryset, services.rating_level_deactivate, "deactivated")
+        self._each(request, queryset, services.rating_level_deactivate, LEVELS_DEACTIVATED)
 
-    @admin.action(description="Reactivate: offered for new verdicts again")
+    @admin.action(description=gettext_lazy("Reactivate: offered for new verdicts again"))
     def reactivate(self, request, queryset):
-        self._each(request, queryset, services.rating_level_reactivate, "reactivated")
+        self._each(request, queryset, services.rating_level_reactivate, LEVELS_REACTIVATED)
 
 
 class _ReadOnly(admin.ModelAdmin):

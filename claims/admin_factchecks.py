@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claims.models import ExternalFactCheck
 from claims.services.factchecks import (
@@ -27,19 +29,27 @@ SHOWN_PROBLEMS = 100
 
 class FactCheckImportForm(forms.Form):
     file = forms.FileField(
-        required=False, help_text="ClaimReview JSON: a DataFeed, an array or one object."
+        label=gettext_lazy("File"),
+        required=False,
+        help_text=gettext_lazy("ClaimReview JSON: a DataFeed, an array or one object."),
     )
     url = forms.URLField(
-        required=False, assume_scheme="https", help_text="or a fact-check page or feed to fetch"
+        label=gettext_lazy("Url"),
+        required=False,
+        assume_scheme="https",
+        help_text=gettext_lazy("or a fact-check page or feed to fetch"),
     )
     publisher = forms.CharField(
-        required=False, max_length=300, help_text="for items that name no publisher"
+        label=gettext_lazy("Publisher"),
+        required=False,
+        max_length=300,
+        help_text=gettext_lazy("for items that name no publisher"),
     )
 
     def clean(self):
         data = super().clean()
         if bool(data.get("file")) == bool(data.get("url")):
-            raise forms.ValidationError("Give a file or an address (one of them).")
+            raise forms.ValidationError(_("Give a file or an address (one of them)."))
         return data
 
 
@@ -80,8 +90,8 @@ class ExternalFactCheckAdmin(admin.ModelAdmin):
                     upload = form.cleaned_data["file"]
                     if upload.size > import_max_bytes():
                         raise FactCheckImportError(
-                            f"The file is larger than the import limit of "
-                            f"{import_max_bytes() // (1024 * 1024)} MB."
+                            _("The file is larger than the import limit of %(size)s MB.")
+                            % {"size": import_max_bytes() // (1024 * 1024)}
                         )
                     report = factchecks_import(
                         data=upload.read(), user=request.user, publisher=publisher
@@ -89,12 +99,14 @@ class ExternalFactCheckAdmin(admin.ModelAdmin):
             except FactCheckImportError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Fact-checks: {report.summary()}.")
+                messages.success(
+                    request, _("Fact-checks: %(summary)s.") % {"summary": report.summary()}
+                )
                 if not report.problems:
                     return redirect("admin:claims_externalfactcheck_changelist")
         context = {
             **self.admin_site.each_context(request),
-            "title": "Import fact-checks (ClaimReview)",
+            "title": _("Import fact-checks (ClaimReview)"),
             "opts": self.model._meta,
             "form": form,
             "report": report,

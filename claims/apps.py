@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy
 
 
 class ClaimsConfig(AppConfig):
     name = "claims"
-    verbose_name = "Claims and verdicts"
+    verbose_name = gettext_lazy("Claims and verdicts")
 
     def ready(self) -> None:
         # Project-wide system checks (factcheck.E00x) are registered on import.

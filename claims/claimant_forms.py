@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claims.models import Appearance, Claimant
 from claims.services import CLAIM_TEXT_MAX
@@ -15,16 +17,19 @@ class ClaimantSetForm(forms.Form):
 
     version = version_field()
     claimant = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    name = forms.CharField(label="Who said it", max_length=300, required=False)
+    name = forms.CharField(label=gettext_lazy("Who said it"), max_length=300, required=False)
     kind = forms.ChoiceField(
-        choices=Claimant.Kind.choices, initial=Claimant.Kind.PERSON, required=False
+        label=gettext_lazy("Kind"),
+        choices=Claimant.Kind.choices,
+        initial=Claimant.Kind.PERSON,
+        required=False,
     )
-    clear = forms.BooleanField(required=False)
+    clear = forms.BooleanField(label=gettext_lazy("Clear"), required=False)
 
     def clean(self):
         data = super().clean()
         if not data.get("clear") and not data.get("claimant") and not data.get("name"):
-            self.add_error("name", "Give the name of who made the claim.")
+            self.add_error("name", _("Give the name of who made the claim."))
         return data
 
 
@@ -32,22 +37,31 @@ class WhereForm(forms.Form):
     """Where and when a claim was made (an appearance other than an article)."""
 
     kind = forms.ChoiceField(
-        label="Where",
+        label=gettext_lazy("Where"),
         choices=[(k.value, k.label) for k in Appearance.Kind if k != Appearance.Kind.ARTICLE],
     )
     url = forms.URLField(
-        label="Address of the page or post", max_length=2000, required=False, assume_scheme="https"
+        label=gettext_lazy("Address of the page or post"),
+        max_length=2000,
+        required=False,
+        assume_scheme="https",
     )
-    medium = forms.ChoiceField(choices=[("", "—"), *Appearance.Medium.choices], required=False)
-    programme = forms.CharField(label="Programme or event", max_length=300, required=False)
+    medium = forms.ChoiceField(
+        label=gettext_lazy("Medium"),
+        choices=[("", "—"), *Appearance.Medium.choices],
+        required=False,
+    )
+    programme = forms.CharField(
+        label=gettext_lazy("Programme or event"), max_length=300, required=False
+    )
     said_on = forms.DateField(
-        label="Date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     timestamp = forms.CharField(
-        label="Time in the recording (hh:mm:ss)", max_length=8, required=False
+        label=gettext_lazy("Time in the recording (hh:mm:ss)"), max_length=8, required=False
     )
     description = forms.CharField(
-        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def where(self) -> dict:
@@ -73,23 +87,25 @@ class ClaimEnterForm(WhereForm):
     name found or created), where and when."""
 
     text = forms.CharField(
-        label="The claim, as it was made",
+        label=gettext_lazy("The claim, as it was made"),
         max_length=CLAIM_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One statement, in the claimant's words where you have them.",
+        help_text=gettext_lazy("One statement, in the claimant's words where you have them."),
     )
     claimant = forms.IntegerField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(
-        label="Who said it (optional)",
+        label=gettext_lazy("Who said it (optional)"),
         max_length=300,
         required=False,
-        help_text="An existing claimant is found by name or alias; a new one is created.",
+        help_text=gettext_lazy(
+            "An existing claimant is found by name or alias; a new one is created."
+        ),
         widget=forms.TextInput(
             attrs={"type": "search", "list": "claimant-options", "autocomplete": "off"}
         ),
     )
     claimant_kind = forms.ChoiceField(
-        label="Person or organisation",
+        label=gettext_lazy("Person or organisation"),
         choices=Claimant.Kind.choices,
         initial=Claimant.Kind.PERSON,
         required=False,

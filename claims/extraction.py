@@ -27,6 +27,8 @@ from pathlib import PurePath
 from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
@@ -56,17 +58,17 @@ _BOMS = (
 )
 # Signatures of formats that are never article text, with the name a reviewer knows them by.
 _BINARY_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"RIFF", "a RIFF (WebP, WAV or AVI) file"),
-    (b"%PDF-", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive (or a Word/OpenDocument file)"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
-    (b"\x7fELF", "a program"),
-    (b"MZ", "a Windows program"),
+    (b"\x89PNG\r\n\x1a\n", gettext_lazy("a PNG image")),
+    (b"\xff\xd8\xff", gettext_lazy("a JPEG image")),
+    (b"GIF87a", gettext_lazy("a GIF image")),
+    (b"GIF89a", gettext_lazy("a GIF image")),
+    (b"RIFF", gettext_lazy("a RIFF (WebP, WAV or AVI) file")),
+    (b"%PDF-", gettext_lazy("a PDF document")),
+    (b"PK\x03\x04", gettext_lazy("a ZIP archive (or a Word/OpenDocument file)")),
+    (b"\x1f\x8b", gettext_lazy("a gzip archive")),
+    (b"\xd0\xcf\x11\xe0", gettext_lazy("an old Microsoft Office document")),
+    (b"\x7fELF", gettext_lazy("a program")),
+    (b"MZ", gettext_lazy("a Windows program")),
 )
 # When charset-normalizer finds several equally good single-byte encodings, prefer the ones
 # Western web pages actually use (HTML treats latin-1 as windows-1252).
@@ -93,10 +95,16 @@ def format_for_filename(filename: str) -> str:
     try:
         return SUPPORTED_EXTENSIONS[suffix]
     except KeyError:
-        shown = f"“{suffix}” files" if suffix else "Files without an extension"
-        raise ExtractionError(
-            f"{shown} cannot be ingested: upload a .txt, .md, .html or .htm file."
-        ) from None
+        if suffix:
+            message = _(
+                "“%(suffix)s” files cannot be ingested: upload a .txt, .md, .html or .htm file."
+            ) % {"suffix": suffix}
+        else:
+            message = _(
+                "Files without an extension cannot be ingested: upload a .txt, .md, .html or "
+                ".htm file."
+            )
+        raise ExtractionError(message) from None
 
 
 def _looks_binary(data: bytes) -> str | None:
@@ -104,7 +112,7 @@ def _looks_binary(data: bytes) -> str | None:
         if data.startswith(signature):
             return name
     if b"\x00" in data[:65536]:
-        return "a binary file (it contains NUL bytes)"
+        return _("a binary file (it contains NUL bytes)")
     return None
 
 
@@ -184,12 +192,16 @@ def decode_text(
                 return DecodedText(_checked(data.decode(encoding)), encoding, False)
             except UnicodeDecodeError:
                 raise ExtractionError(
-                    "The file starts with a byte-order mark but is not valid text in that encoding."
+                    _(
+                        "The file starts with a byte-order mark but is not valid text in that "
+                        "encoding."
+                    )
                 ) from None
     kind = _looks_binary(data)
     if kind:
         raise ExtractionError(
-            f"This looks like {kind}, not text: upload the article as .txt, .md or .html."
+            _("This looks like %(kind)s, not text: upload the article as .txt, .md or .html.")
+            % {"kind": kind}
         )
     candidates: list[str] = []
     if declared:
@@ -214,8 +226,10 @@ def decode_text(
     detected = _detect(data)
     if detected is None:
         raise ExtractionError(
-            "The file's characters could not be decoded: it is neither UTF-8 nor any text "
-            "encoding we recognise. Save it as UTF-8 text and try again."
+            _(
+                "The file's characters could not be decoded: it is neither UTF-8 nor any text "
+                "encoding we recognise. Save it as UTF-8 text and try again."
+            )
         )
     return DecodedText(_checked(data.decode(detected, errors="strict")), detected, True)
 
@@ -233,16 +247,23 @@ def invalid_utf8_message(data: bytes, offset: int, *, what: str) -> str:
     """What a reviewer reads about ``data`` that is not valid UTF-8 from byte ``offset``."""
     line = data.count(b"\n", 0, offset) + 1
     sample = data[offset : offset + 4].hex(" ")
-    return (
-        f"{what} is not valid UTF-8: the first invalid byte sequence is at byte {offset} "
-        f"(line {line}: {sample}). Save it as UTF-8 and try again."
-    )
+    if what == "The file":
+        message = _(
+            "The file is not valid UTF-8: the first invalid byte sequence is at byte "
+            "%(offset)s (line %(line)s: %(sample)s). Save it as UTF-8 and try again."
+        )
+    else:
+        message = _(
+            "%(what)s is not valid UTF-8: the first invalid byte sequence is at byte "
+            "%(offset)s (line %(line)s: %(sample)s). Save it as UTF-8 and try again."
+        )
+    return message % {"what": what, "offset": offset, "line": line, "sample": sample}
 
 
 def _checked(text: str) -> str:
     if text and len(_CONTROL_RE.findall(text)) > max(2, len(text) * _MAX_CONTROL_SHARE):
         raise ExtractionError(
-            "The file is full of control characters: it is probably not a text document."
+            _("The file is full of control characters: it is probably not a text document.")
         )
     return text
 
@@ -395,7 +416,7 @@ def extract_html(html: str, *, url: str = "") -> ExtractedDocument:
     from lxml import etree
 
     if not html.strip():
-        raise ExtractionError("The HTML page is empty.")
+        raise ExtractionError(_("The HTML page is empty."))
     # No ``url`` here: trafilatura would rewrite relative hrefs, and the href is stored as
     # written; :func:`resolve_href` resolves it against ``url`` below.
     xml = trafilatura.extract(
@@ -411,8 +432,10 @@ def extract_html(html: str, *, url: str = "") -> ExtractedDocument:
     )
     if not xml:
         raise ExtractionError(
-            "No readable article text was found in this HTML page (only navigation, scripts "
-            "or boilerplate). Paste the article's text instead."
+            _(
+                "No readable article text was found in this HTML page (only navigation, "
+                "scripts or boilerplate). Paste the article's text instead."
+            )
         )
     root = etree.fromstring(xml.encode("utf-8"), parser=etree.XMLParser(resolve_entities=False))
     builder = _Builder(url)
@@ -444,7 +467,7 @@ def extract_html(html: str, *, url: str = "") -> ExtractedDocument:
         links = [link for link in links if canonical[link.start : link.end] == link.anchor_text]
         text = canonical
     if not text:
-        raise ExtractionError("No readable article text was found in this HTML page.")
+        raise ExtractionError(_("No readable article text was found in this HTML page."))
     return ExtractedDocument(
         text=text,
         links=links,

@@ -8,8 +8,11 @@ from datetime import datetime, time
 
 import django_filters
 from django import forms
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claims import selectors
 from claims.forms import QueueFilterForm
@@ -59,13 +62,22 @@ def article_title_suggestions(*, user, query: str, limit: int = ARTICLE_SUGGESTI
 
 
 class _Ordering(django_filters.OrderingFilter):
-    """Orders with a tie-breaker, so pagination is stable."""
+    """Orders with a tie-breaker, so pagination is stable. Claims with no score (from an
+    article in a language with no check-worthiness model) come after the scored ones, by score
+    up or down (the databases disagree on where NULL sorts)."""
 
     def filter(self, qs, value):
         if not value:
             return qs.order_by(*DEFAULT_ORDERING)
-        ordering = [self.get_ordering_value(param) for param in value if param]
+        ordering = [_nulls_last(self.get_ordering_value(param)) for param in value if param]
         return qs.order_by(*ordering, "-id")
+
+
+def _nulls_last(ordering: str):
+    if ordering.lstrip("-") != "checkworthiness":
+        return ordering
+    field = F("checkworthiness")
+    return field.desc(nulls_last=True) if ordering.startswith("-") else field.asc(nulls_last=True)
 
 
 def _day_start(day) -> datetime:
@@ -81,78 +93,89 @@ _DATE = forms.DateInput(attrs={"type": "date"})
 
 class ClaimQueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search claims",
+        label=gettext_lazy("Search claims"),
         method="filter_text",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "words, or #number"}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": gettext_lazy("words, or #number")}
+        ),
     )
     status = django_filters.ChoiceFilter(
-        choices=Claim.Status.choices, empty_label="Any status", widget=PythonSelect
+        label=gettext_lazy("Status"),
+        choices=Claim.Status.choices,
+        empty_label=gettext_lazy("Any status"),
+        widget=PythonSelect,
     )
     assignee = django_filters.ChoiceFilter(
-        label="Assignee", method="filter_assignee", empty_label="Anyone", widget=PythonSelect
+        label=gettext_lazy("Assignee"),
+        method="filter_assignee",
+        empty_label=gettext_lazy("Anyone"),
+        widget=PythonSelect,
     )
     # A title (its claims' articles' titles contain it), or one article: its number ("123",
     # "#123", the old ``?article=<id>`` links) or a suggestion picked ("Title (#123)").
     article = django_filters.CharFilter(
-        label="Article",
+        label=gettext_lazy("Article"),
         method="filter_article",
         widget=forms.TextInput(
             attrs={
                 "list": "article-titles",
                 "autocomplete": "off",
-                "placeholder": "title or #number",
+                "placeholder": gettext_lazy("title or #number"),
             }
         ),
     )
     score_min = django_filters.NumberFilter(
         field_name="checkworthiness",
         lookup_expr="gte",
-        label="Check-worthiness from",
+        label=gettext_lazy("Check-worthiness from"),
         widget=forms.NumberInput(attrs={"min": 0, "max": 1, "step": "0.05"}),
     )
     score_max = django_filters.NumberFilter(
         field_name="checkworthiness",
         lookup_expr="lte",
-        label="Check-worthiness to",
+        label=gettext_lazy("Check-worthiness to"),
         widget=forms.NumberInput(attrs={"min": 0, "max": 1, "step": "0.05"}),
     )
     rating = django_filters.ChoiceFilter(
-        label="Rating", method="filter_rating", empty_label="Any", widget=PythonSelect
+        label=gettext_lazy("Rating"),
+        method="filter_rating",
+        empty_label=gettext_lazy("Any"),
+        widget=PythonSelect,
     )
     link_health = django_filters.ChoiceFilter(
-        label="Link health",
+        label=gettext_lazy("Link health"),
         method="filter_link_health",
-        empty_label="Any",
-        choices=[("trouble", "Has dead or failing evidence")],
+        empty_label=gettext_lazy("Any"),
+        choices=[("trouble", gettext_lazy("Has dead or failing evidence"))],
         widget=PythonSelect,
     )
     at_risk = django_filters.ChoiceFilter(
-        label="Evidence at risk",
+        label=gettext_lazy("Evidence at risk"),
         method="filter_at_risk",
-        empty_label="Any",
-        choices=[("yes", "Published with a dead evidence link")],
+        empty_label=gettext_lazy("Any"),
+        choices=[("yes", gettext_lazy("Published with a dead evidence link"))],
         widget=PythonSelect,
     )
     created_from = django_filters.DateFilter(
-        label="Created from", method="filter_created_from", widget=_DATE
+        label=gettext_lazy("Created from"), method="filter_created_from", widget=_DATE
     )
     created_to = django_filters.DateFilter(
-        label="Created to", method="filter_created_to", widget=_DATE
+        label=gettext_lazy("Created to"), method="filter_created_to", widget=_DATE
     )
     updated_from = django_filters.DateFilter(
-        label="Updated from", method="filter_updated_from", widget=_DATE
+        label=gettext_lazy("Updated from"), method="filter_updated_from", widget=_DATE
     )
     updated_to = django_filters.DateFilter(
-        label="Updated to", method="filter_updated_to", widget=_DATE
+        label=gettext_lazy("Updated to"), method="filter_updated_to", widget=_DATE
     )
     earlier_check = django_filters.ChoiceFilter(
-        label="Checked before",
+        label=gettext_lazy("Checked before"),
         method="filter_earlier_check",
-        empty_label="Any",
-        choices=[(EARLIER_CHECK_YES, "Has an earlier check")],
+        empty_label=gettext_lazy("Any"),
+        choices=[(EARLIER_CHECK_YES, gettext_lazy("Has an earlier check"))],
         widget=PythonSelect,
     )
-    o = _Ordering(fields=ORDERING, label="Sort by")
+    o = _Ordering(fields=ORDERING, label=gettext_lazy("Sort by"))
 
     class Meta:
         model = Claim
@@ -163,12 +186,12 @@ class ClaimQueueFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.user = user
         self.filters["assignee"].extra["choices"] = [
-            (MINE, "Assigned to me"),
-            (UNASSIGNED, "Unassigned"),
+            (MINE, _("Assigned to me")),
+            (UNASSIGNED, _("Unassigned")),
             *((str(u.pk), u.get_username()) for u in reviewers),
         ]
         self.filters["rating"].extra["choices"] = [
-            (UNRATED, "No rating yet"),
+            (UNRATED, _("No rating yet")),
             *((str(level.pk), level.label) for level in levels),
         ]
         # Suggestions as the title is typed (htmx); without script the field is a plain

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claims.extraction import ExtractionError, decode_text, format_for_filename
+from claims.languages import language_choices, language_normalize
 from claims.models import Article, Claim, Evidence, Note, RatingLevel, Topic
 from claims.services import AUTO_FORMAT, human_size, max_ingest_bytes, reviewers
 from claims.services.preview import FETCH as CARRIED_FETCH
@@ -17,50 +20,84 @@ from sources.fetching import InvalidURL, web_address
 from sources.models import Source
 
 
+class LanguageField(forms.ChoiceField):
+    """A language tag, offered from CLDR's list; any tag ``language_normalize`` accepts is
+    valid (an article's "es-ar" given through the API saves again), and the value comes out
+    normalised ("pt-br")."""
+
+    def valid_value(self, value) -> bool:
+        try:
+            language_normalize(str(value))
+        except forms.ValidationError:
+            return False
+        return True
+
+    def clean(self, value):
+        value = super().clean(value)
+        return language_normalize(value) if value else ""
+
+
 class ArticleIngestForm(forms.Form):
     PASTE, UPLOAD, FETCH = "paste", "upload", "fetch"
     # Which field an ingest error from the service belongs to, per mode.
     ERROR_FIELD = {PASTE: "text", UPLOAD: "file", FETCH: "url"}
 
     mode = forms.ChoiceField(
-        label="How the article comes in",
+        label=gettext_lazy("How the article comes in"),
         choices=[
-            (PASTE, "Paste the text (or HTML)"),
-            (UPLOAD, "Upload a file (.txt, .md, .html)"),
-            (FETCH, "Fetch it from its web address"),
+            (PASTE, gettext_lazy("Paste the text (or HTML)")),
+            (UPLOAD, gettext_lazy("Upload a file (.txt, .md, .html)")),
+            (FETCH, gettext_lazy("Fetch it from its web address")),
         ],
         initial=PASTE,
         widget=forms.RadioSelect,
     )
     title = forms.CharField(
+        label=gettext_lazy("Title"),
         max_length=500,
         required=False,
-        help_text="Leave empty to use the page's title or the first line of the text.",
+        help_text=gettext_lazy(
+            "Leave empty to use the page's title or the first line of the text."
+        ),
     )
-    author = forms.CharField(max_length=300, required=False)
+    author = forms.CharField(label=gettext_lazy("Author"), max_length=300, required=False)
+    language = LanguageField(
+        label=gettext_lazy("Language"),
+        choices=lambda: language_choices(blank_label=gettext_lazy("Detect automatically")),
+        required=False,
+        help_text=gettext_lazy(
+            "Detected from the title and text unless you choose. Only English articles are "
+            "scored for check-worthiness; in other languages every sentence is listed for you "
+            "to choose the claims."
+        ),
+    )
     url = forms.CharField(
-        label="Web address",
+        label=gettext_lazy("Web address"),
         max_length=2000,
         required=False,
-        help_text="Required to fetch. When pasting or uploading, the article's original "
-        "address: relative links are resolved against it and a changed text becomes a new "
-        "revision of the same article.",
+        help_text=gettext_lazy(
+            "Required to fetch. When pasting or uploading, the article's original "
+            "address: relative links are resolved against it and a changed text becomes a new "
+            "revision of the same article."
+        ),
         widget=forms.URLInput,
     )
     text = forms.CharField(
-        label="Article text",
+        label=gettext_lazy("Article text"),
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 14}),
     )
     text_format = forms.ChoiceField(
-        label="The pasted text is",
-        choices=[(AUTO_FORMAT, "Detect automatically"), *Article.Format.choices],
+        label=gettext_lazy("The pasted text is"),
+        choices=[(AUTO_FORMAT, gettext_lazy("Detect automatically")), *Article.Format.choices],
         initial=AUTO_FORMAT,
         required=False,
-        help_text="HTML, markdown or plain text, told from the content unless you choose.",
+        help_text=gettext_lazy(
+            "HTML, markdown or plain text, told from the content unless you choose."
+        ),
     )
-    file = forms.FileField(label="File", required=False)
+    file = forms.FileField(label=gettext_lazy("File"), required=False)
     # Set by the preview's "Ingest" button: a pasted text is stored only then (scripts and
     # tests send it to ingest at once).
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -71,8 +108,17 @@ class ArticleIngestForm(forms.Form):
     @staticmethod
     def too_large_message(what: str, size: int) -> str:
         """The one message for input over ``FACTCHECK_INGEST_MAX_BYTES`` (the form's checks
-        and a request Django refused to read, ``claims.middleware``)."""
-        return f"{what} is {human_size(size)}; the limit is {human_size(max_ingest_bytes())}."
+        and a request Django refused to read, ``claims.middleware``): ``what`` is "file",
+        "text" or "request" (each its own sentence, for the translators)."""
+        sentences = {
+            "file": _("The file is %(size)s; the limit is %(limit)s."),
+            "text": _("The text is %(size)s; the limit is %(limit)s."),
+            "request": _("What you sent is %(size)s; the limit is %(limit)s."),
+        }
+        return sentences[what] % {
+            "size": human_size(size),
+            "limit": human_size(max_ingest_bytes()),
+        }
 
     def clean_url(self):
         url = (self.cleaned_data.get("url") or "").strip()
@@ -96,13 +142,13 @@ class ArticleIngestForm(forms.Form):
             if upload is None and data.get("payload"):
                 self._clean_carried_upload(data)
             elif upload is None:
-                self.add_error("file", "Choose a file to upload.")
+                self.add_error("file", _("Choose a file to upload."))
             elif upload.size > max_ingest_bytes():
-                self.add_error("file", self.too_large_message("The file", upload.size))
+                self.add_error("file", self.too_large_message("file", upload.size))
             else:
                 self._clean_upload(data, upload)
         elif mode == self.FETCH and not (data.get("url") or "").strip() and "url" in data:
-            self.add_error("url", "Give the article's web address to fetch it.")
+            self.add_error("url", _("Give the article's web address to fetch it."))
         elif mode == self.FETCH and data.get("payload") and "url" in data:
             self._clean_carried_page(data)
         return data
@@ -115,7 +161,7 @@ class ArticleIngestForm(forms.Form):
             self.add_error("file", str(exc))
             return
         if len(carried.body) > max_ingest_bytes():
-            self.add_error("file", self.too_large_message("The file", len(carried.body)))
+            self.add_error("file", self.too_large_message("file", len(carried.body)))
             return
         self._decode_upload(data, carried.body, carried.filename)
 
@@ -128,11 +174,11 @@ class ArticleIngestForm(forms.Form):
 
     def _clean_text(self, text: str) -> None:
         if not text.strip():
-            self.add_error("text", "The article is empty: paste some text.")
+            self.add_error("text", _("The article is empty: paste some text."))
             return
         encoded = text.encode("utf-8", errors="surrogatepass")
         if len(encoded) > max_ingest_bytes():
-            self.add_error("text", self.too_large_message("The text", len(encoded)))
+            self.add_error("text", self.too_large_message("text", len(encoded)))
             return
         # Django decodes posted fields as UTF-8, each invalid sequence becoming U+FFFD: the
         # text before the first one arrived intact, so its length in bytes is the offset.
@@ -142,9 +188,12 @@ class ArticleIngestForm(forms.Form):
             line = text.count("\n", 0, bad) + 1
             self.add_error(
                 "text",
-                f"The text is not valid UTF-8: the first invalid byte sequence is at byte "
-                f"{offset} (line {line}; it arrived as the replacement character �). Send the "
-                "text as UTF-8, or upload it as a file.",
+                _(
+                    "The text is not valid UTF-8: the first invalid byte sequence is at byte "
+                    "%(offset)s (line %(line)s; it arrived as the replacement character �). "
+                    "Send the text as UTF-8, or upload it as a file."
+                )
+                % {"offset": offset, "line": line},
             )
 
     def _clean_upload(self, data: dict, upload) -> None:
@@ -157,7 +206,7 @@ class ArticleIngestForm(forms.Form):
         finally:
             upload.seek(0)
         if len(file_bytes) > max_ingest_bytes():
-            self.add_error("file", self.too_large_message("The file", upload.size))
+            self.add_error("file", self.too_large_message("file", upload.size))
             return
         self._decode_upload(data, file_bytes, upload.name)
 
@@ -181,11 +230,13 @@ class ClaimSelectionForm(forms.Form):
     """A passage chosen by a reviewer: offsets from the page (script) or the quoted text."""
 
     text = forms.CharField(
-        label="Passage",
+        label=gettext_lazy("Passage"),
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Select words in the article (they are copied here), or paste a passage "
-        "that occurs exactly once in the text.",
+        help_text=gettext_lazy(
+            "Select words in the article (they are copied here), or paste a passage "
+            "that occurs exactly once in the text."
+        ),
     )
     start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
@@ -203,12 +254,12 @@ class QueueFilterForm(forms.Form):
         for name in ("score_min", "score_max"):
             value = data.get(name)
             if value is not None and not 0 <= value <= 1:
-                self.add_error(name, "Check-worthiness runs from 0 to 1.")
+                self.add_error(name, _("Check-worthiness runs from 0 to 1."))
         if low is not None and high is not None and low > high:
-            self.add_error("score_max", "The upper bound is below the lower one.")
+            self.add_error("score_max", _("The upper bound is below the lower one."))
         for start, end in (("created_from", "created_to"), ("updated_from", "updated_to")):
             if data.get(start) and data.get(end) and data[start] > data[end]:
-                self.add_error(end, "This date is before the start date.")
+                self.add_error(end, _("This date is before the start date."))
         return data
 
 
@@ -216,16 +267,20 @@ class BulkAssignForm(forms.Form):
     claims = forms.ModelMultipleChoiceField(
         queryset=Claim.objects.none(),
         error_messages={
-            "required": "Select at least one claim.",
-            "invalid_choice": "Some selected claims do not exist or you may not see them.",
-            "invalid_pk_value": "Some selected claims do not exist or you may not see them.",
+            "required": gettext_lazy("Select at least one claim."),
+            "invalid_choice": gettext_lazy(
+                "Some selected claims do not exist or you may not see them."
+            ),
+            "invalid_pk_value": gettext_lazy(
+                "Some selected claims do not exist or you may not see them."
+            ),
         },
     )
     assignee = forms.ModelChoiceField(
-        label="Assign the selected claims to",
+        label=gettext_lazy("Assign the selected claims to"),
         queryset=get_user_model().objects.none(),
         required=False,
-        empty_label="Nobody (unassign)",
+        empty_label=gettext_lazy("Nobody (unassign)"),
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -253,10 +308,10 @@ class VersionForm(forms.Form):
 class AssignForm(VersionForm):
     id_prefix = "assign"
     assignee = forms.ModelChoiceField(
-        label="Assigned to",
+        label=gettext_lazy("Assigned to"),
         queryset=get_user_model().objects.none(),
         required=False,
-        empty_label="Nobody",
+        empty_label=gettext_lazy("Nobody"),
         widget=PythonSelect,
     )
 
@@ -265,7 +320,7 @@ class AssignForm(VersionForm):
         self.fields["assignee"].queryset = reviewers()
         if reviewer_list is not None:
             # Rendering uses the list the page already loaded (no extra query).
-            self.fields["assignee"].choices = [("", "Nobody")] + [
+            self.fields["assignee"].choices = [("", _("Nobody"))] + [
                 (u.pk, u.get_username()) for u in reviewer_list
             ]
 
@@ -273,29 +328,32 @@ class AssignForm(VersionForm):
 class EvidenceEditForm(forms.Form):
     version = version_field()  # the evidence's
     stance = forms.ChoiceField(
+        label=gettext_lazy("Stance"),
         choices=Evidence.Stance.choices,
-        error_messages={"required": "Choose whether it supports, refutes or gives context."},
+        error_messages={
+            "required": gettext_lazy("Choose whether it supports, refutes or gives context.")
+        },
     )
-    quote = forms.CharField(required=False, max_length=5000)
-    note = forms.CharField(required=False, max_length=5000)
+    quote = forms.CharField(label=gettext_lazy("Quote"), required=False, max_length=5000)
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=5000)
 
 
 class EvidenceRemoveForm(forms.Form):
     version = version_field()  # the evidence's
     reason = forms.CharField(
-        label="Why remove it?",
+        label=gettext_lazy("Why remove it?"),
         max_length=2000,
-        error_messages={"required": "Say why the evidence is removed."},
+        error_messages={"required": gettext_lazy("Say why the evidence is removed.")},
     )
 
 
 class DismissForm(VersionForm):
     id_prefix = "dismiss"
     reason = forms.CharField(
-        label="Why dismiss it?",
+        label=gettext_lazy("Why dismiss it?"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Say why the claim is dismissed."},
+        error_messages={"required": gettext_lazy("Say why the claim is dismissed.")},
     )
 
 
@@ -304,7 +362,9 @@ class SubmitForm(VersionForm):
     passage of its evidence was not found on its page (``claims.quotes``)."""
 
     quote_reason = forms.CharField(
-        label="A quoted passage was not found on its page: why does the verdict stand?",
+        label=gettext_lazy(
+            "A quoted passage was not found on its page: why does the verdict stand?"
+        ),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -314,7 +374,7 @@ class SubmitForm(VersionForm):
 class ReturnForm(VersionForm):
     id_prefix = "return"
     reason = forms.CharField(
-        label="What needs changing? (optional)",
+        label=gettext_lazy("What needs changing? (optional)"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -326,22 +386,22 @@ class MergeForm(forms.Form):
     # The number of the claim to keep, typed ("123" or "#123"; the article page suggests
     # matches as you type); the view checks it is a claim of the same article.
     keep = forms.CharField(
-        label="Keep claim number",
+        label=gettext_lazy("Keep claim number"),
         max_length=20,
-        error_messages={"required": "Give the number of the claim to keep."},
+        error_messages={"required": gettext_lazy("Give the number of the claim to keep.")},
     )
     reason = forms.CharField(
-        label="Why are they duplicates?",
+        label=gettext_lazy("Why are they duplicates?"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Say why these claims are duplicates."},
+        error_messages={"required": gettext_lazy("Say why these claims are duplicates.")},
     )
 
     def clean_keep(self) -> int:
         number = self.cleaned_data["keep"].strip().lstrip("#").strip()
         if not number.isdigit() or not 0 < int(number) < 2**63:
             raise forms.ValidationError(
-                "Give the number of the claim to keep, as shown in the list (e.g. 123)."
+                _("Give the number of the claim to keep, as shown in the list (e.g. 123).")
             )
         return int(number)
 
@@ -352,27 +412,32 @@ class EvidenceForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     url = forms.CharField(
-        label="Web address",
+        label=gettext_lazy("Web address"),
         max_length=2000,
         widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
-        error_messages={"required": "Give the evidence's web address."},
+        error_messages={"required": gettext_lazy("Give the evidence's web address.")},
     )
     # No default: the reviewer says what the evidence does ("Choose…" is no stance).
     stance = forms.ChoiceField(
-        label="Stance",
-        choices=[("", "Choose…"), *Evidence.Stance.choices],
+        label=gettext_lazy("Stance"),
+        choices=[("", gettext_lazy("Choose…")), *Evidence.Stance.choices],
         widget=PythonSelect,
-        error_messages={"required": "Choose whether it supports, refutes or gives context."},
+        error_messages={
+            "required": gettext_lazy("Choose whether it supports, refutes or gives context.")
+        },
     )
     quote = forms.CharField(
-        label="Quoted passage",
+        label=gettext_lazy("Quoted passage"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The words in the source that matter, copied exactly.",
+        help_text=gettext_lazy("The words in the source that matter, copied exactly."),
     )
     note = forms.CharField(
-        label="Note", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -382,14 +447,14 @@ class NoteForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     body = forms.CharField(
-        label="Note",
+        label=gettext_lazy("Note"),
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Mention a reviewer with @username.",
-        error_messages={"required": "The note is empty."},
+        help_text=gettext_lazy("Mention a reviewer with @username."),
+        error_messages={"required": gettext_lazy("The note is empty.")},
     )
     format = forms.ChoiceField(
-        label="Format",
+        label=gettext_lazy("Format"),
         choices=Note.Format.choices,
         initial=Note.Format.PLAIN,
         widget=forms.RadioSelect,
@@ -401,30 +466,32 @@ class VerdictForm(VersionForm):
     # The open draft's version; 0 when the page had none (saving drafts a new version).
     version = version_field(min_value=0)
     rating = forms.ModelChoiceField(
-        label="Rating",
+        label=gettext_lazy("Rating"),
         queryset=RatingLevel.objects.none(),
-        empty_label="Choose a rating",
+        empty_label=gettext_lazy("Choose a rating"),
         widget=PythonSelect,
         error_messages={
-            "required": "Choose a rating.",
-            "invalid_choice": "This rating is not on the active rating scale.",
+            "required": gettext_lazy("Choose a rating."),
+            "invalid_choice": gettext_lazy("This rating is not on the active rating scale."),
         },
     )
     summary = forms.CharField(
-        label="Summary (one line)",
+        label=gettext_lazy("Summary (one line)"),
         max_length=280,
-        error_messages={"required": "Write a one-line summary."},
+        error_messages={"required": gettext_lazy("Write a one-line summary.")},
     )
     rationale = forms.CharField(
-        label="Rationale",
+        label=gettext_lazy("Rationale"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": "Explain the rating: the rationale is required."},
+        error_messages={"required": gettext_lazy("Explain the rating: the rationale is required.")},
     )
     correction_note = forms.CharField(
-        label="Correction note (public)",
+        label=gettext_lazy("Correction note (public)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when a published verdict is corrected: what changed and why.",
+        help_text=gettext_lazy(
+            "Required when a published verdict is corrected: what changed and why."
+        ),
     )
 
     def __init__(self, *args, levels=None, **kwargs):
@@ -433,7 +500,7 @@ class VerdictForm(VersionForm):
         # Deactivated levels are not offered (they still show on the verdicts using them).
         field.queryset = RatingLevel.objects.offered()
         if levels is not None:
-            field.choices = [("", "Choose a rating")] + [(lv.pk, lv.label) for lv in levels]
+            field.choices = [("", _("Choose a rating"))] + [(lv.pk, lv.label) for lv in levels]
 
 
 class ArticleReaderDetailsForm(forms.Form):
@@ -443,28 +510,43 @@ class ArticleReaderDetailsForm(forms.Form):
     version = version_field()  # the article's
 
     topics = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Topics"),
         queryset=Topic.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     new_topic = forms.CharField(
-        label="Add a topic",
+        label=gettext_lazy("Add a topic"),
         max_length=100,
         required=False,
-        help_text="A new topic by name; it is created if it does not exist yet.",
+        help_text=gettext_lazy("A new topic by name; it is created if it does not exist yet."),
     )
     publisher = forms.ModelChoiceField(
+        label=gettext_lazy("Publisher"),
         queryset=Source.objects.order_by("name"),
         required=False,
-        empty_label="Not known",
-        help_text="The publisher or organisation the article comes from (from the sources "
-        "registry).",
+        empty_label=gettext_lazy("Not known"),
+        help_text=gettext_lazy(
+            "The publisher or organisation the article comes from (from the sources registry)."
+        ),
+    )
+    language = LanguageField(
+        label=gettext_lazy("Language"),
+        choices=language_choices,
+        required=False,
+        help_text=gettext_lazy(
+            "The article's language. Changing it splits the text again and re-scores it while "
+            "the article has no claims; once it has some, the sentences stay and only their "
+            "scores follow (cleared for a language with no check-worthiness model)."
+        ),
     )
     may_republish = forms.BooleanField(
-        label="The publisher allows the full text on the reader site",
+        label=gettext_lazy("The publisher allows the full text on the reader site"),
         required=False,
-        help_text="Unticked, the article's public page quotes only the checked claims, each "
-        "with a little of the text around it, and links to the original.",
+        help_text=gettext_lazy(
+            "Unticked, the article's public page quotes only the checked claims, each "
+            "with a little of the text around it, and links to the original."
+        ),
     )
 
 
@@ -473,7 +555,7 @@ class ChangeAcknowledgeForm(forms.Form):
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     note = forms.CharField(
-        label="Why the verdict stands (optional)",
+        label=gettext_lazy("Why the verdict stands (optional)"),
         max_length=2000,
         required=False,
     )

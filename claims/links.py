@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from claims.models import CitedLink, Claim, Evidence, Verdict
 from sources import usage
@@ -175,4 +176,4 @@ class ClaimsLinkUsage(usage.LinkUsage):
     def link_tabs(self, *, request) -> list[usage.Tab]:
         if not request.user.has_perm("sources.override_link"):
             return []
-        return [usage.Tab("at_risk", "Evidence at risk", reverse("claims:evidence_at_risk"))]
+        return [usage.Tab("at_risk", _("Evidence at risk"), reverse("claims:evidence_at_risk"))]

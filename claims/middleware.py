@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 INGEST_PERMISSION = "claims.add_article"
 
@@ -51,7 +52,7 @@ class IngestRequestLimitMiddleware:
             length = 0
         if limit is not None and length > limit:
             return self._answer(
-                request, ArticleIngestForm.too_large_message("What you sent", length), 413
+                request, ArticleIngestForm.too_large_message("request", length), 413
             )
         try:
             # Parsed here, where its refusal can be answered (the CSRF check reuses it).
@@ -59,10 +60,11 @@ class IngestRequestLimitMiddleware:
             request.FILES  # noqa: B018
         except RequestDataTooBig:
             return self._answer(
-                request, ArticleIngestForm.too_large_message("What you sent", length), 413
+                request, ArticleIngestForm.too_large_message("request", length), 413
             )
         except (TooManyFieldsSent, TooManyFilesSent, MultiPartParserError) as exc:
-            return self._answer(request, f"The form could not be read ({exc}): send it again.", 400)
+            message = _("The form could not be read (%(error)s): send it again.") % {"error": exc}
+            return self._answer(request, message, 400)
         return None
 
     def _answer(self, request, message: str, status: int) -> HttpResponse:

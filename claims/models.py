@@ -8,7 +8,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from claims.text_search import default_search_config
 from factcheck.lib.models import TimeStampedModel
 
 
@@ -30,6 +32,8 @@ class Topic(TimeStampedModel):
     objects = TopicQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("topic")
+        verbose_name_plural = gettext_lazy("topics")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -45,17 +49,17 @@ class ArticleQuerySet(models.QuerySet):
 
 class Article(TimeStampedModel):
     class Format(models.TextChoices):
-        TEXT = "text", "Plain text"
-        MARKDOWN = "markdown", "Markdown"
-        HTML = "html", "HTML"
+        TEXT = "text", gettext_lazy("Plain text")
+        MARKDOWN = "markdown", gettext_lazy("Markdown")
+        HTML = "html", gettext_lazy("HTML")
 
     class IngestState(models.TextChoices):
         """``processing`` while ingestion stores the sentences in batches
         (``claims.services.ingest``): hidden until the last batch makes it ``ready``."""
 
-        READY = "ready", "Ready"
-        PROCESSING = "processing", "Being stored"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        READY = "ready", gettext_lazy("Ready")
+        PROCESSING = "processing", gettext_lazy("Being stored")
+        WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")
 
     title = models.CharField(max_length=500)
     slug = models.SlugField(max_length=140, unique=True)
@@ -75,7 +79,7 @@ class Article(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     is_demo = models.BooleanField(
-        default=False, help_text="Demonstration content, not a real fact-check."
+        default=False, help_text=gettext_lazy("Demonstration content, not a real fact-check.")
     )
     # Reader site: who published the article (a filter of the home page; set by reviewers
     # or admins) and what it is about. Django's FK index serves "articles of a publisher".
@@ -85,20 +89,27 @@ class Article(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="articles",
-        help_text="The publisher or organisation the article comes from.",
+        help_text=gettext_lazy("The publisher or organisation the article comes from."),
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
     ingest_state = models.CharField(max_length=10, choices=IngestState, default=IngestState.READY)
+    # BCP-47 tag in lower case ("en", "es", "pt-br"); blank when unknown. Detected from the
+    # title and text at ingestion (``claims.languages``), editable by reviewers. Picks the
+    # sentence splitter and the check-worthiness model (none for most languages: then the
+    # sentences are not scored and the reviewer triages them by hand).
+    language = models.CharField(max_length=16, blank=True, default="")
     # Sentences that scored above the threshold but did not become claims because the article
     # reached FACTCHECK_MAX_CLAIMS_PER_ARTICLE (they can still be promoted one by one).
     sentences_over_cap = models.PositiveIntegerField(default=0)
     # Reader site: the full text is shown only when the publisher allows republishing;
     # otherwise the article page quotes the checked claims with their context.
     may_republish = models.BooleanField(
-        "may republish",
+        gettext_lazy("may republish"),
         default=False,
-        help_text="The publisher allows the full text on the reader site (otherwise only "
-        "the checked claims are quoted, with a link to the original).",
+        help_text=gettext_lazy(
+            "The publisher allows the full text on the reader site (otherwise only "
+            "the checked claims are quoted, with a link to the original)."
+        ),
     )
 
     # Optimistic locking: every edit bumps it; a save from an older version is refused.
@@ -106,6 +117,8 @@ class Article(TimeStampedModel):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("article")
+        verbose_name_plural = gettext_lazy("articles")
         ordering = ["-created_at", "-id"]
         indexes = [
             # Finds earlier revisions of the same URL on re-ingestion.
@@ -126,25 +139,25 @@ class ClaimQuerySet(models.QuerySet):
 
 class Claim(TimeStampedModel):
     class Status(models.TextChoices):
-        NEW = "new", "New"
-        IN_REVIEW = "in_review", "In review"
-        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
-        PUBLISHED = "published", "Published"
-        DISMISSED = "dismissed", "Dismissed"
+        NEW = "new", pgettext_lazy("claim status", "New")
+        IN_REVIEW = "in_review", pgettext_lazy("claim status", "In review")
+        AWAITING_APPROVAL = "awaiting_approval", pgettext_lazy("claim status", "Awaiting approval")
+        PUBLISHED = "published", pgettext_lazy("claim status", "Published")
+        DISMISSED = "dismissed", pgettext_lazy("claim status", "Dismissed")
 
     class Origin(models.TextChoices):
-        AUTO = "auto", "Found by the check-worthiness model"
-        PROMOTED = "promoted", "Promoted from a scored sentence"
-        SELECTED = "selected", "Selected by a reviewer"
-        ENTERED = "entered", "Entered by a reviewer (no article)"
+        AUTO = "auto", gettext_lazy("Found by the check-worthiness model")
+        PROMOTED = "promoted", gettext_lazy("Promoted from a scored sentence")
+        SELECTED = "selected", gettext_lazy("Selected by a reviewer")
+        ENTERED = "entered", gettext_lazy("Entered by a reviewer (no article)")
 
     class AnchorMatch(models.TextChoices):
         """How the claim was found in its article's text (re-anchoring after a revision)."""
 
-        ORIGINAL = "original", "Found when the article was ingested"
-        CONTEXT = "context", "Same words and context in a new revision"
-        EXACT = "exact", "Same words, moved, in a new revision"
-        FUZZY = "fuzzy", "Similar words in a new revision (the text changed)"
+        ORIGINAL = "original", gettext_lazy("Found when the article was ingested")
+        CONTEXT = "context", gettext_lazy("Same words and context in a new revision")
+        EXACT = "exact", gettext_lazy("Same words, moved, in a new revision")
+        FUZZY = "fuzzy", gettext_lazy("Similar words in a new revision (the text changed)")
 
     # The article the claim was found in, and its span there. Invariant: article.text[start:end]
     # == text. All three are empty for a claim entered by a reviewer (heard in a speech, seen
@@ -154,9 +167,14 @@ class Claim(TimeStampedModel):
     )
     start = models.PositiveIntegerField(null=True, blank=True)
     end = models.PositiveIntegerField(null=True, blank=True)
-    # On PostgreSQL the column ``search_vector`` (not a field) is generated from it
-    # (migration 0007): changing this column's type means dropping that one first.
+    # On PostgreSQL the column ``search_vector`` (not a field) is generated from it and from
+    # ``search_config`` (migration 0024): changing either column's type means dropping that
+    # one first.
     text = models.TextField()
+    # The PostgreSQL text search configuration of the claim's language ("english",
+    # "spanish", "simple": ``claims.text_search``), set when the claim is placed in an article
+    # and when the article's language changes.
+    search_config = models.CharField(max_length=32, default=default_search_config, editable=False)
     # Context around the quote, to re-find it in a later revision of the article.
     prefix = models.CharField(max_length=64, blank=True)
     suffix = models.CharField(max_length=64, blank=True)
@@ -210,6 +228,8 @@ class Claim(TimeStampedModel):
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("claim")
+        verbose_name_plural = gettext_lazy("claims")
         ordering = ["article_id", "start"]
         permissions = [
             ("review_claim", "Can review claims: evidence, notes, drafts"),
@@ -267,7 +287,10 @@ class Claim(TimeStampedModel):
             ),
             # On PostgreSQL the text search reads a stored tsvector column with a GIN index,
             # created by migration 0007 (vendor-guarded RunPython; it replaced 0005's index
-            # on the expression to_tsvector('english', text)).
+            # on the expression to_tsvector('english', text)) and made per-language by 0024.
+            # This index finds the claims of a configuration (``configs_in_use``, and the
+            # substring match of claims read with "simple").
+            models.Index(fields=["search_config"], name="claim_search_config_idx"),
         ]
 
     def __str__(self) -> str:
@@ -283,14 +306,22 @@ def check_span(row, article: Article | None) -> None:
     if row.start is None or row.end is None:
         return
     if row.end <= row.start:
-        raise ValidationError({"end": "The passage is empty: its end must come after its start."})
+        raise ValidationError(
+            {"end": gettext_lazy("The passage is empty: its end must come after its start.")}
+        )
     if article is None:
         return
     if row.end > len(article.text):
-        raise ValidationError({"end": "The passage runs past the end of the article."})
+        raise ValidationError(
+            {"end": gettext_lazy("The passage runs past the end of the article.")}
+        )
     if article.text[row.start : row.end] != row.text:
         raise ValidationError(
-            {"text": "The passage does not match the article's text at these offsets."}
+            {
+                "text": gettext_lazy(
+                    "The passage does not match the article's text at these offsets."
+                )
+            }
         )
 
 
@@ -315,7 +346,8 @@ class ArticleSentence(models.Model):
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     text = models.TextField()
-    score = models.FloatField()
+    # NULL when the article's language has no check-worthiness model ("not scored").
+    score = models.FloatField(null=True, blank=True)
     claim = models.ForeignKey(
         "Claim", null=True, blank=True, on_delete=models.SET_NULL, related_name="sentences"
     )
@@ -323,6 +355,8 @@ class ArticleSentence(models.Model):
     objects = SentenceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("article sentence")
+        verbose_name_plural = gettext_lazy("article sentences")
         ordering = ["article_id", "start"]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="sentence_span_not_empty"),
@@ -366,6 +400,8 @@ class CitedLink(models.Model):
     objects = CitedLinkQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("cited link")
+        verbose_name_plural = gettext_lazy("cited links")
         ordering = ["article_id", "start"]
         constraints = [
             models.CheckConstraint(
@@ -401,10 +437,10 @@ class IngestJob(TimeStampedModel):
     background job; the row records the progress and the outcome."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", gettext_lazy("Queued")
+        RUNNING = "running", gettext_lazy("Running")
+        DONE = "done", gettext_lazy("Done")
+        FAILED = "failed", gettext_lazy("Failed")
 
     # The address to fetch; for a pasted or uploaded text, the article's address if given.
     url = models.URLField(max_length=2000, blank=True)
@@ -414,6 +450,8 @@ class IngestJob(TimeStampedModel):
     # empty for a job that fetches ``url``.
     text = models.TextField(blank=True)
     text_format = models.CharField(max_length=10, choices=Article.Format, blank=True)
+    # The language the reviewer chose for the article (blank: detect it, ``claims.languages``).
+    language = models.CharField(max_length=16, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -434,6 +472,8 @@ class IngestJob(TimeStampedModel):
     objects = IngestJobQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("ingest job")
+        verbose_name_plural = gettext_lazy("ingest jobs")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -463,10 +503,10 @@ class ArticleRefetch(TimeStampedModel):
     due to the workers."""
 
     class Result(models.TextChoices):
-        UNCHANGED = "unchanged", "Unchanged"
-        CHANGED = "changed", "Changed: new revision"
-        REVERTED = "reverted", "Back to an earlier revision's text"
-        FAILED = "failed", "Could not fetch"
+        UNCHANGED = "unchanged", gettext_lazy("Unchanged")
+        CHANGED = "changed", gettext_lazy("Changed: new revision")
+        REVERTED = "reverted", gettext_lazy("Back to an earlier revision's text")
+        FAILED = "failed", gettext_lazy("Could not fetch")
 
     article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="refetch")
     # The latest publication of a verdict on a claim at this address: the schedule counts
@@ -490,6 +530,8 @@ class ArticleRefetch(TimeStampedModel):
     changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("article re-fetch")
+        verbose_name_plural = gettext_lazy("article re-fetches")
         ordering = ["due_at", "pk"]
         indexes = [
             # The sweeper: rows due, earliest first (partial: finished schedules never are).
@@ -530,6 +572,8 @@ class RatingScale(TimeStampedModel):
     objects = RatingScaleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("rating scale")
+        verbose_name_plural = gettext_lazy("rating scales")
         ordering = ["-is_active", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -554,8 +598,8 @@ class RatingLevel(models.Model):
     """One rating (True, Mostly false, ...): label, numeric value, colour and definition."""
 
     class TextColour(models.TextChoices):
-        WHITE = "#ffffff", "White"
-        BLACK = "#000000", "Black"
+        WHITE = "#ffffff", gettext_lazy("White")
+        BLACK = "#000000", gettext_lazy("Black")
 
     scale = models.ForeignKey(RatingScale, on_delete=models.CASCADE, related_name="levels")
     label = models.CharField(max_length=100)
@@ -573,9 +617,11 @@ class RatingLevel(models.Model):
     # Offered for new verdicts. A level that published verdicts use cannot be deleted
     # (claims.services.scales); it is deactivated instead and still shows on those verdicts.
     is_active = models.BooleanField(
-        "offered for new verdicts",
+        gettext_lazy("offered for new verdicts"),
         default=True,
-        help_text="Untick to stop offering this rating; verdicts that use it keep it.",
+        help_text=gettext_lazy(
+            "Untick to stop offering this rating; verdicts that use it keep it."
+        ),
     )
 
     # Optimistic locking: every edit bumps it; a save from an older version is refused.
@@ -583,6 +629,8 @@ class RatingLevel(models.Model):
     objects = RatingLevelQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("rating level")
+        verbose_name_plural = gettext_lazy("rating levels")
         ordering = ["scale_id", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["scale", "slug"], name="ratinglevel_unique_slug"),
@@ -618,9 +666,9 @@ class EvidenceQuerySet(models.QuerySet):
 
 class Evidence(TimeStampedModel):
     class Stance(models.TextChoices):
-        SUPPORTS = "supports", "Supports the claim"
-        REFUTES = "refutes", "Refutes the claim"
-        CONTEXT = "context", "Gives context"
+        SUPPORTS = "supports", gettext_lazy("Supports the claim")
+        REFUTES = "refutes", gettext_lazy("Refutes the claim")
+        CONTEXT = "context", gettext_lazy("Gives context")
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
     # The normalised URL, watched by the link checker (sources.fetching.normalize_url).
@@ -657,8 +705,9 @@ class Evidence(TimeStampedModel):
     objects = EvidenceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("evidence")
         ordering = ["claim_id", "created_at", "id"]
-        verbose_name_plural = "evidence"
+        verbose_name_plural = gettext_lazy("evidence")
         constraints = [
             # Also serves "the evidence of a claim" (claim first).
             models.UniqueConstraint(
@@ -694,10 +743,10 @@ class Verdict(TimeStampedModel):
     is a new version, published with a public correction note, that supersedes it."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
-        PUBLISHED = "published", "Published"
-        SUPERSEDED = "superseded", "Superseded"
+        DRAFT = "draft", pgettext_lazy("verdict state", "Draft")
+        AWAITING_APPROVAL = "awaiting_approval", pgettext_lazy("verdict state", "Awaiting approval")
+        PUBLISHED = "published", pgettext_lazy("verdict state", "Published")
+        SUPERSEDED = "superseded", pgettext_lazy("verdict state", "Superseded")
 
     OPEN_STATES = (State.DRAFT, State.AWAITING_APPROVAL)
 
@@ -750,6 +799,8 @@ class Verdict(TimeStampedModel):
     objects = VerdictQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("verdict")
+        verbose_name_plural = gettext_lazy("verdicts")
         ordering = ["claim_id", "-number"]
         constraints = [
             # Also serves "the versions of a claim's verdict", newest first.
@@ -827,6 +878,8 @@ class VerdictContribution(models.Model):
     added_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = gettext_lazy("verdict contribution")
+        verbose_name_plural = gettext_lazy("verdict contributions")
         ordering = ["verdict_id", "added_at", "id"]
         constraints = [
             # Also serves "the contributors of a verdict" (verdict first).
@@ -852,8 +905,8 @@ class NoteQuerySet(models.QuerySet):
 
 class Note(TimeStampedModel):
     class Format(models.TextChoices):
-        PLAIN = "plain", "Plain text"
-        MARKDOWN = "markdown", "Markdown"
+        PLAIN = "plain", gettext_lazy("Plain text")
+        MARKDOWN = "markdown", gettext_lazy("Markdown")
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(
@@ -869,6 +922,8 @@ class Note(TimeStampedModel):
     objects = NoteQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("note")
+        verbose_name_plural = gettext_lazy("notes")
         ordering = ["claim_id", "created_at", "id"]
 
     def __str__(self) -> str:
@@ -933,6 +988,8 @@ class ExternalFactCheck(TimeStampedModel):
     objects = ExternalFactCheckQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("external fact-check")
+        verbose_name_plural = gettext_lazy("external fact-checks")
         ordering = ["-date_published", "-id"]
         indexes = [
             # The matching index's freshness check: "anything changed since" (max updated_at).
@@ -953,12 +1010,14 @@ class ExternalFactCheck(TimeStampedModel):
 
 # ------------------------------------------------------------- claimants and appearances
 
-WIKIDATA_ID = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id is a Q-number, like Q42.")
+WIKIDATA_ID = RegexValidator(
+    r"^Q[1-9][0-9]*$", gettext_lazy("A Wikidata id is a Q-number, like Q42.")
+)
 
 
 def _aliases_valid(value) -> None:
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
-        raise ValidationError("Aliases are a list of names.")
+        raise ValidationError(gettext_lazy("Aliases are a list of names."))
 
 
 class ClaimantQuerySet(models.QuerySet):
@@ -974,8 +1033,8 @@ class Claimant(TimeStampedModel):
     """Who made a claim: a person or an organisation (issue 15)."""
 
     class Kind(models.TextChoices):
-        PERSON = "person", "Person"
-        ORGANISATION = "organisation", "Organisation"
+        PERSON = "person", gettext_lazy("Person")
+        ORGANISATION = "organisation", gettext_lazy("Organisation")
 
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=12, choices=Kind, default=Kind.PERSON)
@@ -983,9 +1042,9 @@ class Claimant(TimeStampedModel):
     description = models.CharField(max_length=300, blank=True)
     # Other names they are known by (searched like the name).
     aliases = models.JSONField(default=list, blank=True, validators=[_aliases_valid])
-    url = models.URLField("web page", max_length=2000, blank=True)
+    url = models.URLField(gettext_lazy("web page"), max_length=2000, blank=True)
     wikidata_id = models.CharField(
-        "Wikidata id", max_length=20, blank=True, validators=[WIKIDATA_ID]
+        gettext_lazy("Wikidata id"), max_length=20, blank=True, validators=[WIKIDATA_ID]
     )
     # Optimistic locking: every edit bumps it; a save from an older version is refused.
     version = models.PositiveIntegerField(default=1)
@@ -993,6 +1052,8 @@ class Claimant(TimeStampedModel):
     objects = ClaimantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("claimant")
+        verbose_name_plural = gettext_lazy("claimants")
         ordering = ["name", "id"]
         indexes = [
             # Find-or-create by name (``name__iexact``: UPPER(name) = UPPER(%s)).
@@ -1017,17 +1078,17 @@ class Appearance(TimeStampedModel):
     re-anchoring move both in one transaction (``claims.services.claimants``)."""
 
     class Kind(models.TextChoices):
-        ARTICLE = "article", "Article"
-        WEB = "web", "Web page or social post"
-        SPOKEN = "spoken", "Spoken"
-        OTHER = "other", "Other"
+        ARTICLE = "article", gettext_lazy("Article")
+        WEB = "web", gettext_lazy("Web page or social post")
+        SPOKEN = "spoken", gettext_lazy("Spoken")
+        OTHER = "other", gettext_lazy("Other")
 
     class Medium(models.TextChoices):
-        TV = "tv", "TV"
-        RADIO = "radio", "Radio"
-        SPEECH = "speech", "Speech"
-        DEBATE = "debate", "Debate"
-        OTHER = "other", "Other"
+        TV = "tv", gettext_lazy("TV")
+        RADIO = "radio", gettext_lazy("Radio")
+        SPEECH = "speech", gettext_lazy("Speech")
+        DEBATE = "debate", gettext_lazy("Debate")
+        OTHER = "other", gettext_lazy("Other")
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
     kind = models.CharField(max_length=10, choices=Kind)
@@ -1042,22 +1103,26 @@ class Appearance(TimeStampedModel):
     url = models.URLField(max_length=2000, blank=True)
     # kind spoken.
     medium = models.CharField(max_length=10, choices=Medium, blank=True)
-    programme = models.CharField("programme or event", max_length=300, blank=True)
+    programme = models.CharField(gettext_lazy("programme or event"), max_length=300, blank=True)
     timestamp = models.CharField(
-        "time in the recording",
+        gettext_lazy("time in the recording"),
         max_length=8,
         blank=True,
-        validators=[RegexValidator(r"^\d{2}:[0-5]\d:[0-5]\d$", "Give the time as hh:mm:ss.")],
+        validators=[
+            RegexValidator(r"^\d{2}:[0-5]\d:[0-5]\d$", gettext_lazy("Give the time as hh:mm:ss."))
+        ],
     )
     # kind other (and a note on any kind).
     description = models.TextField(blank=True)
     # When it was said or published (an article appearance takes its article's date).
-    said_on = models.DateField("date", null=True, blank=True)
+    said_on = models.DateField(gettext_lazy("date"), null=True, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
+        verbose_name = gettext_lazy("appearance")
+        verbose_name_plural = gettext_lazy("appearances")
         ordering = ["claim_id", "said_on", "id"]
         constraints = [
             models.CheckConstraint(
@@ -1105,9 +1170,9 @@ class AppearanceProposal(TimeStampedModel):
     proposed again)."""
 
     class State(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        CONFIRMED = "confirmed", "Confirmed"
-        KEPT_SEPARATE = "kept_separate", "Kept separate"
+        PROPOSED = "proposed", gettext_lazy("Proposed")
+        CONFIRMED = "confirmed", gettext_lazy("Confirmed")
+        KEPT_SEPARATE = "kept_separate", gettext_lazy("Kept separate")
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearance_proposals")
     candidate = models.ForeignKey(
@@ -1124,6 +1189,8 @@ class AppearanceProposal(TimeStampedModel):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
+        verbose_name = gettext_lazy("appearance proposal")
+        verbose_name_plural = gettext_lazy("appearance proposals")
         ordering = ["claim_id", "-score", "id"]
         constraints = [
             # One row per pair, whatever its state: proposing again adds nothing, and a pair

@@ -23,6 +23,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from claims.wording import DiffSegment, word_diff
 
 __all__ = ["FUZZY_MIN_SCORE", "Located", "QuoteCheck", "locate", "normalise", "quote_checks"]
@@ -164,13 +167,13 @@ def locate(quote: str, text: str, *, offsets: bool = False) -> Located | None:
 
 
 LABELS = {
-    "found": "Quote found on the page",
-    "differs": "Quote found with differences",
-    "changed": "Page changed since cited: the quote is gone",
-    "not_found": "Quote not found on the page",
-    "pending": "Snapshot not taken yet",
-    "unavailable": "The page could not be fetched",
-    "no_text": "The page has no text to look in",
+    "found": gettext_lazy("Quote found on the page"),
+    "differs": gettext_lazy("Quote found with differences"),
+    "changed": gettext_lazy("Page changed since cited: the quote is gone"),
+    "not_found": gettext_lazy("Quote not found on the page"),
+    "pending": gettext_lazy("Snapshot not taken yet"),
+    "unavailable": gettext_lazy("The page could not be fetched"),
+    "no_text": gettext_lazy("The page has no text to look in"),
 }
 
 
@@ -201,7 +204,9 @@ def _check(quote: str, snapshots: list) -> QuoteCheck | None:
         pending = next((s for s in snapshots if s.state == Snapshot.State.PENDING), None)
         if pending is not None:
             detail = (
-                "The snapshot could not be stored yet; it will be retried." if pending.error else ""
+                _("The snapshot could not be stored yet; it will be retried.")
+                if pending.error
+                else ""
             )
             return QuoteCheck("pending", snapshot=pending, detail=detail)
         done = [s for s in snapshots if s.state == Snapshot.State.DONE]

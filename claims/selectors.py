@@ -38,6 +38,7 @@ from claims.models import (
     Verdict,
     VerdictContribution,
 )
+from claims.text_search import SIMPLE, configs_in_use
 from claims.wording import word_diff
 from factcheck.lib.authz import cached_for_roles
 from factcheck.lib.stamps import SITE
@@ -469,10 +470,11 @@ def claim_queue_rows(*, user, page: QuerySet[Claim]) -> list[Claim]:
 
 
 class StoredSearchVector(Expression):
-    """``claims_claim.search_vector``: the claim text's tsvector, stored by PostgreSQL
-    (a generated column with a GIN index, migration 0007). Not a model field, so it is never
-    loaded with a claim; this resolves to the column under whatever alias the claims table
-    has in the query (``U0`` inside a sub-select)."""
+    """``claims_claim.search_vector``: the claim text's tsvector in the claim's own text search
+    configuration, stored by PostgreSQL (a generated column with a GIN index, migrations 0007
+    and 0024). Not a model field, so it is never loaded with a claim; this resolves to the
+    column under whatever alias the claims table has in the query (``U0`` inside a
+    sub-select)."""
 
     def resolve_expression(
         self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
@@ -485,9 +487,24 @@ class StoredSearchVector(Expression):
         return Col(query.get_initial_alias(), field)
 
 
+def _every_word(query: str) -> Q:
+    """Every word of ``query`` occurs in the text, in any order (quotes dropped)."""
+    condition = Q()
+    for word in query.split()[:10]:
+        if word.strip('"'):
+            condition &= Q(text__icontains=word.strip('"'))
+    return condition
+
+
 def claim_text_search(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
-    """Full-text search on PostgreSQL (the stored vector of migration 0007, GIN-indexed),
-    ``icontains`` elsewhere."""
+    """Full-text search on PostgreSQL, ``icontains`` elsewhere.
+
+    On PostgreSQL each claim is matched in its own language (``claims.text_search``): the query
+    is parsed (``websearch``) once per configuration some claim has, and each parse is matched
+    against the stored vectors of that configuration's claims, all through the one GIN index
+    on the vectors. Claims read with ``simple`` (no stemmer for their language: Chinese,
+    Japanese, ...) also match by substring, as words are not split by spaces in some of
+    those scripts."""
     query = (query or "").strip()
     if not query:
         return queryset
@@ -496,13 +513,22 @@ def claim_text_search(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery
 
-        return queryset.alias(search_vector=StoredSearchVector()).filter(
-            search_vector=SearchQuery(query, config="english", search_type="websearch")
-        )
+        def matches(config: str) -> Q:
+            return Q(search_vector=SearchQuery(query, config=config, search_type="websearch"))
+
+        configs = configs_in_use()
+        queryset = queryset.alias(search_vector=StoredSearchVector())
+        if len(configs) == 1 and configs[0] != SIMPLE:
+            return queryset.filter(matches(configs[0]))
+        condition = Q()
+        for config in configs:
+            condition |= Q(search_config=config) & matches(config)
+        words = _every_word(query)
+        if SIMPLE in configs and words:
+            condition |= Q(search_config=SIMPLE) & words
+        return queryset.filter(condition) if condition else queryset.none()
     # Elsewhere (SQLite): every word must occur, in any order.
-    for word in query.split()[:10]:
-        queryset = queryset.filter(text__icontains=word.strip('"'))
-    return queryset
+    return queryset.filter(_every_word(query))
 
 
 # -------------------------------------------------------------------------- claim page

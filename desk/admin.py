@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from factcheck.lib.admin import RefreshesReaderPages
 
@@ -35,7 +36,7 @@ class DeskUserAdmin(RefreshesReaderPages, UserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "is_active", "last_login")
     readonly_fields = (*_MANAGED_ON_TEAM_PAGES, "team_page")
 
-    @admin.display(description="Roles and access")
+    @admin.display(description=_("Roles and access"))
     def team_page(self, obj) -> str:
         if obj is None or obj.pk is None:
             return ""
@@ -47,8 +48,8 @@ class DeskUserAdmin(RefreshesReaderPages, UserAdmin):
     def get_fieldsets(self, request, obj=None):
         return (
             (None, {"fields": ("username", "password")}),
-            ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-            ("Roles and access", {"fields": ("team_page", *_MANAGED_ON_TEAM_PAGES)}),
+            (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+            (_("Roles and access"), {"fields": ("team_page", *_MANAGED_ON_TEAM_PAGES)}),
         )
 
     def has_add_permission(self, request) -> bool:

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DeskConfig(AppConfig):
     name = "desk"
-    verbose_name = "Desk: team, dashboard and policy"
+    verbose_name = _("Desk: team, dashboard and policy")
 
     def ready(self) -> None:
         from audit import actions

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils import dateformat
+
 # viewBox widths: charts across the page and charts in a half-width card. At the
 # workbench's desktop width they are drawn about 1:1, so FONT is about the page's small text.
 WIDE = 1000
@@ -81,7 +83,7 @@ def _date_ticks(days: list[date], x_of) -> list[Tick]:
     every = max(1, math.ceil(len(days) / 8))
     # Count back from the last day, so today always has its label.
     return [
-        Tick(i, f"{day.day} {day:%b}", round(x_of(i), 1))
+        Tick(i, dateformat.format(day, "j M"), round(x_of(i), 1))
         for i, day in enumerate(days)
         if (len(days) - 1 - i) % every == 0
     ]
@@ -240,7 +242,7 @@ def stacked_columns(days: list[date], series: list[tuple[str, str, list[int]]]) 
                 width=round(bar, 2),
                 segments=segments,
                 total=totals[i],
-                title=f"{day.day} {day:%b %Y}: {parts}",
+                title=f"{dateformat.format(day, 'j M Y')}: {parts}",
             )
         )
     return StackedChart(

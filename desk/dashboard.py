@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import get_language, gettext
 
 from desk import charts, selectors
 from desk.selectors import Period
@@ -22,22 +23,33 @@ def human_duration(value: timedelta | None) -> str:
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
+        if hours:
+            return gettext("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+        return gettext("%(days)s d") % {"days": days}
     if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
+        if minutes:
+            return gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+        return gettext("%(hours)s h") % {"hours": hours}
+    return gettext("%(minutes)s min") % {"minutes": minutes}
 
 
 def _hours(value: float) -> str:
     """A tick of the time-to-publish chart: hours below two days, then days."""
     if value >= 48:
         days = value / 24
-        return f"{days:.0f} d" if days.is_integer() else f"{days:.1f} d"
-    return f"{value:.0f} h"
+        return gettext("%(days)s d") % {
+            "days": f"{days:.0f}" if days.is_integer() else f"{days:.1f}"
+        }
+    return gettext("%(hours)s h") % {"hours": f"{value:.0f}"}
 
 
 def _listed(pairs) -> str:
-    return ", ".join(f"{label} {value}" for label, value in pairs) + "."
+    return ", ".join(f"{label} {value}" for label, value in pairs)
+
+
+def _day(day) -> str:
+    """A day as the charts name it: "7 Dec" (the month in the page's language)."""
+    return dateformat.format(day, "j M")
 
 
 def dashboard_context(*, user, period: Period) -> dict:
@@ -71,38 +83,62 @@ def dashboard_context(*, user, period: Period) -> dict:
             for person in people
         ],
         legend=[
-            ("written", "Verdicts written (published)"),
-            ("approved", "Verdicts approved"),
-            ("evidence", "Evidence added"),
+            ("written", gettext("Verdicts written (published)")),
+            ("approved", gettext("Verdicts approved")),
+            ("evidence", gettext("Evidence added")),
         ],
     )
     speed_chart = charts.column_chart(
         [
-            (f"{start.day} {start:%b}", spent.total_seconds() / 3600 if spent else None)
+            (_day(start), spent.total_seconds() / 3600 if spent else None)
             for start, spent, _ in speed.weeks
         ],
         fmt=lambda hours: human_duration(timedelta(hours=hours)),
         tick_fmt=_hours,
     )
-    span = f"from {days[0].day} {days[0]:%b} to {days[-1].day} {days[-1]:%b}"
+    start, end = _day(days[0]), _day(days[-1])
     descriptions = {
-        "status_desc": f"One line per status, a point per day {span}. At the end of today: "
-        + _listed((status.labels[key], values[-1]) for key, values in status.series.items()),
-        "links_desc": f"A column per day {span}, its parts stacked from the bottom: "
-        + ", ".join(links.labels.values())
-        + ". At the end of today: "
-        + _listed((links.labels[key], values[-1]) for key, values in links.series.items()),
-        "rating_desc": "A bar per rating: "
-        + _listed((level.label, level.published) for level in levels),
-        "people_desc": "Three bars per person: verdicts written (published), verdicts "
-        "approved, evidence added. "
-        + "; ".join(f"{p.display}: {p.written}, {p.approved}, {p.evidence}" for p in people[:20])
-        + ".",
-        "speed_desc": "A column per week, the median time to publish: "
-        + _listed(
-            (f"week from {start.day} {start:%b}", human_duration(spent))
-            for start, spent, _ in speed.weeks
-        ),
+        "status_desc": gettext(
+            "One line per status, a point per day from %(start)s to %(end)s. At the end of "
+            "today: %(values)s."
+        )
+        % {
+            "start": start,
+            "end": end,
+            "values": _listed(
+                (status.labels[key], values[-1]) for key, values in status.series.items()
+            ),
+        },
+        "links_desc": gettext(
+            "A column per day from %(start)s to %(end)s, its parts stacked from the bottom: "
+            "%(parts)s. At the end of today: %(values)s."
+        )
+        % {
+            "start": start,
+            "end": end,
+            "parts": ", ".join(str(label) for label in links.labels.values()),
+            "values": _listed(
+                (links.labels[key], values[-1]) for key, values in links.series.items()
+            ),
+        },
+        "rating_desc": gettext("A bar per rating: %(values)s.")
+        % {"values": _listed((level.label, level.published) for level in levels)},
+        "people_desc": gettext(
+            "Three bars per person: verdicts written (published), verdicts approved, evidence "
+            "added. %(values)s."
+        )
+        % {
+            "values": "; ".join(
+                f"{p.display}: {p.written}, {p.approved}, {p.evidence}" for p in people[:20]
+            )
+        },
+        "speed_desc": gettext("A column per week, the median time to publish: %(values)s.")
+        % {
+            "values": _listed(
+                (gettext("week from %(day)s") % {"day": _day(week)}, human_duration(spent))
+                for week, spent, _ in speed.weeks
+            )
+        },
     }
     open_statuses = ("new", "in_review", "awaiting_approval")
     return {
@@ -140,7 +176,8 @@ def dashboard_context_kept(*, user, period: Period) -> dict:
     if seconds <= 0:
         return {**dashboard_context(user=user, period=period), "computed_at": timezone.now()}
     roles = ",".join(user_roles(user))
-    key = f"desk:dashboard:{period.days}:{period.today.isoformat()}:{roles}"
+    # Per language too: the charts' descriptions and dates are in the page's language.
+    key = f"desk:dashboard:{period.days}:{period.today.isoformat()}:{roles}:{get_language()}"
     context = cache.get(key)
     if context is None:
         context = {**dashboard_context(user=user, period=period), "computed_at": timezone.now()}

@@ -7,6 +7,7 @@ import logging
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.template import loader
+from django.utils.translation import gettext_lazy as _
 
 from desk.services import NAME_MAX, TEAM_ROLES
 from factcheck.lib.mail import send_plain_text
@@ -14,44 +15,46 @@ from factcheck.lib.roles import ADMIN, EDITOR, REVIEWER
 
 logger = logging.getLogger(__name__)
 
-_ROLE_MEANS = {
-    REVIEWER: "annotates claims, adds evidence, drafts verdicts",
-    EDITOR: "a reviewer who also approves and publishes verdicts",
-    ADMIN: "an editor who also manages users, sources, rating scales and policy",
+_ROLE_CHOICE_LABELS = {
+    REVIEWER: _("Reviewer: annotates claims, adds evidence, drafts verdicts"),
+    EDITOR: _("Editor: a reviewer who also approves and publishes verdicts"),
+    ADMIN: _("Admin: an editor who also manages users, sources, rating scales and policy"),
 }
-ROLE_CHOICES = [(role, f"{role.capitalize()}: {_ROLE_MEANS[role]}") for role in TEAM_ROLES]
+ROLE_CHOICES = [(role, _ROLE_CHOICE_LABELS[role]) for role in TEAM_ROLES]
+# A role's name in a sentence ("alice is now editor.").
+ROLE_NAMES = {REVIEWER: _("reviewer"), EDITOR: _("editor"), ADMIN: _("admin")}
 
 
 class InviteForm(forms.Form):
     email = forms.EmailField(
-        label="E-mail address",
+        label=_("E-mail address"),
         max_length=254,
         error_messages={
-            "required": "Give the e-mail address to send the invitation to.",
-            "invalid": "This is not a valid e-mail address.",
+            "required": _("Give the e-mail address to send the invitation to."),
+            "invalid": _("This is not a valid e-mail address."),
         },
-        help_text="The invitation, with a one-time link to choose a password, goes here.",
+        help_text=_("The invitation, with a one-time link to choose a password, goes here."),
     )
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=NAME_MAX,
-        error_messages={"required": "Give the person's name."},
+        error_messages={"required": _("Give the person's name.")},
     )
     role = forms.ChoiceField(
-        label="Role",
+        label=_("Role"),
         choices=ROLE_CHOICES,
         initial=REVIEWER,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a role.", "invalid_choice": "Choose a role."},
+        error_messages={"required": _("Choose a role."), "invalid_choice": _("Choose a role.")},
     )
 
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(
-        label="Role",
+        label=_("Role"),
         choices=ROLE_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a role.", "invalid_choice": "Choose a role."},
+        error_messages={"required": _("Choose a role."), "invalid_choice": _("Choose a role.")},
     )
 
 
@@ -60,12 +63,12 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     the address) with the site's wording."""
 
     email = forms.EmailField(
-        label="E-mail address",
+        label=_("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={
-            "required": "Give the e-mail address of your account.",
-            "invalid": "This is not a valid e-mail address.",
+            "required": _("Give the e-mail address of your account."),
+            "invalid": _("This is not a valid e-mail address."),
         },
     )
 

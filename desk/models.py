@@ -3,12 +3,15 @@ claims and sources apps. This table-less model only declares the desk's permissi
 the role groups hold (``factcheck/lib/roles.py``)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class DeskPermission(models.Model):
     """No table (``managed = False``): a home for permissions that belong to no model."""
 
     class Meta:
+        verbose_name = gettext_lazy("desk permission")
+        verbose_name_plural = gettext_lazy("desk permissions")
         managed = False
         default_permissions = ()
         permissions = [

@@ -24,6 +24,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 
 from audit.models import AuditEvent
 from audit.selectors import TimelineEntry, history_of, timeline
@@ -50,11 +51,11 @@ STATUS_ORDER = (
 # Link states as the dashboard groups them: redirected links work (they moved); unchecked,
 # blocked and unsafe links say nothing about the link's health yet.
 LINK_GROUPS = {
-    "alive": ("Alive", (LinkState.ALIVE, LinkState.REDIRECTED)),
-    "failing": ("Failing", (LinkState.FAILING,)),
-    "dead": ("Dead", (LinkState.DEAD,)),
+    "alive": (pgettext_lazy("link health group", "Alive"), (LinkState.ALIVE, LinkState.REDIRECTED)),
+    "failing": (pgettext_lazy("link health group", "Failing"), (LinkState.FAILING,)),
+    "dead": (pgettext_lazy("link health group", "Dead"), (LinkState.DEAD,)),
     "other": (
-        "Unchecked, blocked or unsafe",
+        pgettext_lazy("link health group", "Unchecked, blocked or unsafe"),
         (LinkState.UNCHECKED, LinkState.BLOCKED, LinkState.UNSAFE),
     ),
 }
@@ -279,7 +280,7 @@ class Throughput:
     @property
     def display(self) -> str:
         shown = self.name or self.username
-        return shown if self.is_active else f"{shown} (deactivated)"
+        return shown if self.is_active else gettext("%(name)s (deactivated)") % {"name": shown}
 
 
 def throughput_per_reviewer(*, user, period: Period) -> list[Throughput]:

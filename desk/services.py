@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from audit.services import audit_record
 from claims.services.common import require
@@ -74,15 +75,26 @@ def _locked(user):
     return User.objects.select_for_update().get(pk=user.pk)
 
 
+_CHANGING_ROLE, _DEACTIVATING = "changing their role", "deactivating them"
+
+
 def _refuse_removing_last_admin(user, what: str) -> None:
     """Called with the locks of :func:`_locked` held. The count is a new statement, so it
     sees what a concurrent change committed while this one waited for the locks."""
     admins = set(_active_admins().values_list("pk", flat=True))
     if user.pk in admins and len(admins) == 1:
-        raise ValidationError(
-            f"{user.get_username()} is the last active admin: {what} would leave nobody to "
-            "manage the desk. Make someone else an admin first."
+        message = (
+            gettext(
+                "%(username)s is the last active admin: changing their role would leave nobody "
+                "to manage the desk. Make someone else an admin first."
+            )
+            if what == _CHANGING_ROLE
+            else gettext(
+                "%(username)s is the last active admin: deactivating them would leave nobody "
+                "to manage the desk. Make someone else an admin first."
+            )
         )
+        raise ValidationError(message % {"username": user.get_username()})
 
 
 def _username_for(email: str) -> str:
@@ -125,7 +137,9 @@ def _invitation_send(*, user, actor, base_url: str | None) -> None:
     context = {
         "user": user,
         "name": user.get_full_name() or user.get_username(),
-        "invited_by": (actor.get_full_name() or actor.get_username()) if actor else "An admin",
+        "invited_by": (actor.get_full_name() or actor.get_username())
+        if actor
+        else gettext("An admin"),
         "role": role_of(user),
         "a_role": _with_article(role_of(user)),
         "link": invitation_link(user=user, base_url=base_url),
@@ -140,23 +154,38 @@ def _invitation_send(*, user, actor, base_url: str | None) -> None:
         send_plain_text(subject, body, [user.email])
     except Exception as exc:  # any mail backend error: SMTP, connection, configuration
         raise ValidationError(
-            f"The invitation e-mail to {user.email} could not be sent ({exc}); nothing was "
-            "saved. Check the e-mail settings and try again."
+            gettext(
+                "The invitation e-mail to %(email)s could not be sent (%(error)s); nothing was "
+                "saved. Check the e-mail settings and try again."
+            )
+            % {"email": user.email, "error": exc}
         ) from exc
 
 
+_ROLE_WITH_ARTICLE = {
+    REVIEWER: gettext_lazy("a reviewer"),
+    EDITOR: gettext_lazy("an editor"),
+    ADMIN: gettext_lazy("an admin"),
+}
+
+
 def _with_article(word: str) -> str:
-    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}" if word else "a member"
+    """The role in "invited you ... as <a role>"."""
+    if not word:
+        return gettext("a member")
+    known = _ROLE_WITH_ARTICLE.get(word)
+    return str(known) if known is not None else f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _describe_timeout(timeout: timedelta) -> str:
     hours = int(timeout.total_seconds() // 3600)
     if hours >= 48 and hours % 24 == 0:
-        return f"{hours // 24} days"
+        days = hours // 24
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
     if hours >= 1:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
+        return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
     minutes = max(1, int(timeout.total_seconds() // 60))
-    return f"{minutes} minutes"
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
 
 
 @transaction.atomic
@@ -171,26 +200,33 @@ def user_invite(*, actor, email: str, name: str, role: str, base_url: str | None
     name = " ".join((name or "").split())
     errors: dict[str, str] = {}
     if not email:
-        errors["email"] = "Give the e-mail address to send the invitation to."
+        errors["email"] = gettext("Give the e-mail address to send the invitation to.")
     else:
         try:
             validate_email(email)
         except ValidationError:
-            errors["email"] = "This is not a valid e-mail address."
+            errors["email"] = gettext("This is not a valid e-mail address.")
     if not name:
-        errors["name"] = "Give the person's name."
+        errors["name"] = gettext("Give the person's name.")
     elif len(name) > NAME_MAX:
-        errors["name"] = f"The name is longer than {NAME_MAX} characters."
+        errors["name"] = gettext("The name is longer than %(max)s characters.") % {"max": NAME_MAX}
     if role not in TEAM_ROLES:
-        errors["role"] = f"Choose one of: {', '.join(TEAM_ROLES)}."
+        errors["role"] = gettext("Choose one of: %(roles)s.") % {"roles": ", ".join(TEAM_ROLES)}
     if "email" not in errors:
         existing = User.objects.filter(email__iexact=email).order_by("pk").first()
         if existing is not None:
-            state = "" if existing.is_active else ", deactivated"
-            errors["email"] = (
-                f"{email} already belongs to the account {existing.get_username()}{state}: "
-                "change that account's role instead of inviting it again."
+            taken = (
+                gettext(
+                    "%(email)s already belongs to the account %(username)s: change that "
+                    "account's role instead of inviting it again."
+                )
+                if existing.is_active
+                else gettext(
+                    "%(email)s already belongs to the account %(username)s, deactivated: change "
+                    "that account's role instead of inviting it again."
+                )
             )
+            errors["email"] = taken % {"email": email, "username": existing.get_username()}
     if errors:
         raise ValidationError(errors)
     local, _, domain = email.rpartition("@")
@@ -212,9 +248,13 @@ def user_invite(*, actor, email: str, name: str, role: str, base_url: str | None
         # Another admin invited the same address (any case), or took the same username,
         # since the checks above.
         if User.objects.filter(email__iexact=email).exists():
-            message = f"{email} was invited by someone else a moment ago: it has an account now."
+            message = gettext(
+                "%(email)s was invited by someone else a moment ago: it has an account now."
+            ) % {"email": email}
         else:
-            message = "Another invitation was being created at the same moment: send it again."
+            message = gettext(
+                "Another invitation was being created at the same moment: send it again."
+            )
         raise ValidationError({"email": message}) from None
     role_assign(user, role)
     audit_record(
@@ -233,14 +273,23 @@ def user_invitation_resend(*, actor, user, base_url: str | None = None):
     require(actor, MANAGE_TEAM, "invite users")
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
-        raise ValidationError(f"{user.get_username()} is deactivated: reactivate them first.")
+        raise ValidationError(
+            gettext("%(username)s is deactivated: reactivate them first.")
+            % {"username": user.get_username()}
+        )
     if user.has_usable_password():
         raise ValidationError(
-            f"{user.get_username()} has already chosen a password; if they forgot it, they "
-            "can reset it from the log-in page."
+            gettext(
+                "%(username)s has already chosen a password; if they forgot it, they can reset "
+                "it from the log-in page."
+            )
+            % {"username": user.get_username()}
         )
     if not user.email:
-        raise ValidationError(f"{user.get_username()} has no e-mail address to send it to.")
+        raise ValidationError(
+            gettext("%(username)s has no e-mail address to send it to.")
+            % {"username": user.get_username()}
+        )
     audit_record(actor=actor, action="desk.user.invitation_resent", target=user)
     _invitation_send(user=user, actor=actor, base_url=base_url)
     return user
@@ -252,17 +301,19 @@ def user_change_role(*, actor, user, role: str):
     and the last active admin cannot be demoted."""
     require(actor, MANAGE_TEAM, "change roles")
     if role not in TEAM_ROLES:
-        raise ValidationError({"role": f"Choose one of: {', '.join(TEAM_ROLES)}."})
+        raise ValidationError(
+            {"role": gettext("Choose one of: %(roles)s.") % {"roles": ", ".join(TEAM_ROLES)}}
+        )
     if user.pk == actor.pk:
         raise ValidationError(
-            {"role": "You cannot change your own role: ask another admin to do it."}
+            {"role": gettext("You cannot change your own role: ask another admin to do it.")}
         )
     user = _locked(user)
     before = role_of(user)
     if before == role:
         return user
     if before == ADMIN:
-        _refuse_removing_last_admin(user, "changing their role")
+        _refuse_removing_last_admin(user, _CHANGING_ROLE)
     role_assign(user, role)
     audit_record(
         actor=actor,
@@ -279,11 +330,15 @@ def user_deactivate(*, actor, user):
     inactive users on every request). Everything they did stays attributed to them."""
     require(actor, MANAGE_TEAM, "deactivate users")
     if user.pk == actor.pk:
-        raise ValidationError("You cannot deactivate yourself: ask another admin to do it.")
+        raise ValidationError(
+            gettext("You cannot deactivate yourself: ask another admin to do it.")
+        )
     user = _locked(user)
     if not user.is_active:
-        raise ValidationError(f"{user.get_username()} is already deactivated.")
-    _refuse_removing_last_admin(user, "deactivating them")
+        raise ValidationError(
+            gettext("%(username)s is already deactivated.") % {"username": user.get_username()}
+        )
+    _refuse_removing_last_admin(user, _DEACTIVATING)
     return _active_set(user, actor=actor, active=False)
 
 
@@ -292,7 +347,9 @@ def user_reactivate(*, actor, user):
     require(actor, MANAGE_TEAM, "reactivate users")
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
     if user.is_active:
-        raise ValidationError(f"{user.get_username()} is already active.")
+        raise ValidationError(
+            gettext("%(username)s is already active.") % {"username": user.get_username()}
+        )
     return _active_set(user, actor=actor, active=True)
 
 

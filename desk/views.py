@@ -13,13 +13,15 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from claims import services as claim_services
 from claims.models import RatingLevel, RatingScale
 from desk import selectors, services
 from desk.dashboard import dashboard_context_kept
-from desk.forms import InviteForm, PasswordResetForm, RoleForm
+from desk.forms import ROLE_NAMES, InviteForm, PasswordResetForm, RoleForm
 from desk.policy import policy_settings
 from factcheck.lib.auth import permission_required
 from factcheck.lib.versions import ConflictError, parse_version, version_required
@@ -75,8 +77,11 @@ def user_invite(request):
         else:
             messages.success(
                 request,
-                f"Invitation sent to {user.email}. Their username is {user.get_username()}; "
-                "the link in the e-mail lets them choose a password.",
+                _(
+                    "Invitation sent to %(email)s. Their username is %(username)s; the link in "
+                    "the e-mail lets them choose a password."
+                )
+                % {"email": user.email, "username": user.get_username()},
             )
             return redirect("desk:user_detail", pk=user.pk)
     status = 400 if form.is_bound else 200
@@ -122,8 +127,11 @@ def user_role(request, pk: int):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            role = form.cleaned_data["role"]
             messages.success(
-                request, f"{person.get_username()} is now {form.cleaned_data['role']}."
+                request,
+                _("%(username)s is now %(role)s.")
+                % {"username": person.get_username(), "role": ROLE_NAMES.get(role, role)},
             )
             return redirect("desk:user_detail", pk=person.pk)
     return _user_page(request, person, role_form=form, status=400)
@@ -137,7 +145,7 @@ def _account_action(request, pk: int, action, done: str, **extra):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, done.format(username=person.get_username()))
+        messages.success(request, done % {"username": person.get_username()})
     return redirect("desk:user_detail", pk=person.pk)
 
 
@@ -148,8 +156,10 @@ def user_deactivate(request, pk: int):
         request,
         pk,
         services.user_deactivate,
-        "{username} is deactivated: they can no longer log in. Their work stays attributed "
-        "to them.",
+        gettext_lazy(
+            "%(username)s is deactivated: they can no longer log in. Their work stays "
+            "attributed to them."
+        ),
     )
 
 
@@ -157,7 +167,10 @@ def user_deactivate(request, pk: int):
 @require_POST
 def user_reactivate(request, pk: int):
     return _account_action(
-        request, pk, services.user_reactivate, "{username} is active again and can log in."
+        request,
+        pk,
+        services.user_reactivate,
+        gettext_lazy("%(username)s is active again and can log in."),
     )
 
 
@@ -168,7 +181,7 @@ def user_invitation_resend(request, pk: int):
         request,
         pk,
         services.user_invitation_resend,
-        "A new invitation link was sent to {username}.",
+        gettext_lazy("A new invitation link was sent to %(username)s."),
         base_url=_base_url(request),
     )
 
@@ -201,7 +214,7 @@ def _scale_action(request, obj, action, done: str):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, done.format(name=name))
+        messages.success(request, done % {"name": name})
     return redirect("desk:scales")
 
 
@@ -220,19 +233,23 @@ def _scale_view(model, action, done: str):
 scale_activate = _scale_view(
     RatingScale,
     claim_services.rating_scale_activate,
-    "“{name}” is now the active scale: new verdicts are drafted on it.",
+    gettext_lazy("“%(name)s” is now the active scale: new verdicts are drafted on it."),
 )
 level_deactivate = _scale_view(
     RatingLevel,
     claim_services.rating_level_deactivate,
-    "“{name}” is no longer offered for new verdicts; the verdicts that use it keep it.",
+    gettext_lazy(
+        "“%(name)s” is no longer offered for new verdicts; the verdicts that use it keep it."
+    ),
 )
 level_reactivate = _scale_view(
     RatingLevel,
     claim_services.rating_level_reactivate,
-    "“{name}” is offered for new verdicts again.",
+    gettext_lazy("“%(name)s” is offered for new verdicts again."),
 )
-level_delete = _scale_view(RatingLevel, claim_services.rating_level_delete, "“{name}” was deleted.")
+level_delete = _scale_view(
+    RatingLevel, claim_services.rating_level_delete, gettext_lazy("“%(name)s” was deleted.")
+)
 
 
 # ------------------------------------------------------------------------- policy

@@ -1,18 +1,24 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.db.models import Count
 from django.urls import include, path
 from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from claims.views import rating_styles
 from desk.urls import account_urlpatterns
 from factcheck import views
-from factcheck.lib import metrics
+from factcheck.lib import languages, metrics
 from sources.models import Link
 
 # The admin is titled with the site's name (read when a page is drawn: settings may change).
-admin.site.site_header = lazy(lambda: f"{settings.FACTCHECK_SITE_NAME} administration", str)()
-admin.site.site_title = lazy(lambda: f"{settings.FACTCHECK_SITE_NAME} admin", str)()
+admin.site.site_header = lazy(
+    lambda: _("%(site)s administration") % {"site": settings.FACTCHECK_SITE_NAME}, str
+)()
+admin.site.site_title = lazy(
+    lambda: _("%(site)s admin") % {"site": settings.FACTCHECK_SITE_NAME}, str
+)()
 
 handler403 = "factcheck.views.error_403"
 handler404 = "factcheck.views.error_404"
@@ -48,6 +54,12 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     # The rating colours, for reviewer and reader pages alike.
     path("ratings.css", rating_styles, name="rating_styles"),
-    # The reader site (public).
-    path("", include("reader.urls")),
+    # The interface's language: the switcher (factcheck/lib/languages.py) and the JavaScript
+    # catalog of each language (the strings of static/js/).
+    path("language/set/", languages.language_set, name="language_set"),
+    path("language/<str:code>/", languages.language_switch, name="language_switch"),
+    path("jsi18n/<str:code>/", views.javascript_catalog, name="javascript_catalog"),
 ]
+
+# The reader site (public): English at /, every other language under its prefix (/es/, /ar/).
+urlpatterns += i18n_patterns(path("", include("reader.urls")), prefix_default_language=False)

@@ -7,11 +7,14 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
-from django.views.decorators.cache import never_cache
+from django.utils import translation
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
+from django.views.i18n import JavaScriptCatalog
 
 from factcheck.lib.busy import busy_response, is_database_busy
 from factcheck.lib.health import health_report
+from factcheck.lib.languages import supported
 
 
 @never_cache
@@ -52,3 +55,16 @@ class LoginView(_SiteNamed, auth_views.LoginView):
 
 class LogoutView(_SiteNamed, auth_views.LogoutView):
     pass
+
+
+_javascript_catalog = JavaScriptCatalog.as_view()
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def javascript_catalog(request, code):
+    """The strings of ``static/js/`` in language ``code`` (named in the address, so that a
+    page and its scripts always agree and any cache can keep one copy per language)."""
+    code = supported(code) or settings.LANGUAGE_CODE
+    with translation.override(code):
+        return _javascript_catalog(request)

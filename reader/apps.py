@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReaderConfig(AppConfig):
@@ -6,7 +7,7 @@ class ReaderConfig(AppConfig):
     It sits on top of claims and listens to the apps below it to keep its pages true."""
 
     name = "reader"
-    verbose_name = "Reader site"
+    verbose_name = _("Reader site")
 
     def ready(self) -> None:
         from audit import actions

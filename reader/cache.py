@@ -74,9 +74,10 @@ def _shared_max_age() -> int:
     return max(0, int(getattr(settings, "FACTCHECK_READER_SHARED_MAX_AGE", 60)))
 
 
-# What renders the pages besides the apps' code: the templates and the style sheets.
-_RENDERING_FILES = ("templates", "static/css", "factcheck")
-_RENDERING_SUFFIXES = {".py", ".html", ".txt", ".xml", ".css"}
+# What renders the pages besides the apps' code: the templates, the style sheets and the
+# translations (locale/).
+_RENDERING_FILES = ("templates", "static/css", "factcheck", "locale")
+_RENDERING_SUFFIXES = {".py", ".html", ".txt", ".xml", ".css", ".po"}
 
 
 @memoize

@@ -11,8 +11,9 @@ the worst) has no place on it, so it is given by ``alternateName`` alone.
 The reviewed ``Claim`` names its claimant as ``author`` (a Person or Organization, with
 ``sameAs`` its own page and Wikidata entry) and never the reporter of the article it was
 found in; its ``appearance`` lists every place it was made (an article by its original
-address, else its page here), ``firstAppearance`` the earliest dated, and ``datePublished``
-that date.
+address, else its page here, with the article's ``inLanguage`` when known),
+``firstAppearance`` the earliest dated, and ``datePublished`` that date. The review's
+``inLanguage`` is the language of the claim's article (``review_language``).
 
 Every published review at once (``published_reviews``) is what the site-wide feed
 (``/feeds/claimreview.json``, a schema.org ``DataFeed``: ``claim_review_feed``) and
@@ -31,6 +32,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import SafeString, mark_safe
 
+from claims.languages import content_language
 from claims.models import Appearance, Claim, Claimant, Verdict
 from reader.selectors import (
     article_path,
@@ -61,6 +63,14 @@ def _claimant(claimant: Claimant) -> dict:
     return author
 
 
+def review_language(claim: Claim) -> str:
+    """The review's ``inLanguage``: the language of the claim's article (as a reviewer set or
+    ingestion detected it), else FACTCHECK_CONTENT_LANGUAGE (a claim entered without an
+    article, or an article whose language is unknown)."""
+    article = claim.article if claim.article_id else None
+    return (article.language if article is not None else "") or content_language()
+
+
 def _creative_work(appearance: Appearance, base: str) -> dict:
     """One appearance as a ``CreativeWork`` (an article's original address when it has one,
     else its public page here; a web page's address; what was said, described)."""
@@ -69,6 +79,8 @@ def _creative_work(appearance: Appearance, base: str) -> dict:
         article = appearance.article
         work["headline"] = article.title
         work["url"] = article.url or f"{base}{article_path(article)}"
+        if article.language:
+            work["inLanguage"] = article.language
     elif appearance.kind == Appearance.Kind.WEB:
         work["url"] = appearance.url
     elif appearance.kind == Appearance.Kind.SPOKEN:
@@ -135,6 +147,7 @@ def claim_review(
             "url": site_url.rstrip("/") + "/",
         },
         "datePublished": _date(first_published or verdict.published_at),
+        "inLanguage": review_language(claim),
     }
     if verdict.number > 1:
         review["dateModified"] = _date(verdict.published_at)

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext, gettext_lazy
 
 from reader import selectors as public
 
@@ -51,13 +52,15 @@ class PublishedVerdictsFeed(Feed):
 class NewFactChecksFeed(PublishedVerdictsFeed):
     link = reverse_lazy("reader:home")
     feed_url = reverse_lazy("reader:feed_fact_checks")
-    heading = "new fact-checks"
+    heading = gettext_lazy("new fact-checks")
 
     def verdicts(self, *, user):
         return public.fact_check_list(user=user)
 
     def subtitle(self):
-        return f"Claims checked and rated by {settings.FACTCHECK_ORGANISATION}."
+        return gettext("Claims checked and rated by %(organisation)s.") % {
+            "organisation": settings.FACTCHECK_ORGANISATION
+        }
 
     def item_title(self, item):
         return f"{item.rating.label}: “{item.checked_wording}”"
@@ -66,8 +69,14 @@ class NewFactChecksFeed(PublishedVerdictsFeed):
         article = item.claim.article
         if article is None:
             return item.summary
-        demo = " (Demonstration content: not a real fact-check.)" if article.is_demo else ""
-        return f"{item.summary}{demo} From “{article.title}”."
+        if article.is_demo:
+            return gettext(
+                "%(summary)s (Demonstration content: not a real fact-check.) From “%(title)s”."
+            ) % {"summary": item.summary, "title": article.title}
+        return gettext("%(summary)s From “%(title)s”.") % {
+            "summary": item.summary,
+            "title": article.title,
+        }
 
     def item_categories(self, item):
         return [item.rating.label]
@@ -76,18 +85,29 @@ class NewFactChecksFeed(PublishedVerdictsFeed):
 class CorrectionsFeed(PublishedVerdictsFeed):
     link = reverse_lazy("reader:corrections")
     feed_url = reverse_lazy("reader:feed_corrections")
-    heading = "corrections"
+    heading = gettext_lazy("corrections")
 
     def verdicts(self, *, user):
         return public.corrections_list(user=user)
 
     def subtitle(self):
-        return "Every change to a published verdict: what changed and why."
+        return gettext("Every change to a published verdict: what changed and why.")
 
     def item_title(self, item):
         before, after = item.supersedes.rating.label, item.rating.label
-        change = f"{before} → {after}" if before != after else f"{after} (rating unchanged)"
-        return f"Correction: “{item.checked_wording}” — {change}"
+        if before != after:
+            return gettext("Correction: “%(wording)s” — %(before)s → %(after)s") % {
+                "wording": item.checked_wording,
+                "before": before,
+                "after": after,
+            }
+        return gettext("Correction: “%(wording)s” — %(after)s (rating unchanged)") % {
+            "wording": item.checked_wording,
+            "after": after,
+        }
 
     def item_description(self, item):
-        return f"What changed and why: {item.correction_note} New summary: {item.summary}"
+        return gettext("What changed and why: %(note)s New summary: %(summary)s") % {
+            "note": item.correction_note,
+            "summary": item.summary,
+        }

@@ -8,6 +8,7 @@ from datetime import datetime, time
 import django_filters
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from claims.models import Verdict
 from reader import selectors as public_selectors
@@ -25,21 +26,21 @@ def _day_end(day) -> datetime:
 
 class FactCheckFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search",
+        label=_("Search"),
         method="filter_text",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "words of the claim"}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("words of the claim")}),
     )
     rating = django_filters.ChoiceFilter(
-        label="Rating", field_name="rating__slug", empty_label="Any rating"
+        label=_("Rating"), field_name="rating__slug", empty_label=_("Any rating")
     )
     publisher = django_filters.ChoiceFilter(
-        label="Publisher", method="filter_publisher", empty_label="Any publisher"
+        label=_("Publisher"), method="filter_publisher", empty_label=_("Any publisher")
     )
     topic = django_filters.ChoiceFilter(
-        label="Topic", field_name="claim__article__topics__slug", empty_label="Any topic"
+        label=_("Topic"), field_name="claim__article__topics__slug", empty_label=_("Any topic")
     )
-    since = django_filters.DateFilter(label="Checked from", method="filter_since", widget=_DATE)
-    until = django_filters.DateFilter(label="Checked until", method="filter_until", widget=_DATE)
+    since = django_filters.DateFilter(label=_("Checked from"), method="filter_since", widget=_DATE)
+    until = django_filters.DateFilter(label=_("Checked until"), method="filter_until", widget=_DATE)
 
     class Meta:
         model = Verdict

@@ -4,6 +4,7 @@ corrections policy), written in Markdown and edited by admins."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from factcheck.lib.models import TimeStampedModel
 from reader.site_pages import ABOUT, CORRECTIONS_POLICY, METHODOLOGY
@@ -15,24 +16,26 @@ class SitePage(TimeStampedModel):
     admin refreshes every cached reader page (the header and footer link them)."""
 
     class Slug(models.TextChoices):
-        ABOUT = ABOUT, "About"
-        METHODOLOGY = METHODOLOGY, "Methodology"
-        CORRECTIONS_POLICY = CORRECTIONS_POLICY, "Corrections policy"
+        ABOUT = ABOUT, _("About")
+        METHODOLOGY = METHODOLOGY, _("Methodology")
+        CORRECTIONS_POLICY = CORRECTIONS_POLICY, _("Corrections policy")
 
-    slug = models.SlugField(max_length=50, choices=Slug, unique=True)
-    title = models.CharField(max_length=200)
+    slug = models.SlugField(_("page"), max_length=50, choices=Slug, unique=True)
+    title = models.CharField(_("title"), max_length=200)
     body = models.TextField(
-        help_text=(
+        _("body"),
+        help_text=_(
             "Markdown (no raw HTML). On the methodology page, a line reading {rating-scale} "
             "shows the active rating scale's levels and definitions there."
-        )
+        ),
     )
     # Optimistic locking: every edit bumps it; a save from an older version is refused.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
+        verbose_name = _("site page")
+        verbose_name_plural = _("site pages")
         ordering = ["slug"]
-        verbose_name = "site page"
 
     def __str__(self) -> str:
         return self.title

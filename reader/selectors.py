@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
 
 from audit.models import AuditEvent
 from claims.models import (
@@ -373,6 +374,31 @@ def _name(user, show: bool) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def _published_step(*, second: bool, who: str, correction: bool) -> str:
+    """The sentence of a publication step (placeholders ``name`` and ``number``)."""
+    if correction:
+        if second:
+            if who:
+                return gettext(
+                    "A second editor (%(name)s) approved the correction and it was published "
+                    "as version %(number)s."
+                )
+            return gettext(
+                "A second editor approved the correction and it was published as version "
+                "%(number)s."
+            )
+        if who:
+            return gettext("It was approved by %(name)s and published as version %(number)s.")
+        return gettext("It was approved and published as version %(number)s.")
+    if second:
+        if who:
+            return gettext("A second editor (%(name)s) approved it and it was published.")
+        return gettext("A second editor approved it and it was published.")
+    if who:
+        return gettext("It was approved by %(name)s and published.")
+    return gettext("It was approved and published.")
+
+
 def workflow_steps(
     *, claim: Claim, events: list[AuditEvent], verdicts: list[Verdict], evidence: list, show: bool
 ) -> list[Step]:
@@ -385,7 +411,8 @@ def workflow_steps(
     steps.append(
         Step(
             when=created.created_at if created else claim.created_at,
-            text="The claim was picked for checking: " + claim.get_origin_display().lower() + ".",
+            text=gettext("The claim was picked for checking: %(origin)s.")
+            % {"origin": str(claim.get_origin_display()).lower()},
         )
     )
     started = next((e for e in events if e.action == "claims.claim.review_started"), None)
@@ -394,7 +421,9 @@ def workflow_steps(
         steps.append(
             Step(
                 when=started.created_at,
-                text=f"A reviewer{f' ({who})' if who else ''} started checking it.",
+                text=gettext("A reviewer (%(name)s) started checking it.") % {"name": who}
+                if who
+                else gettext("A reviewer started checking it."),
             )
         )
     added = [e for e in events if e.action in {"claims.evidence.added", "claims.evidence.moved"}]
@@ -402,20 +431,36 @@ def workflow_steps(
         stances = dict.fromkeys(Evidence.Stance.values, 0)
         for item in evidence:
             stances[item.stance] += 1
-        parts = [
-            f"{stances['supports']} supporting",
-            f"{stances['refutes']} refuting",
-            f"{stances['context']} giving context",
-        ]
+        parts = {
+            "supporting": ngettext(
+                "%(count)s supporting", "%(count)s supporting", stances["supports"]
+            )
+            % {"count": stances["supports"]},
+            "refuting": ngettext("%(count)s refuting", "%(count)s refuting", stances["refutes"])
+            % {"count": stances["refutes"]},
+            "context": ngettext(
+                "%(count)s giving context", "%(count)s giving context", stances["context"]
+            )
+            % {"count": stances["context"]},
+        }
         # An unregistered domain counts as a publisher of its own.
         publishers = len({item.source_id or item.link.host for item in evidence})
         steps.append(
             Step(
                 when=added[0].created_at if added else claim.created_at,
-                text=f"{len(evidence)} source{'s' if len(evidence) != 1 else ''} from "
-                f"{publishers} publisher{'s' if publishers != 1 else ''} consulted: "
-                + ", ".join(parts)
-                + ".",
+                text=gettext(
+                    "%(sources)s from %(publishers)s consulted: %(supporting)s, %(refuting)s, "
+                    "%(context)s."
+                )
+                % {
+                    "sources": ngettext("%(count)s source", "%(count)s sources", len(evidence))
+                    % {"count": len(evidence)},
+                    "publishers": ngettext(
+                        "%(count)s publisher", "%(count)s publishers", publishers
+                    )
+                    % {"count": publishers},
+                    **parts,
+                },
             )
         )
     for event in events:
@@ -423,28 +468,35 @@ def workflow_steps(
         verdict = by_number.get(number) if isinstance(number, int) else None
         if event.action == "claims.verdict.drafted" and verdict is not None:
             who = _name(event.actor, show)
-            label = "A correction was drafted" if verdict.supersedes_id else "A verdict was drafted"
-            steps.append(Step(when=event.created_at, text=f"{label}{f' by {who}' if who else ''}."))
+            if verdict.supersedes_id:
+                text = (
+                    gettext("A correction was drafted by %(name)s.") % {"name": who}
+                    if who
+                    else gettext("A correction was drafted.")
+                )
+            else:
+                text = (
+                    gettext("A verdict was drafted by %(name)s.") % {"name": who}
+                    if who
+                    else gettext("A verdict was drafted.")
+                )
+            steps.append(Step(when=event.created_at, text=text))
         elif event.action == "claims.verdict.submitted":
-            steps.append(Step(when=event.created_at, text="It was submitted for approval."))
+            steps.append(
+                Step(when=event.created_at, text=gettext("It was submitted for approval."))
+            )
         elif event.action == "claims.verdict.returned":
-            steps.append(Step(when=event.created_at, text="An editor sent it back for changes."))
+            steps.append(
+                Step(when=event.created_at, text=gettext("An editor sent it back for changes."))
+            )
         elif event.action == "claims.verdict.published" and verdict is not None:
             approver, author = verdict.approver, verdict.author
             second = approver is not None and author is not None and approver.pk != author.pk
             who = _name(approver, show)
-            text = (
-                f"A second editor{f' ({who})' if who else ''} approved it and it was published"
-                if second
-                else f"It was approved{f' by {who}' if who else ''} and published"
-            )
-            if verdict.supersedes_id:
-                text = text.replace("approved it", "approved the correction") + (
-                    f" as version {verdict.number}"
-                )
-            steps.append(
-                Step(when=event.created_at, text=f"{text}.", detail=verdict.correction_note)
-            )
+            text = _published_step(
+                second=second, who=who, correction=bool(verdict.supersedes_id)
+            ) % {"name": who, "number": verdict.number}
+            steps.append(Step(when=event.created_at, text=text, detail=verdict.correction_note))
     steps.sort(key=lambda step: step.when)
     return steps
 

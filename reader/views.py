@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.text import Truncator
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
 from claims.models import Article, Claim, Claimant
@@ -33,7 +34,7 @@ PAGE_SIZE = 20
 # platforms refuse SVG; its size is stated in the page.
 OG_IMAGE = "img/og-card.png"
 OG_IMAGE_SIZE = (1200, 630)
-HOME_DESCRIPTION = (
+HOME_DESCRIPTION = gettext_lazy(
     "Claims from articles, checked against the evidence by the desk: each with its rating, "
     "the sources and how we checked it."
 )
@@ -53,7 +54,8 @@ def _social(
         "image": request.build_absolute_uri(static(OG_IMAGE)),
         "image_width": OG_IMAGE_SIZE[0],
         "image_height": OG_IMAGE_SIZE[1],
-        "image_alt": f"{settings.FACTCHECK_SITE_NAME}: claims checked against the evidence",
+        "image_alt": gettext("%(site)s: claims checked against the evidence")
+        % {"site": settings.FACTCHECK_SITE_NAME},
     }
 
 
@@ -131,7 +133,8 @@ def home(request):
             "filtered": filterset.is_active(),
             "social": _social(
                 request,
-                title=f"Latest fact-checks · {settings.FACTCHECK_SITE_NAME}",
+                title=gettext("Latest fact-checks · %(site)s")
+                % {"site": settings.FACTCHECK_SITE_NAME},
                 description=HOME_DESCRIPTION,
                 path=reverse("reader:home"),
             ),
@@ -158,10 +161,19 @@ def article_detail(request, key: str):
         request,
         title=article.title,
         description=(
-            f"{len(checked)} claim{'' if len(checked) == 1 else 's'} in this article "
-            f"fact-checked by {settings.FACTCHECK_SITE_NAME}"
-            + (f": {ratings}." if ratings else ".")
-        ),
+            ngettext(
+                "%(count)s claim in this article fact-checked by %(site)s: %(ratings)s.",
+                "%(count)s claims in this article fact-checked by %(site)s: %(ratings)s.",
+                len(checked),
+            )
+            if ratings
+            else ngettext(
+                "%(count)s claim in this article fact-checked by %(site)s.",
+                "%(count)s claims in this article fact-checked by %(site)s.",
+                len(checked),
+            )
+        )
+        % {"count": len(checked), "site": settings.FACTCHECK_SITE_NAME, "ratings": ratings},
         kind="article",
         path=public.article_path(article),
     )
@@ -205,7 +217,8 @@ def claim_page(request, key: str):
     context["social"] = _social(
         request,
         title=f"“{claim.checked_wording}”",
-        description=f"Our rating: {verdict.rating.label}. {verdict.summary}",
+        description=gettext("Our rating: %(rating)s. %(summary)s")
+        % {"rating": verdict.rating.label, "summary": verdict.summary},
         kind="article",
         path=public.claim_path(claim),
     )
@@ -231,8 +244,12 @@ def claimant_page(request, key: str):
     context["social"] = _social(
         request,
         title=claimant.name,
-        description=f"{total} claim{'' if total == 1 else 's'} by {claimant.name} "
-        f"fact-checked by {settings.FACTCHECK_SITE_NAME}.",
+        description=ngettext(
+            "%(count)s claim by %(name)s fact-checked by %(site)s.",
+            "%(count)s claims by %(name)s fact-checked by %(site)s.",
+            total,
+        )
+        % {"count": total, "name": claimant.name, "site": settings.FACTCHECK_SITE_NAME},
         path=public.claimant_path(claimant),
     )
     return render(request, "reader/claimant.html", context)

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from factcheck.lib.admin import LocksVersions
 from sources import csv_format, locales, services
@@ -25,7 +27,10 @@ class SourceDomainForm(forms.ModelForm):
         domain = normalize_domain(self.cleaned_data.get("domain", ""))
         owner = SourceDomain.objects.filter(domain=domain).select_related("source").first()
         if owner is not None and owner.source_id != getattr(self.instance, "source_id", None):
-            raise ValidationError(f"{domain} already belongs to {owner.source.name}.")
+            raise ValidationError(
+                gettext("%(domain)s already belongs to %(source)s.")
+                % {"domain": domain, "source": owner.source.name}
+            )
         return domain
 
 
@@ -46,8 +51,8 @@ class SourceRatingInline(admin.TabularInline):
     fields = ["created_at", "rating", "rating_rationale", "rated_by"]
     readonly_fields = fields
     ordering = ["-created_at", "-id"]
-    verbose_name = "rating in the history"
-    verbose_name_plural = "rating history"
+    verbose_name = _("rating in the history")
+    verbose_name_plural = _("rating history")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -58,10 +63,12 @@ class SourceRatingInline(admin.TabularInline):
 
 class SourceAdminForm(forms.ModelForm):
     country = forms.ChoiceField(
-        choices=lambda: [("", "Not set"), *locales.countries().items()], required=False
+        choices=lambda: [("", gettext("Not set")), *locales.countries_shown().items()],
+        required=False,
     )
     language = forms.ChoiceField(
-        choices=lambda: [("", "Not set"), *locales.languages().items()], required=False
+        choices=lambda: [("", gettext("Not set")), *locales.languages_shown().items()],
+        required=False,
     )
 
     class Meta:
@@ -79,11 +86,11 @@ class SourceAdminForm(forms.ModelForm):
 
 
 class HasDomainsFilter(admin.SimpleListFilter):
-    title = "domains"
+    title = _("domains")
     parameter_name = "has_domains"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Owns domains"), ("no", "No domain")]
+        return [("yes", _("Owns domains")), ("no", _("No domain"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -99,17 +106,18 @@ class SourceAdmin(LocksVersions, admin.ModelAdmin):
     list_display = ("name", "kind", "rating", "country", "language", "domain_list", "link_count")
     list_filter = ("kind", "rating", "country", HasDomainsFilter, "updated_at")
     search_fields = ("name", "domains__domain", "home_url", "notes")
-    search_help_text = "Name, domain, home page or notes."
+    search_help_text = _("Name, domain, home page or notes.")
     inlines = [SourceDomainInline, SourceRatingInline]
     readonly_fields = ("created_at", "updated_at")
     fieldsets = [
         (None, {"fields": ["name", "kind", "home_url", "country", "language"]}),
         (
-            "Reliability",
+            _("Reliability"),
             {
                 "fields": ["rating", "rating_rationale"],
-                "description": "A change of rating or rationale is added to the history "
-                "below, with your name.",
+                "description": _(
+                    "A change of rating or rationale is added to the history below, with your name."
+                ),
             },
         ),
         (None, {"fields": ["notes", "created_at", "updated_at"]}),
@@ -124,11 +132,11 @@ class SourceAdmin(LocksVersions, admin.ModelAdmin):
             .annotate(link_total=Count("links", distinct=True))
         )
 
-    @admin.display(description="domains")
+    @admin.display(description=_("domains"))
     def domain_list(self, obj):
         return " ".join(d.domain for d in obj.domains.all()) or "—"
 
-    @admin.display(description="links", ordering="link_total")
+    @admin.display(description=_("links"), ordering="link_total")
     def link_count(self, obj):
         return obj.link_total
 
@@ -178,7 +186,7 @@ class SourceAdmin(LocksVersions, admin.ModelAdmin):
         for source in queryset:
             services.source_delete(source=source, user=request.user)
 
-    @admin.action(description="Export the selected sources as CSV")
+    @admin.action(description=_("Export the selected sources as CSV"))
     def export_csv(self, request, queryset):
         stream = io.StringIO()
         csv_format.write(
@@ -190,15 +198,19 @@ class SourceAdmin(LocksVersions, admin.ModelAdmin):
         return response
 
     @admin.action(
-        description="Attach the links of the selected sources' domains again",
+        description=_("Attach the links of the selected sources' domains again"),
         permissions=["change"],
     )
     def reattach_links(self, request, queryset):
         report = services.source_links_reattach(sources=list(queryset), user=request.user)
         self.message_user(
             request,
-            f"{report.links} link{'s' if report.links != 1 else ''} and {report.evidence} "
-            "piece(s) of evidence attached again.",
+            ngettext(
+                "%(links)s link and %(evidence)s piece(s) of evidence attached again.",
+                "%(links)s links and %(evidence)s piece(s) of evidence attached again.",
+                report.links,
+            )
+            % {"links": report.links, "evidence": report.evidence},
             messages.SUCCESS,
         )
 

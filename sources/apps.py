@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SourcesConfig(AppConfig):
     name = "sources"
-    verbose_name = "Sources and link health"
+    verbose_name = _("Sources and link health")
 
     def ready(self) -> None:
         from audit import actions

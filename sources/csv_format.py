@@ -19,6 +19,8 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, ngettext
+
 COLUMNS = (
     "name",
     "kind",
@@ -50,20 +52,28 @@ def decode(data: bytes, *, max_bytes: int) -> str:
     UTF-8 (naming the line of the first bad byte) and one with NUL bytes (not text)."""
     if len(data) > max_bytes:
         raise CSVRefused(
-            f"The file is too large: the limit is {max_bytes:,} bytes. Split it into smaller files."
+            gettext(
+                "The file is too large: the limit is %(limit)s bytes. Split it into smaller files."
+            )
+            % {"limit": f"{max_bytes:,}"}
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CSVRefused(
-            f"The file is not UTF-8 text (line {line} has a byte UTF-8 does not allow). "
-            "Save it from your spreadsheet as “CSV UTF-8”."
+            gettext(
+                "The file is not UTF-8 text (line %(line)s has a byte UTF-8 does not allow). "
+                "Save it from your spreadsheet as “CSV UTF-8”."
+            )
+            % {"line": line}
         ) from None
     if "\x00" in text:
-        raise CSVRefused("The file is not a text CSV file (it contains NUL bytes).")
+        raise CSVRefused(gettext("The file is not a text CSV file (it contains NUL bytes)."))
     if not text.strip():
-        raise CSVRefused("The file is empty: it needs a header row and one row per source.")
+        raise CSVRefused(
+            gettext("The file is empty: it needs a header row and one row per source.")
+        )
     return text
 
 
@@ -99,22 +109,33 @@ def read(
     try:
         header_row = next(reader)
     except (StopIteration, csv.Error) as exc:
-        raise CSVRefused(f"The header row cannot be read: {exc}") from None
+        raise CSVRefused(
+            gettext("The header row cannot be read: %(error)s") % {"error": exc}
+        ) from None
     header = [cell.strip().lower().lstrip("\ufeff") for cell in header_row]
     unknown = [column for column in header if column not in columns]
     if unknown:
         raise CSVRefused(
-            f"The header names unknown column{'s' if len(unknown) != 1 else ''} "
-            f"{', '.join(repr(c) for c in unknown)}; the columns are {', '.join(columns)}."
+            ngettext(
+                "The header names unknown column %(unknown)s; the columns are %(columns)s.",
+                "The header names unknown columns %(unknown)s; the columns are %(columns)s.",
+                len(unknown),
+            )
+            % {"unknown": ", ".join(repr(c) for c in unknown), "columns": ", ".join(columns)}
         )
     twice = sorted({column for column in header if header.count(column) > 1})
     if twice:
-        raise CSVRefused(f"The header names {', '.join(twice)} more than once.")
+        raise CSVRefused(
+            gettext("The header names %(columns)s more than once.") % {"columns": ", ".join(twice)}
+        )
     missing = [column for column in required if column not in header]
     if missing:
         raise CSVRefused(
-            f"The header has no {', '.join(missing)} column (the first row must be the "
-            f"header: {', '.join(columns)})."
+            gettext(
+                "The header has no %(missing)s column (the first row must be the header: "
+                "%(columns)s)."
+            )
+            % {"missing": ", ".join(missing), "columns": ", ".join(columns)}
         )
     records: list[Record] = []
     line = reader.line_num
@@ -128,7 +149,10 @@ def read(
             cells = {column: unescape(value) for column, value in zip(header, padded, strict=False)}
             records.append(Record(line=start, cells=cells, width=len(row)))
     except csv.Error as exc:
-        raise CSVRefused(f"Line {reader.line_num} cannot be read as CSV: {exc}.") from None
+        raise CSVRefused(
+            gettext("Line %(line)s cannot be read as CSV: %(error)s.")
+            % {"line": reader.line_num, "error": exc}
+        ) from None
     return header, records
 
 

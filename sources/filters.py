@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from sources.models import (
     CheckOutcome,
@@ -16,17 +17,17 @@ from sources.models import (
     SourceKind,
 )
 
-_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
+_YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
 
 
 class LabelledDateRange(django_filters.widgets.DateRangeWidget):
     """Two date inputs, each with its own name for assistive technology ("Last checked:
     from", "Last checked: to"): the field's ``<label>`` names only the first one."""
 
-    def __init__(self, name: str, attrs=None):
+    def __init__(self, names: tuple[str, str], attrs=None):
         super().__init__(attrs={"type": "date", **(attrs or {})})
-        for widget, end in zip(self.widgets, ("from", "to"), strict=True):
-            widget.attrs["aria-label"] = f"{name}: {end}"
+        for widget, name in zip(self.widgets, names, strict=True):
+            widget.attrs["aria-label"] = name
 
 
 class LinkFilter(django_filters.FilterSet):
@@ -34,22 +35,22 @@ class LinkFilter(django_filters.FilterSet):
     ``used_by_published`` annotated)."""
 
     state = django_filters.ChoiceFilter(
-        field_name="shown_state", choices=LinkState.choices, label="State", empty_label="Any"
+        field_name="shown_state", choices=LinkState.choices, label=_("State"), empty_label=_("Any")
     )
-    host = django_filters.CharFilter(field_name="host", lookup_expr="icontains", label="Host")
+    host = django_filters.CharFilter(field_name="host", lookup_expr="icontains", label=_("Host"))
     last_outcome = django_filters.ChoiceFilter(
-        choices=CheckOutcome.choices, label="Last outcome", empty_label="Any"
+        choices=CheckOutcome.choices, label=_("Last outcome"), empty_label=_("Any")
     )
     last_checked = django_filters.DateFromToRangeFilter(
         field_name="last_checked_at",
-        label="Last checked (from, to)",
-        widget=LabelledDateRange("Last checked"),
+        label=_("Last checked (from, to)"),
+        widget=LabelledDateRange((_("Last checked: from"), _("Last checked: to"))),
     )
     used_by_published = django_filters.TypedChoiceFilter(
         field_name="used_by_published",
         choices=_YES_NO,
         coerce=lambda value: value == "true",
-        label="Evidence for a published verdict",
+        label=_("Evidence for a published verdict"),
         empty_value=None,
         widget=forms.Select,
     )
@@ -57,7 +58,7 @@ class LinkFilter(django_filters.FilterSet):
         method="filter_overridden",
         choices=_YES_NO,
         coerce=lambda value: value == "true",
-        label="State set by an editor",
+        label=_("State set by an editor"),
         empty_value=None,
     )
 
@@ -81,21 +82,25 @@ class SourceFilter(django_filters.FilterSet):
     """Expects ``sources.selectors.source_list``."""
 
     HEALTH_CHOICES = [
-        ("dead", "Has dead links"),
-        ("failing", "Has failing links"),
-        ("trouble", "Has failing or dead links"),
-        ("healthy", "Checked, none failing or dead"),
-        ("no_links", "No links yet"),
+        ("dead", _("Has dead links")),
+        ("failing", _("Has failing links")),
+        ("trouble", _("Has failing or dead links")),
+        ("healthy", _("Checked, none failing or dead")),
+        ("no_links", _("No links yet")),
     ]
 
-    q = django_filters.CharFilter(method="filter_search", label="Name or domain")
-    kind = django_filters.ChoiceFilter(choices=SourceKind.choices, empty_label="Any")
-    rating = django_filters.ChoiceFilter(
-        choices=Reliability.choices, label="Reliability", empty_label="Any"
+    q = django_filters.CharFilter(method="filter_search", label=_("Name or domain"))
+    kind = django_filters.ChoiceFilter(
+        choices=SourceKind.choices, label=_("Kind"), empty_label=_("Any")
     )
-    country = django_filters.ChoiceFilter(choices=_countries_in_use, empty_label="Any")
+    rating = django_filters.ChoiceFilter(
+        choices=Reliability.choices, label=_("Reliability"), empty_label=_("Any")
+    )
+    country = django_filters.ChoiceFilter(
+        choices=_countries_in_use, label=_("Country"), empty_label=_("Any")
+    )
     health = django_filters.ChoiceFilter(
-        method="filter_health", choices=HEALTH_CHOICES, label="Link health", empty_label="Any"
+        method="filter_health", choices=HEALTH_CHOICES, label=_("Link health"), empty_label=_("Any")
     )
 
     def filter_search(self, queryset, name, value):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from factcheck.lib.versions import version_field
 from sources.fetching import InvalidURL, web_address
-from sources.locales import countries, languages
+from sources.locales import countries_shown, languages_shown
 from sources.models import LinkState, Reliability, SourceKind
 from sources.services import OVERRIDE_STATES
 
@@ -16,14 +18,16 @@ class LinkOverrideForm(forms.Form):
 
     version = version_field()  # the link's (its override's)
 
-    action = forms.ChoiceField(choices=[(SET, "Set"), (CLEAR, "Clear")], widget=forms.HiddenInput)
+    action = forms.ChoiceField(
+        choices=[(SET, _("Set")), (CLEAR, _("Clear"))], widget=forms.HiddenInput
+    )
     state = forms.ChoiceField(
-        label="State to show",
+        label=_("State to show"),
         choices=[(value, LinkState(value).label) for value in OVERRIDE_STATES],
         required=False,
     )
     reason = forms.CharField(
-        label="Reason (recorded with your name)",
+        label=_("Reason (recorded with your name)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         required=False,
@@ -33,9 +37,11 @@ class LinkOverrideForm(forms.Form):
         data = super().clean()
         if data.get("action") == self.SET:
             if not data.get("state"):
-                self.add_error("state", "Choose the state to show for this link.")
+                self.add_error("state", gettext("Choose the state to show for this link."))
             if not (data.get("reason") or "").strip():
-                self.add_error("reason", "Say why: the reason is recorded with the override.")
+                self.add_error(
+                    "reason", gettext("Say why: the reason is recorded with the override.")
+                )
         return data
 
 
@@ -43,43 +49,55 @@ class LinkOverrideForm(forms.Form):
 
 
 def _country_choices():
-    return [("", "Not set"), *((code, f"{name} ({code})") for code, name in countries().items())]
+    return [
+        ("", gettext("Not set")),
+        *((code, f"{name} ({code})") for code, name in countries_shown().items()),
+    ]
 
 
 def _language_choices():
-    return [("", "Not set"), *((code, f"{name} ({code})") for code, name in languages().items())]
+    return [
+        ("", gettext("Not set")),
+        *((code, f"{name} ({code})") for code, name in languages_shown().items()),
+    ]
 
 
 class SourceForm(forms.Form):
     """A source as admins edit it (``sources.services.source_create`` / ``source_update``
     validate and store it)."""
 
-    name = forms.CharField(max_length=300)
-    kind = forms.ChoiceField(choices=SourceKind.choices, initial=SourceKind.OTHER)
+    name = forms.CharField(label=_("Name"), max_length=300)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SourceKind.choices, initial=SourceKind.OTHER)
     home_url = forms.URLField(
-        label="Home page", max_length=2000, required=False, assume_scheme="https"
+        label=_("Home page"), max_length=2000, required=False, assume_scheme="https"
     )
     domains = forms.CharField(
-        label="Domains",
+        label=_("Domains"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
-        help_text="The domains the source owns, separated by spaces or new lines "
-        "(example.org covers www.example.org and news.example.org unless those are "
-        "registered separately).",
+        help_text=_(
+            "The domains the source owns, separated by spaces or new lines "
+            "(example.org covers www.example.org and news.example.org unless those are "
+            "registered separately)."
+        ),
     )
-    country = forms.ChoiceField(choices=_country_choices, required=False)
-    language = forms.ChoiceField(choices=_language_choices, required=False)
+    country = forms.ChoiceField(label=_("Country"), choices=_country_choices, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=_language_choices, required=False)
     rating = forms.ChoiceField(
-        label="Reliability", choices=Reliability.choices, initial=Reliability.UNRATED
+        label=_("Reliability"), choices=Reliability.choices, initial=Reliability.UNRATED
     )
     rating_rationale = forms.CharField(
-        label="Why this rating",
+        label=_("Why this rating"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required with a rating; a change of rating or rationale is kept in the "
-        "source's rating history with your name.",
+        help_text=_(
+            "Required with a rating; a change of rating or rationale is kept in the "
+            "source's rating history with your name."
+        ),
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     @classmethod
     def initial_for(cls, source) -> dict:
@@ -112,7 +130,9 @@ class SourceForm(forms.Form):
             data.get("rating", Reliability.UNRATED) != Reliability.UNRATED
             and not (data.get("rating_rationale") or "").strip()
         ):
-            self.add_error("rating_rationale", "Say why: a rating is recorded with its rationale.")
+            self.add_error(
+                "rating_rationale", gettext("Say why: a rating is recorded with its rationale.")
+            )
         return data
 
 
@@ -126,16 +146,18 @@ class RegisterDomainForm(forms.Form):
     """One row of the unregistered domains list: create a source for it in one step."""
 
     domain = forms.CharField(max_length=253, widget=forms.HiddenInput)
-    name = forms.CharField(max_length=300, required=False)
-    kind = forms.ChoiceField(choices=SourceKind.choices, initial=SourceKind.OTHER)
+    name = forms.CharField(label=_("Name"), max_length=300, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SourceKind.choices, initial=SourceKind.OTHER)
 
 
 class SourceImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8 (with or without a byte-order mark), a header row first. Columns: "
-        "name (required), kind, home_url, domains, country, language, rating, "
-        "rating_rationale, notes.",
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8 (with or without a byte-order mark), a header row first. Columns: "
+            "name (required), kind, home_url, domains, country, language, rating, "
+            "rating_rationale, notes."
+        ),
     )
 
 

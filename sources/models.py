@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from factcheck.lib.models import TimeStampedModel
 from sources import locales
@@ -14,22 +15,22 @@ from sources import locales
 class Reliability(models.TextChoices):
     """A source's reliability, on a deliberately small scale (best first)."""
 
-    HIGH = "high", "High"
-    MIXED = "mixed", "Mixed"
-    LOW = "low", "Low"
-    UNRATED = "unrated", "Not rated"
+    HIGH = "high", _("High")
+    MIXED = "mixed", _("Mixed")
+    LOW = "low", _("Low")
+    UNRATED = "unrated", _("Not rated")
 
 
 class SourceKind(models.TextChoices):
-    NEWS = "news", "News outlet"
-    GOVERNMENT = "government", "Government"
-    ACADEMIC = "academic", "Academic"
-    NGO = "ngo", "NGO"
-    COMPANY = "company", "Company"
-    SOCIAL = "social", "Social media"
-    BLOG = "blog", "Blog"
-    WIRE = "wire", "Wire service"
-    OTHER = "other", "Other"
+    NEWS = "news", _("News outlet")
+    GOVERNMENT = "government", _("Government")
+    ACADEMIC = "academic", _("Academic")
+    NGO = "ngo", _("NGO")
+    COMPANY = "company", _("Company")
+    SOCIAL = "social", _("Social media")
+    BLOG = "blog", _("Blog")
+    WIRE = "wire", _("Wire service")
+    OTHER = "other", _("Other")
 
 
 class SourceQuerySet(models.QuerySet):
@@ -63,9 +64,9 @@ class Source(TimeStampedModel):
     )
     language = models.CharField(max_length=20, blank=True, validators=[locales.validate_language])
     rating = models.CharField(
-        "reliability", max_length=10, choices=Reliability, default=Reliability.UNRATED
+        _("reliability"), max_length=10, choices=Reliability, default=Reliability.UNRATED
     )
-    rating_rationale = models.TextField("why this rating", blank=True)
+    rating_rationale = models.TextField(_("why this rating"), blank=True)
     notes = models.TextField(blank=True)
 
     # Optimistic locking: every edit bumps it; a save from an older version is refused.
@@ -73,6 +74,8 @@ class Source(TimeStampedModel):
     objects = SourceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -106,10 +109,12 @@ class SourceDomain(TimeStampedModel):
     domain = models.CharField(
         max_length=253,
         unique=True,
-        error_messages={"unique": "This domain already belongs to another source."},
+        error_messages={"unique": _("This domain already belongs to another source.")},
     )
 
     class Meta:
+        verbose_name = _("source domain")
+        verbose_name_plural = _("source domains")
         ordering = ["domain"]
         constraints = [
             models.CheckConstraint(
@@ -131,8 +136,8 @@ class SourceRating(TimeStampedModel):
     evidence was added."""
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="ratings")
-    rating = models.CharField("reliability", max_length=10, choices=Reliability)
-    rating_rationale = models.TextField("why this rating", blank=True)
+    rating = models.CharField(_("reliability"), max_length=10, choices=Reliability)
+    rating_rationale = models.TextField(_("why this rating"), blank=True)
     rated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -142,6 +147,8 @@ class SourceRating(TimeStampedModel):
     )
 
     class Meta:
+        verbose_name = _("source rating")
+        verbose_name_plural = _("source ratings")
         ordering = ["-created_at", "-id"]
         get_latest_by = ["created_at", "id"]
         constraints = [
@@ -164,32 +171,32 @@ class SourceRating(TimeStampedModel):
 class CheckOutcome(models.TextChoices):
     """The outcomes of ``sources.fetching.Outcome``, with labels (a test keeps them equal)."""
 
-    OK = "ok", "OK"
-    NOT_FOUND = "not_found", "Not found (404)"
-    GONE = "gone", "Gone (410)"
-    SERVER_ERROR = "server_error", "Server error"
-    CLIENT_ERROR = "client_error", "Client error"
-    TIMEOUT = "timeout", "Timeout"
-    CONNECTION_ERROR = "connection_error", "Connection error"
-    DNS_ERROR = "dns_error", "DNS error"
-    TLS_ERROR = "tls_error", "TLS error"
-    BLOCKED = "blocked", "Blocked"
-    RATE_LIMITED = "rate_limited", "Rate limited (429)"
-    SOFT_404 = "soft_404", "Soft 404"
-    TOO_MANY_REDIRECTS = "too_many_redirects", "Too many redirects"
-    UNSAFE = "unsafe", "Unsafe address"
-    INVALID_URL = "invalid_url", "Invalid URL"
-    TOO_LARGE = "too_large", "Too large"
+    OK = "ok", _("OK")
+    NOT_FOUND = "not_found", _("Not found (404)")
+    GONE = "gone", _("Gone (410)")
+    SERVER_ERROR = "server_error", _("Server error")
+    CLIENT_ERROR = "client_error", _("Client error")
+    TIMEOUT = "timeout", _("Timeout")
+    CONNECTION_ERROR = "connection_error", _("Connection error")
+    DNS_ERROR = "dns_error", _("DNS error")
+    TLS_ERROR = "tls_error", _("TLS error")
+    BLOCKED = "blocked", _("Blocked")
+    RATE_LIMITED = "rate_limited", _("Rate limited (429)")
+    SOFT_404 = "soft_404", _("Soft 404")
+    TOO_MANY_REDIRECTS = "too_many_redirects", _("Too many redirects")
+    UNSAFE = "unsafe", _("Unsafe address")
+    INVALID_URL = "invalid_url", _("Invalid URL")
+    TOO_LARGE = "too_large", _("Too large")
 
 
 class LinkState(models.TextChoices):
-    UNCHECKED = "unchecked", "Unchecked"
-    ALIVE = "alive", "Alive"
-    REDIRECTED = "redirected", "Redirected"
-    FAILING = "failing", "Failing"
-    DEAD = "dead", "Dead"
-    BLOCKED = "blocked", "Blocked"
-    UNSAFE = "unsafe", "Unsafe"
+    UNCHECKED = "unchecked", _("Unchecked")
+    ALIVE = "alive", _("Alive")
+    REDIRECTED = "redirected", _("Redirected")
+    FAILING = "failing", _("Failing")
+    DEAD = "dead", _("Dead")
+    BLOCKED = "blocked", _("Blocked")
+    UNSAFE = "unsafe", _("Unsafe")
 
 
 class LinkQuerySet(models.QuerySet):
@@ -264,6 +271,8 @@ class Link(TimeStampedModel):
     objects = LinkQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
         ordering = ["url"]
         permissions = [("override_link", "Can override a link's state and request a check")]
         constraints = [
@@ -339,6 +348,8 @@ class LinkCheck(models.Model):
     objects = LinkCheckQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("link check")
+        verbose_name_plural = _("link checks")
         ordering = ["-checked_at", "-id"]
         get_latest_by = "checked_at"
         constraints = [
@@ -379,6 +390,8 @@ class LinkCheckerOutage(models.Model):
     end_reason = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("link checker outage")
+        verbose_name_plural = _("link checker outages")
         ordering = ["-started_at", "-id"]
         get_latest_by = "started_at"
         constraints = [
@@ -417,10 +430,10 @@ class SourceImportJob(TimeStampedModel):
     for the job's page."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -441,6 +454,8 @@ class SourceImportJob(TimeStampedModel):
     objects = SourceImportJobQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("source import")
+        verbose_name_plural = _("source imports")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -465,15 +480,15 @@ class Snapshot(TimeStampedModel):
     the snapshot storage (``FACTCHECK_SNAPSHOT_STORAGE``); the row keeps their names."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DONE = "done", "Taken"
-        FAILED = "failed", "Fetch failed"
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Taken")
+        FAILED = "failed", _("Fetch failed")
 
     class Kind(models.TextChoices):
-        HTML = "html", "HTML page"
-        PDF = "pdf", "PDF"
-        TEXT = "text", "Plain text"
-        OTHER = "other", "Other (metadata only)"
+        HTML = "html", _("HTML page")
+        PDF = "pdf", _("PDF")
+        TEXT = "text", _("Plain text")
+        OTHER = "other", _("Other (metadata only)")
 
     link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="snapshots")
     state = models.CharField(max_length=10, choices=State, default=State.PENDING)
@@ -501,6 +516,8 @@ class Snapshot(TimeStampedModel):
     error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
         ordering = ["-requested_at", "-id"]
         indexes = [
             # The sweep: pending snapshots whose next attempt is due.

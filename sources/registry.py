@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from sources.models import Source, SourceDomain
 
@@ -110,11 +111,13 @@ def normalize_domain(value: str) -> str:
     text = (value or "").strip()
     shown = text[:80]
     if not text:
-        raise ValidationError("Give a domain, such as example.org.", code="domain")
+        raise ValidationError(_("Give a domain, such as example.org."), code="domain")
     if "://" in text:
         host = urlsplit(text).hostname or ""
         if not host:
-            raise ValidationError(f"“{shown}” has no domain in it.", code="domain")
+            raise ValidationError(
+                _("“%(domain)s” has no domain in it.") % {"domain": shown}, code="domain"
+            )
         text = host
     else:
         text = re.sub(r":\d+$", "", text.split("/", 1)[0])
@@ -126,15 +129,22 @@ def normalize_domain(value: str) -> str:
     try:
         host = URL.build(scheme="http", host=text.rstrip(".")).raw_host or ""
     except (ValueError, TypeError, UnicodeError):
-        raise ValidationError(f"“{shown}” is not a domain name.", code="domain") from None
+        raise ValidationError(
+            _("“%(domain)s” is not a domain name.") % {"domain": shown}, code="domain"
+        ) from None
     host = host.lower().rstrip(".")
     labels = host.split(".")
     if not host or len(host) > _MAX_DOMAIN or not all(_LABEL.match(lbl) for lbl in labels):
-        raise ValidationError(f"“{shown}” is not a domain name.", code="domain")
+        raise ValidationError(
+            _("“%(domain)s” is not a domain name.") % {"domain": shown}, code="domain"
+        )
     if _is_public_suffix(host):
         raise ValidationError(
-            f"“{host}” is a public suffix (like co.uk), shared by many owners: register the "
-            "organisation's own domain under it.",
+            _(
+                "“%(domain)s” is a public suffix (like co.uk), shared by many owners: register "
+                "the organisation's own domain under it."
+            )
+            % {"domain": host},
             code="public_suffix",
         )
     return _strip_www(host)

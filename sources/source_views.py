@@ -21,6 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from factcheck.lib.auth import permission_required
@@ -131,9 +132,10 @@ def _form_page(request, source: Source | None):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(
-                    request, f"Source {saved.name} {'added' if source is None else 'saved'}."
+                done = (
+                    _("Source %(name)s added.") if source is None else _("Source %(name)s saved.")
                 )
+                messages.success(request, done % {"name": saved.name})
                 return redirect("sources:detail", pk=saved.pk)
         status = 409 if conflict else 400
     else:
@@ -185,11 +187,13 @@ def register_domain(request):
             messages.success(
                 request,
                 format_html(
-                    'Source <a href="{}">{}</a> registered for {}: its links and evidence are '
-                    "attached to it. Rate it from its page.",
-                    reverse("sources:detail", kwargs={"pk": source.pk}),
-                    source.name,
-                    data["domain"],
+                    _(
+                        'Source <a href="{url}">{name}</a> registered for {domain}: its links '
+                        "and evidence are attached to it. Rate it from its page."
+                    ),
+                    url=reverse("sources:detail", kwargs={"pk": source.pk}),
+                    name=source.name,
+                    domain=data["domain"],
                 ),
             )
             return redirect("sources:unregistered")
@@ -294,7 +298,7 @@ def source_import_confirm(request):
         )
         data, filename = base64.b64decode(signed["data"]), str(signed["filename"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        messages.error(request, "The preview has expired or was altered: upload the file again.")
+        messages.error(request, _("The preview has expired or was altered: upload the file again."))
         return redirect("sources:import")
     # A background job plans the file again and applies it in short batches: a large file
     # never holds the database while the page waits.

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from factcheck.lib.auth import permission_required
@@ -86,7 +87,7 @@ def link_override(request, pk: int):
             services.link_override_clear(
                 link=link, user=request.user, reason=data["reason"], version=data["version"]
             )
-            messages.success(request, "Override cleared: the checker's state is shown again.")
+            messages.success(request, _("Override cleared: the checker's state is shown again."))
         else:
             services.link_override_set(
                 link=link,
@@ -95,7 +96,7 @@ def link_override(request, pk: int):
                 reason=data["reason"],
                 version=data["version"],
             )
-            messages.success(request, "Override saved: it is shown until an editor clears it.")
+            messages.success(request, _("Override saved: it is shown until an editor clears it."))
     except ConflictError as exc:
         # The user's input stays in the form, on the link's current version.
         kept = None  # clearing has no input to keep
@@ -118,7 +119,7 @@ def link_override(request, pk: int):
 def link_check_now(request, pk: int):
     link = get_object_or_404(Link.objects.visible_to(request.user), pk=pk)
     services.link_check_request(link=link, user=request.user)
-    messages.success(request, "Check requested: a worker will check the link shortly.")
+    messages.success(request, _("Check requested: a worker will check the link shortly."))
     return redirect("sources:link_detail", pk=link.pk)
 
 

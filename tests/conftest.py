@@ -10,7 +10,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from factcheck.lib.roles import ADMIN, EDITOR, READER, REVIEWER, role_assign, roles_sync
 from tests.factories import UserFactory
@@ -36,6 +38,16 @@ def _fresh_matching_index(monkeypatch):
     rows are rolled back, and on PostgreSQL their ids are never reused: without this, a
     test's matches would include the claims of the tests before it."""
     monkeypatch.setattr("claims.matching._index", None)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request to ``/ar/...`` leaves Arabic
+    active in the thread (as a worker thread would between requests), and the next test's
+    ``reverse()`` of a reader page would carry its prefix."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from claims.models import (
     Verdict,
 )
 from claims.services import content_hash
+from claims.text_search import search_config_for
 from sources.models import Link, LinkCheck, Source, SourceDomain
 
 
@@ -54,6 +55,10 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     start = 0
     end = factory.LazyAttribute(lambda c: c.article.text.index(".") + 1)
     text = factory.LazyAttribute(lambda c: c.article.text[c.start : c.end])
+    # As ``claims.services.creation.claim_place`` sets it: the article's language.
+    search_config = factory.LazyAttribute(
+        lambda c: search_config_for(c.article.language if c.article else "")
+    )
 
 
 class SourceFactory(factory.django.DjangoModelFactory):

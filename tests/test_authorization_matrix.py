@@ -145,6 +145,11 @@ MATRIX = {
     "claims:claim_create": (lambda: {"pk": ArticleFactory().pk}, None),
     # The reviewer workbench.
     "rating_styles": (dict, _EVERYONE),
+    # The interface's language: the JavaScript catalog is public; the switcher's link is a
+    # redirect for everyone and the saved choice POST-only (tests/factcheck/test_languages.py).
+    "javascript_catalog": (lambda: {"code": "es"}, _EVERYONE),
+    "language_switch": (lambda: {"code": "es"}, None),
+    "language_set": (dict, None),
     "claims:help": (dict, _REVIEWERS),
     "claims:claim_queue": (dict, _REVIEWERS),
     "claims:claim_add": (dict, _REVIEWERS),
@@ -328,6 +333,11 @@ MATRIX = {
             "claim-appearances",
             "appearance-remove",
             "link-checks",
+            # Evidence snapshots (tests/api/test_api_matrix.py, tests/api/test_snapshots.py).
+            "evidence-snapshots",
+            "evidence-snapshot-detail",
+            "evidence-snapshot-warc",
+            "cited-link-snapshot",
             "token_revoke",
             "webhook_test",
             "webhook_active",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext
 
 from audit import actions
 
@@ -16,13 +17,13 @@ def audit_label(event) -> str:
 
 
 @register.filter
-def person(user, default: str = "someone") -> str:
+def person(user, default: str | None = None) -> str:
     """A user as the desk sees them: the username, marked when the account is deactivated
     (their work stays attributed to them)."""
     if user is None:
-        return default
+        return gettext("someone") if default is None else default
     name = user.get_username()
-    return name if user.is_active else f"{name} (deactivated)"
+    return name if user.is_active else gettext("%(name)s (deactivated)") % {"name": name}
 
 
 @register.filter
@@ -31,7 +32,7 @@ def audit_value(value):
     if value is None or value == "":
         return "\u2013"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "\u2013"
     text = str(value)

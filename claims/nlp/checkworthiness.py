@@ -43,12 +43,16 @@ __all__ = [
     "ATTRIBUTION",
     "MODEL_FORMAT",
     "MODEL_PATH",
+    "MODEL_PATHS",
     "CheckworthinessModel",
     "default_model",
     "extract_features",
     "hand_features",
+    "has_model",
     "load_model",
+    "model_for",
     "model_info",
+    "model_language",
     "score_sentences",
 ]
 
@@ -406,11 +410,48 @@ def default_model() -> CheckworthinessModel:
     return _model
 
 
-def score_sentences(sentences: list[str]) -> list[float]:
-    """Probability (0..1) that each sentence is a check-worthy factual claim, in input order."""
+# The check-worthiness model of each language (primary subtag of the article's BCP-47 tag).
+# Only English ships: an article in another language is not scored (its sentences get no score
+# and the reviewer triages them by hand; ``claims.services.ingest``). A model trained for
+# another language is added here with its file.
+MODEL_PATHS: dict[str, Path] = {"en": MODEL_PATH}
+_models: dict[str, CheckworthinessModel] = {}
+
+
+def model_language(language: str) -> str | None:
+    """The key in :data:`MODEL_PATHS` serving ``language`` (``"en-gb"`` -> ``"en"``), or
+    ``None`` when no model covers it (blank, unknown or another language)."""
+    base = (language or "").strip().replace("_", "-").split("-", 1)[0].lower()
+    return base if base in MODEL_PATHS else None
+
+
+def has_model(language: str) -> bool:
+    """Whether sentences in ``language`` can be scored."""
+    return model_language(language) is not None
+
+
+def model_for(language: str) -> CheckworthinessModel:
+    """The model scoring ``language``, loaded on first use and cached; ``LookupError`` when
+    there is none (:func:`has_model`)."""
+    key = model_language(language)
+    if key is None:
+        raise LookupError(f"no check-worthiness model for language {language!r}")
+    if key == "en" and MODEL_PATHS["en"] == MODEL_PATH:
+        return default_model()
+    if key not in _models:
+        with _lock:
+            if key not in _models:
+                _models[key] = load_model(MODEL_PATHS[key])
+    return _models[key]
+
+
+def score_sentences(sentences: list[str], *, language: str = "en") -> list[float]:
+    """Probability (0..1) that each sentence is a check-worthy factual claim, in input order,
+    by the model of ``language`` (``LookupError`` if it has none: see :func:`has_model`)."""
+    model = model_for(language)
     if not sentences:
         return []
-    return default_model().score(sentences)
+    return model.score(sentences)
 
 
 def model_info() -> dict[str, Any]:

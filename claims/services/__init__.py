@@ -76,6 +76,7 @@ from claims.services.ingest import (
     IngestResult,
     PreparedText,
     article_ingest,
+    article_language_detect,
     canonical_text,
     checkworthiness_threshold,
     content_hash,
@@ -84,6 +85,11 @@ from claims.services.ingest import (
     max_ingest_bytes,
     text_analyse,
     text_prepare,
+)
+from claims.services.languages import (
+    article_is_scored,
+    article_language_apply,
+    article_scoring_note,
 )
 from claims.services.notes import mentioned_usernames, note_add, note_mentions_notify
 from claims.services.preview import (
@@ -174,10 +180,14 @@ __all__ = [
     "article_ingest",
     "article_ingest_submit",
     "article_ingest_url",
+    "article_is_scored",
+    "article_language_apply",
+    "article_language_detect",
     "article_preview",
     "article_reader_details_update",
     "article_refetch_run",
     "article_refetch_schedule",
+    "article_scoring_note",
     "article_withdraw",
     "article_withdrawal_plan",
     "articles_refetch_due",

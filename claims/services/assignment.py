@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_event, audit_record_many
 from claims.models import Claim
@@ -26,13 +27,15 @@ __all__ = ["claim_assign", "claim_bulk_assign"]
 
 def _check_assignee(assignee) -> None:
     if assignee is not None and not (assignee.is_active and assignee.has_perm(REVIEW_PERMISSION)):
-        raise ValidationError({"assignee": f"{who(assignee)} is not a reviewer."})
+        raise ValidationError(
+            {"assignee": _("%(who)s is not a reviewer.") % {"who": who(assignee)}}
+        )
 
 
 @transaction.atomic
 def claim_assign(*, claim: Claim, assignee, user, version: Version) -> Claim:
     """Give the claim to a reviewer (``assignee=None`` unassigns it)."""
-    require(user, REVIEW_PERMISSION, "assign claims")
+    require(user, REVIEW_PERMISSION, _("You may not assign claims."))
     _check_assignee(assignee)
     claim = locked_claim(user, claim, version)
     if claim.assignee_id == (assignee.pk if assignee else None):
@@ -50,13 +53,15 @@ def claim_bulk_assign(*, claim_ids: list[int], assignee, user) -> int:
     action is made from a list, not from each claim's page: no version is checked, but every
     changed claim's version is bumped (pages built on the old one see a conflict).
     """
-    require(user, REVIEW_PERMISSION, "assign claims")
+    require(user, REVIEW_PERMISSION, _("You may not assign claims."))
     _check_assignee(assignee)
     ids = sorted({int(pk) for pk in claim_ids})
     if not ids:
-        raise ValidationError({"claims": "Select at least one claim."})
+        raise ValidationError({"claims": _("Select at least one claim.")})
     if len(ids) > 500:
-        raise ValidationError({"claims": "Assign at most 500 claims at once."})
+        raise ValidationError(
+            {"claims": _("Assign at most %(max)s claims at once.") % {"max": 500}}
+        )
     claims = list(
         Claim.objects.visible_to(user)
         .select_for_update(of=("self",))
@@ -64,7 +69,7 @@ def claim_bulk_assign(*, claim_ids: list[int], assignee, user) -> int:
         .filter(pk__in=ids)
     )
     if len(claims) != len(ids):
-        raise PermissionDenied("Some of these claims do not exist or you may not see them.")
+        raise PermissionDenied(_("Some of these claims do not exist or you may not see them."))
     new_id = assignee.pk if assignee else None
     changed = [claim for claim in claims if claim.assignee_id != new_id]
     now = timezone.now()

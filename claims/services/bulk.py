@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from claims.models import Claim
 from claims.services.assignment import claim_assign
@@ -28,12 +30,25 @@ BULK_MAX_CLAIMS = 200
 #: The summary names at most this many refused claims, with their reasons.
 SUMMARY_REASONS = 20
 
-#: action -> (what the user does, what the summary says of the claims done)
+#: action -> (the refusal of a user who may not do it, what the summary says of the claims
+#: done: a lazy plural taking ``count``)
 BULK_ACTIONS = {
-    "dismiss": ("dismiss claims", "dismissed"),
-    "start_review": ("take claims into review", "taken into review"),
-    "assign": ("assign claims", "assigned"),
-    "return": ("return verdicts to review", "returned to review"),
+    "dismiss": (
+        gettext_lazy("You may not dismiss claims."),
+        ngettext_lazy("%(count)s dismissed", "%(count)s dismissed", "count"),
+    ),
+    "start_review": (
+        gettext_lazy("You may not take claims into review."),
+        ngettext_lazy("%(count)s taken into review", "%(count)s taken into review", "count"),
+    ),
+    "assign": (
+        gettext_lazy("You may not assign claims."),
+        ngettext_lazy("%(count)s assigned", "%(count)s assigned", "count"),
+    ),
+    "return": (
+        gettext_lazy("You may not return verdicts to review."),
+        ngettext_lazy("%(count)s returned to review", "%(count)s returned to review", "count"),
+    ),
 }
 
 
@@ -46,22 +61,30 @@ class BulkResult:
 
     def summary(self) -> str:
         """The message shown: ``8 dismissed; 2 not: #12: ...; #40: ...``."""
-        verb = BULK_ACTIONS[self.action][1]
-        text = f"{len(self.done)} {verb}"
-        if self.refused:
-            shown = self.refused[:SUMMARY_REASONS]
-            reasons = "; ".join(f"#{pk}: {why}" for pk, why in shown)
-            if len(self.refused) > len(shown):
-                reasons += f"; and {len(self.refused) - len(shown)} more"
-            text += f"; {len(self.refused)} not: {reasons}"
-        return text + "."
+        done = BULK_ACTIONS[self.action][1] % {"count": len(self.done)}
+        if not self.refused:
+            return _("%(done)s.") % {"done": done}
+        shown = self.refused[:SUMMARY_REASONS]
+        reasons = "; ".join(
+            _("#%(number)s: %(reason)s") % {"number": pk, "reason": why} for pk, why in shown
+        )
+        more = len(self.refused) - len(shown)
+        if more:
+            reasons = ngettext(
+                "%(reasons)s; and %(count)s more", "%(reasons)s; and %(count)s more", more
+            ) % {"reasons": reasons, "count": more}
+        return ngettext(
+            "%(done)s; %(count)s not: %(reasons)s.",
+            "%(done)s; %(count)s not: %(reasons)s.",
+            len(self.refused),
+        ) % {"done": done, "count": len(self.refused), "reasons": reasons}
 
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ConflictError):
-        return "it changed since your page was shown (nothing done to it; reload and check)"
+        return _("it changed since your page was shown (nothing done to it; reload and check)")
     if isinstance(exc, PermissionDenied):
-        return str(exc) or "you may not act on this claim"
+        return str(exc) or _("you may not act on this claim")
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     raise exc
@@ -85,31 +108,34 @@ def claim_bulk_action(
     user who may not review claims.
     """
     if action not in BULK_ACTIONS:
-        raise ValidationError({"action": "Choose what to do with the selected claims."})
+        raise ValidationError({"action": _("Choose what to do with the selected claims.")})
     require(user, REVIEW_PERMISSION, BULK_ACTIONS[action][0])
     ids = list(dict.fromkeys(int(pk) for pk in claim_ids))
     if not ids:
-        raise ValidationError({"claims": "Select at least one claim."})
+        raise ValidationError({"claims": _("Select at least one claim.")})
     if len(ids) > BULK_MAX_CLAIMS:
         raise ValidationError(
             {
-                "claims": f"Act on at most {BULK_MAX_CLAIMS} claims at once "
-                f"({len(ids)} were selected): narrow the selection."
+                "claims": _(
+                    "Act on at most %(max)s claims at once (%(count)s were selected): "
+                    "narrow the selection."
+                )
+                % {"max": BULK_MAX_CLAIMS, "count": len(ids)}
             }
         )
     reason = (reason or "").strip()
     if action == "dismiss" and not reason:
-        raise ValidationError({"reason": "Say why the selected claims are dismissed."})
+        raise ValidationError({"reason": _("Say why the selected claims are dismissed.")})
     claims = Claim.objects.visible_to(user).in_bulk(ids)
     result = BulkResult(action=action)
     for pk in ids:
         claim = claims.get(pk)
         if claim is None:
-            result.refused.append((pk, "it does not exist or you may not see it"))
+            result.refused.append((pk, _("it does not exist or you may not see it")))
             continue
         version = versions.get(pk)
         if version is None:
-            result.refused.append((pk, "it was not on the page you acted from"))
+            result.refused.append((pk, _("it was not on the page you acted from")))
             continue
         try:
             if action == "dismiss":

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from audit.services import audit_event, audit_record, audit_record_many
 from claims.models import Appearance, Claim, Claimant, Verdict
@@ -118,12 +119,14 @@ def _is_published(claim: Claim) -> bool:
 def _may_change(user, claim: Claim) -> bool:
     """Reviewers change who said an unpublished claim and where; on a published one, what
     readers see changes: editors only. Returns whether the claim is published."""
-    require(user, REVIEW_PERMISSION, "change who said a claim or where")
+    require(user, REVIEW_PERMISSION, _("You may not change who said a claim or where."))
     published = _is_published(claim)
     if published and not user.has_perm(PUBLISH_PERMISSION):
         raise PermissionDenied(
-            "This claim's fact-check is published: only an editor may change who said it or "
-            "where it appeared."
+            _(
+                "This claim's fact-check is published: only an editor may change who said it "
+                "or where it appeared."
+            )
         )
     return published
 
@@ -160,10 +163,10 @@ def claimant_create(
     url: str = "",
     wikidata_id: str = "",
 ) -> Claimant:
-    require(user, REVIEW_PERMISSION, "add claimants")
+    require(user, REVIEW_PERMISSION, _("You may not add claimants."))
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError({"name": "Give the claimant's name."})
+        raise ValidationError({"name": _("Give the claimant's name.")})
     claimant = Claimant(
         name=name,
         kind=kind,
@@ -234,8 +237,11 @@ def claim_claimant_set(*, claim: Claim, claimant: Claimant | None, user, version
 
 def _claimant_conflict(locked: Claimant) -> ConflictError:
     return ConflictError(
-        message=f"The claimant {locked.name} changed since you opened the page. Nothing was "
-        "saved; check it and try again.",
+        message=_(
+            "The claimant %(name)s changed since you opened the page. Nothing was saved; check "
+            "it and try again."
+        )
+        % {"name": locked.name},
         current=locked,
     )
 
@@ -247,14 +253,14 @@ def claimant_merge(
     """Editors: ``remove`` was the same person or organisation as ``keep``. Its claims move
     to ``keep`` (each claim's version bumped, each audited), its name and aliases become
     ``keep``'s aliases, and it is deleted."""
-    require(user, PUBLISH_PERMISSION, "merge claimants")
+    require(user, PUBLISH_PERMISSION, _("You may not merge claimants."))
     if keep.pk == remove.pk:
-        raise ValidationError("Choose two different claimants to merge.")
+        raise ValidationError(_("Choose two different claimants to merge."))
     locked = {
         c.pk: c for c in Claimant.objects.select_for_update().filter(pk__in=[keep.pk, remove.pk])
     }
     if len(locked) != 2:
-        raise ValidationError("One of the claimants no longer exists.")
+        raise ValidationError(_("One of the claimants no longer exists."))
     keep, remove = locked[keep.pk], locked[remove.pk]
     for row, version in ((keep, keep_version), (remove, remove_version)):
         version_check(
@@ -268,7 +274,7 @@ def claimant_merge(
         .filter(claimant=remove)
         .values_list("pk", "article_id", "status")
     )
-    Claim.objects.filter(pk__in=[pk for pk, _, _ in moved]).update(
+    Claim.objects.filter(pk__in=[pk for pk, _article, _status in moved]).update(
         claimant=keep, version=F("version") + 1
     )
     audit_record_many(
@@ -283,7 +289,7 @@ def claimant_merge(
                 },
                 message=f"Claimant {remove.name} merged into {keep.name}.",
             )
-            for pk, article_id, _ in moved
+            for pk, article_id, _status in moved
         ]
     )
     aliases_before = list(keep.aliases)
@@ -305,7 +311,7 @@ def claimant_merge(
         },
     )
     remove.delete()
-    published = [pk for pk, _, status in moved if status == Claim.Status.PUBLISHED]
+    published = [pk for pk, _article, status in moved if status == Claim.Status.PUBLISHED]
     for claim in Claim.objects.filter(pk__in=published):
         reader_pages_changed(claim=claim)
     return keep
@@ -331,7 +337,7 @@ def _appearance_built(
     """A web, spoken or other appearance of ``claim``, checked (not saved)."""
     if kind not in ADDABLE:
         raise ValidationError(
-            {"kind": "Add a web page, something said, or another kind of appearance."}
+            {"kind": _("Add a web page, something said, or another kind of appearance.")}
         )
     appearance = Appearance(
         claim=claim,
@@ -345,11 +351,11 @@ def _appearance_built(
         added_by=user,
     )
     if kind == Appearance.Kind.WEB and not appearance.url:
-        raise ValidationError({"url": "Give the page's web address."})
+        raise ValidationError({"url": _("Give the page's web address.")})
     if kind == Appearance.Kind.SPOKEN and not appearance.medium:
-        raise ValidationError({"medium": "Say where it was said: TV, radio, a speech..."})
+        raise ValidationError({"medium": _("Say where it was said: TV, radio, a speech...")})
     if kind == Appearance.Kind.OTHER and not appearance.description:
-        raise ValidationError({"description": "Describe where the claim was made."})
+        raise ValidationError({"description": _("Describe where the claim was made.")})
     appearance.full_clean(exclude=["claim"])
     return appearance
 
@@ -378,13 +384,16 @@ def claim_enter(*, text: str, user, claimant: Claimant | None = None, kind: str,
     """A claim heard or seen outside the desk's articles (a speech, a broadcast, a post):
     its wording, who said it (optional) and where and when (``kind`` and ``where`` as for
     :func:`appearance_add`). The claim has no article; it starts in the queue as new."""
-    require(user, REVIEW_PERMISSION, "add claims")
+    require(user, REVIEW_PERMISSION, _("You may not add claims."))
     text = " ".join((text or "").split())
     if not text:
-        raise ValidationError({"text": "Give the claim's wording."})
+        raise ValidationError({"text": _("Give the claim's wording.")})
     if len(text) > CLAIM_TEXT_MAX:
         raise ValidationError(
-            {"text": f"A claim is one statement: at most {CLAIM_TEXT_MAX} characters."}
+            {
+                "text": _("A claim is one statement: at most %(max)s characters.")
+                % {"max": CLAIM_TEXT_MAX}
+            }
         )
     claim = Claim(text=text, claimant=claimant, origin=Claim.Origin.ENTERED)
     appearance = _appearance_built(claim, user=user, kind=kind, **where)
@@ -414,12 +423,12 @@ def appearance_remove(*, appearance: Appearance, user, version: Version) -> Clai
     try:
         appearance = Appearance.objects.get(pk=appearance.pk, claim=claim)
     except Appearance.DoesNotExist:
-        raise ValidationError("That appearance was already removed.") from None
+        raise ValidationError(_("That appearance was already removed.")) from None
     if appearance.is_primary:
-        raise ValidationError("The article the claim was found in stays its first appearance.")
+        raise ValidationError(_("The article the claim was found in stays its first appearance."))
     if claim.article_id is None and not claim.appearances.exclude(pk=appearance.pk).exists():
         raise ValidationError(
-            "A claim without an article keeps at least one appearance: add another first."
+            _("A claim without an article keeps at least one appearance: add another first.")
         )
     described = _described(appearance)
     appearance.delete()

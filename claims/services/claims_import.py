@@ -32,6 +32,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import audit_event, audit_record, audit_record_many
 from claims.models import Appearance, Claim, Claimant
@@ -62,7 +63,7 @@ CLAIMS_CSV_COLUMNS = (
 )
 _REQUIRED = ("claim", "where")
 # claimant_kind cells: the kind's value or its label, any case.
-_KINDS = {value: value for value, _ in Claimant.Kind.choices} | {
+_KINDS = {value: value for value, _label in Claimant.Kind.choices} | {
     str(label).lower(): value for value, label in Claimant.Kind.choices
 }
 
@@ -76,6 +77,8 @@ class ClaimRow:
     # "new claim", "another appearance of line N's claim", "another appearance of claim #N",
     # "already recorded on claim #N" (nothing to add).
     outcome: str = ""
+    # The outcome is "new claim" (the outcome itself is in the reader's language).
+    is_new_claim: bool = False
     reasons: list[str] = dataclasses.field(default_factory=list)
     appearance: Appearance | None = None
     key: str = ""
@@ -106,7 +109,7 @@ class ClaimsImportReport:
 
     @property
     def new_claims(self) -> int:
-        return len({row.key for row in self.rows if row.outcome == "new claim"})
+        return len({row.key for row in self.rows if row.is_new_claim})
 
     @property
     def new_appearances(self) -> int:
@@ -125,7 +128,7 @@ def _date(value: str) -> datetime.date | None:
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise ValidationError(
-            {"date": f"{value!r} is not a date: write it as YYYY-MM-DD."}
+            {"date": _("%(value)r is not a date: write it as YYYY-MM-DD.") % {"value": value}}
         ) from None
 
 
@@ -150,21 +153,25 @@ def _plan(records: list[csv_format.Record], *, user) -> list[ClaimRow]:
         )
         rows.append(row)
         if record.width > len(record.cells):
-            row.reasons.append("The row has more cells than the header has columns.")
+            row.reasons.append(_("The row has more cells than the header has columns."))
         if not text:
-            row.reasons.append("The claim's wording is empty.")
+            row.reasons.append(_("The claim's wording is empty."))
         elif len(text) > CLAIM_TEXT_MAX:
-            row.reasons.append(f"The wording is longer than {CLAIM_TEXT_MAX} characters.")
+            row.reasons.append(
+                _("The wording is longer than %(max)s characters.") % {"max": CLAIM_TEXT_MAX}
+            )
         kind = cells.get("claimant_kind", "").lower()
         if kind and kind not in _KINDS:
             row.reasons.append(
-                f"Unknown claimant kind {cells['claimant_kind']!r}: person or organisation."
+                _("Unknown claimant kind %(kind)r: person or organisation.")
+                % {"kind": cells["claimant_kind"]}
             )
         if kind and not row.claimant:
-            row.reasons.append("A claimant kind is given but no claimant.")
+            row.reasons.append(_("A claimant kind is given but no claimant."))
         if row.where not in ADDABLE:
             row.reasons.append(
-                f"Unknown kind of place {cells.get('where', '')!r}: web, spoken or other."
+                _("Unknown kind of place %(where)r: web, spoken or other.")
+                % {"where": cells.get("where", "")}
             )
         else:
             try:
@@ -186,16 +193,21 @@ def _plan(records: list[csv_format.Record], *, user) -> list[ClaimRow]:
             said = claimant_of.get(row.key)
             if said and row.claimant and _key(said[1]) != _key(row.claimant):
                 row.reasons.append(
-                    f"Line {said[0]} says this claim was made by {said[1]!r}: one claim has "
-                    "one claimant."
+                    _(
+                        "Line %(line)s says this claim was made by %(claimant)r: one claim has "
+                        "one claimant."
+                    )
+                    % {"line": said[0], "claimant": said[1]}
                 )
             elif row.claimant and not said:
                 claimant_of[row.key] = (row.line, row.claimant)
             if row.key in first_line:
-                row.outcome = f"another appearance of line {first_line[row.key]}'s claim"
+                row.outcome = _("another appearance of line %(line)s's claim") % {
+                    "line": first_line[row.key]
+                }
             else:
                 first_line[row.key] = row.line
-                row.outcome = "new claim"
+                row.outcome, row.is_new_claim = _("new claim"), True
     return rows
 
 
@@ -220,15 +232,17 @@ def _against_the_desk(rows: list[ClaimRow], existing: dict[str, Claim]) -> None:
             continue
         if row.claimant and claim.claimant and _key(claim.claimant.name) != _key(row.claimant):
             row.reasons.append(
-                f"Claim #{claim.pk} with this wording was made by {claim.claimant.name!r}, "
-                f"not {row.claimant!r}."
+                _("Claim #%(number)s with this wording was made by %(made_by)r, not %(named)r.")
+                % {"number": claim.pk, "made_by": claim.claimant.name, "named": row.claimant}
             )
             continue
         if any(_same_place(row.appearance, a) for a in claim.appearances.all()):
-            row.outcome = f"already recorded on claim #{claim.pk}"
+            row.outcome = _("already recorded on claim #%(number)s") % {"number": claim.pk}
+            row.is_new_claim = False
             row.appearance = None
         else:
-            row.outcome = f"another appearance of claim #{claim.pk}"
+            row.outcome = _("another appearance of claim #%(number)s") % {"number": claim.pk}
+            row.is_new_claim = False
 
 
 def _claimants(rows: list[ClaimRow], cells: dict[int, dict], *, user, create: bool):
@@ -308,22 +322,22 @@ def claims_import(
 ) -> ClaimsImportReport:
     """Plan the import of a CSV file of claims (``data``: its bytes) and, unless ``dry_run``,
     apply it when no row is refused: all rows or none, in one transaction."""
-    require(user, REVIEW_PERMISSION, "import claims")
+    require(user, REVIEW_PERMISSION, _("You may not import claims."))
     report = ClaimsImportReport(filename=filename, dry_run=dry_run)
     try:
         text = csv_format.decode(data, max_bytes=settings.FACTCHECK_CLAIMS_IMPORT_MAX_BYTES)
-        _, records = csv_format.read(text, columns=CLAIMS_CSV_COLUMNS, required=_REQUIRED)
+        _ignored, records = csv_format.read(text, columns=CLAIMS_CSV_COLUMNS, required=_REQUIRED)
     except csv_format.CSVRefused as exc:
         report.errors.append(str(exc))
         return report
     if not records:
-        report.errors.append("The file has a header but no rows.")
+        report.errors.append(_("The file has a header but no rows."))
         return report
     limit = settings.FACTCHECK_CLAIMS_IMPORT_MAX_ROWS
     if len(records) > limit:
         report.errors.append(
-            f"The file has {len(records):,} rows; the limit is {limit:,}. Split it into "
-            "smaller files."
+            _("The file has %(rows)s rows; the limit is %(limit)s. Split it into smaller files.")
+            % {"rows": f"{len(records):,}", "limit": f"{limit:,}"}
         )
         return report
     with transaction.atomic():

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit import actions
 from audit.models import AuditEvent
@@ -50,13 +51,19 @@ def reviewers():
     return get_user_model().objects.filter(is_active=True, pk__in=ids).order_by("username")
 
 
-def require(user, perm: str, what: str) -> None:
+def require(user, perm: str, refusal: str) -> None:
+    """Refuse (``PermissionDenied`` with ``refusal``, a whole translated sentence such as
+    "You may not review claims.") a user without ``perm``. A bare action phrase ("invite
+    users", the older form other apps still pass) is put in "You may not ... ."."""
     if user is None or not user.is_authenticated or not user.has_perm(perm):
-        raise PermissionDenied(f"You may not {what}.")
+        text = str(refusal)
+        if not text.endswith((".", "!", "?")):
+            text = _("You may not %(action)s.") % {"action": text}
+        raise PermissionDenied(text)
 
 
 def who(user) -> str:
-    return user.get_username() if user is not None else "someone"
+    return user.get_username() if user is not None else _("someone")
 
 
 def locked_claim(user, claim: Claim, version: Version) -> Claim:
@@ -72,7 +79,7 @@ def locked_claim(user, claim: Claim, version: Version) -> Claim:
             .get(pk=claim.pk)
         )
     except Claim.DoesNotExist:
-        raise PermissionDenied("You may not act on this claim.") from None
+        raise PermissionDenied(_("You may not act on this claim.")) from None
     version_check(
         version,
         stored=locked.version,
@@ -90,13 +97,24 @@ def _claim_conflict(locked: Claim) -> ConflictError:
         .order_by("-created_at", "-id")
         .first()
     )
-    what = ""
     if last is not None:
         when = timezone.localtime(last.created_at)
-        what = f": {who(last.actor)} {describe(last)} at {when:%H:%M:%S}"
+        message = _(
+            "Claim #%(number)s changed since you opened it: %(who)s %(action)s at %(time)s. "
+            "Nothing was saved; check the page and try again."
+        ) % {
+            "number": locked.pk,
+            "who": who(last.actor),
+            "action": describe(last),
+            "time": f"{when:%H:%M:%S}",
+        }
+    else:
+        message = _(
+            "Claim #%(number)s changed since you opened it. Nothing was saved; check the page "
+            "and try again."
+        ) % {"number": locked.pk}
     return ConflictError(
-        message=f"Claim #{locked.pk} changed since you opened it{what}. Nothing was saved; "
-        "check the page and try again.",
+        message=message,
         current=locked,
         by=who(last.actor) if last is not None else "",
         at=last.created_at if last is not None else None,

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.models import AuditEvent
 from claims.models import Claim, Evidence, Verdict, VerdictContribution
@@ -46,7 +48,13 @@ __all__ = [
 # What a contribution may have changed, in the order they are named.
 CONTENT = ("rating", "summary", "rationale", "correction_note", "evidence")
 _VERDICT_FIELDS = CONTENT[:4]
-_NAMES = {"correction_note": "correction note", "evidence": "evidence"}
+_NAMES = {
+    "rating": gettext_lazy("rating"),
+    "summary": gettext_lazy("summary"),
+    "rationale": gettext_lazy("rationale"),
+    "correction_note": gettext_lazy("correction note"),
+    "evidence": gettext_lazy("evidence"),
+}
 
 PUBLISHED = "claims.verdict.published"
 VERDICT_ACTIONS = ("claims.verdict.drafted", "claims.verdict.edited")
@@ -190,13 +198,13 @@ def verdict_contributors_refresh(*, claim: Claim, verdict: Verdict | None = None
 
 
 def _named(changed: Iterable[str]) -> str:
-    names = [_NAMES.get(name, name) for name in _ordered(changed)]
+    names = [str(_NAMES.get(name, name)) for name in _ordered(changed)]
     if len(names) <= 1:
-        return "".join(names) or "content"
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+        return "".join(names) or _("content")
+    return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
-RULE = (
+RULE = gettext_lazy(
     "Nobody who changed the rating, summary, rationale, correction note or evidence since the "
     "claim was last published may approve the verdict."
 )
@@ -210,13 +218,18 @@ def four_eyes_refusal(
     if not four_eyes_required() or user is None or user.pk is None:
         return None
     if verdict.author_id == user.pk:
-        return f"You drafted this verdict: another editor must approve it (four-eyes rule). {RULE}"
+        return _(
+            "You drafted this verdict: another editor must approve it (four-eyes rule). %(rule)s"
+        ) % {"rule": RULE}
     if user.pk in contributors:
         changed = contributors[user.pk]
-        what = (
-            "the claim's evidence"
-            if set(changed) == {"evidence"}
-            else f"this verdict's {_named(changed)}"
-        )
-        return f"You changed {what}: another editor must approve it (four-eyes rule). {RULE}"
+        if set(changed) == {"evidence"}:
+            return _(
+                "You changed the claim's evidence: another editor must approve it (four-eyes "
+                "rule). %(rule)s"
+            ) % {"rule": RULE}
+        return _(
+            "You changed this verdict's %(fields)s: another editor must approve it (four-eyes "
+            "rule). %(rule)s"
+        ) % {"fields": _named(changed), "rule": RULE}
     return None

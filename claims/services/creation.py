@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from claims.models import Article, ArticleSentence, CitedLink, Claim
 from claims.nlp.markers import claim_span
 from claims.nlp.matching import context_around
 from claims.services.claimants import primary_appearances_follow
+from claims.text_search import search_config_for
 
 __all__ = ["claim_create_from_selection", "claim_promote"]
 
@@ -23,8 +25,10 @@ __all__ = ["claim_create_from_selection", "claim_promote"]
 def claim_place(claim: Claim, *, article: Article, start: int, end: int) -> Claim:
     """Put ``claim`` on ``article.text[start:end]``: its offsets, its text (the invariant
     ``text == article.text[start:end]``) and the context around it, to re-find it in a later
-    revision. Neither validated nor saved: a new claim, or one moved to a new revision."""
+    revision, and the text search configuration of the article's language. Neither validated
+    nor saved: a new claim, or one moved to a new revision."""
     claim.article = article
+    claim.search_config = search_config_for(article.language)
     claim.start, claim.end = start, end
     claim.text = article.text[start:end]
     claim.prefix, claim.suffix = context_around(article.text, start, end)
@@ -78,15 +82,19 @@ def claim_promote(*, sentence: ArticleSentence, user) -> Claim:
     article = sentence.article
     if article.next_revisions.exists():
         raise ValidationError(
-            "A newer revision of this article exists: promote the sentence there instead."
+            _("A newer revision of this article exists: promote the sentence there instead.")
         )
     if sentence.claim_id is not None:
-        raise ValidationError(f"This sentence is already claim #{sentence.claim_id}.")
+        raise ValidationError(
+            _("This sentence is already claim #%(number)s.") % {"number": sentence.claim_id}
+        )
     # A list marker, numbering or heading before the sentence is not part of the claim.
     start, end = claim_span(article.text, sentence.start, sentence.end)
     duplicate = Claim.objects.filter(article=article, start=start, end=end)
     if duplicate.exists():
-        raise ValidationError(f"This sentence is already claim #{duplicate.first().pk}.")
+        raise ValidationError(
+            _("This sentence is already claim #%(number)s.") % {"number": duplicate.first().pk}
+        )
     claim = claim_from_span(
         article=article,
         start=start,
@@ -110,28 +118,33 @@ def claim_create_from_selection(
         start, end = int(start), int(end)
     except (TypeError, ValueError):
         raise ValidationError(
-            "The selection's position is missing; select the passage again."
+            _("The selection's position is missing; select the passage again.")
         ) from None
     if not 0 <= start < end <= len(article.text):
-        raise ValidationError("The selection is outside the article's text; select it again.")
+        raise ValidationError(_("The selection is outside the article's text; select it again."))
     if article.text[start:end] != text:
         raise ValidationError(
-            "The selected text does not match the article at that position; reload the page "
-            "and select the passage again."
+            _(
+                "The selected text does not match the article at that position; reload the "
+                "page and select the passage again."
+            )
         )
     while start < end and article.text[start].isspace():
         start += 1
     while end > start and article.text[end - 1].isspace():
         end -= 1
     if end <= start:
-        raise ValidationError("The selection is empty: select some words of the article.")
+        raise ValidationError(_("The selection is empty: select some words of the article."))
     start, end = claim_span(article.text, start, end)
     if article.next_revisions.exists():
-        raise ValidationError("A newer revision of this article exists: select the passage there.")
+        raise ValidationError(
+            _("A newer revision of this article exists: select the passage there.")
+        )
     duplicate = Claim.objects.filter(article=article, start=start, end=end).first()
     if duplicate is not None:
         raise ValidationError(
-            f"This passage is already claim #{duplicate.pk} ({duplicate.get_status_display()})."
+            _("This passage is already claim #%(number)s (%(status)s).")
+            % {"number": duplicate.pk, "status": duplicate.get_status_display()}
         )
     claim = claim_from_span(article=article, start=start, end=end, origin=Claim.Origin.SELECTED)
     claim.save()

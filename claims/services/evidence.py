@@ -15,6 +15,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.selectors import last_change
 from audit.services import audit_record
@@ -46,7 +49,7 @@ REMOVABLE_WHILE = (Claim.Status.NEW, Claim.Status.IN_REVIEW)
 
 # While a verdict awaits approval the editor approves it with the evidence it was submitted
 # with: nothing is added, corrected or taken off until it is returned to review.
-EVIDENCE_LOCKED_MESSAGE = (
+EVIDENCE_LOCKED_MESSAGE = gettext_lazy(
     "The verdict is awaiting approval: return it to review to change its evidence."
 )
 
@@ -79,7 +82,7 @@ def link_for_evidence(url: str) -> Link:
     from sources.services import link_get_or_create, links_enqueue_on_commit
 
     if not (url or "").strip():
-        raise ValidationError({"url": "Give the evidence's web address."})
+        raise ValidationError({"url": _("Give the evidence's web address.")})
     try:
         # The fetcher's check of a typed address (odd IP notations, userinfo, length).
         url = web_address(url)
@@ -106,23 +109,29 @@ def evidence_add(
     from sources.registry import source_for_url
     from sources.services.snapshots import snapshot_request
 
-    require(user, REVIEW_PERMISSION, "add evidence")
+    require(user, REVIEW_PERMISSION, _("You may not add evidence."))
     claim = locked_claim(user, claim, NO_VERSION_CHECK)
     if claim.status == Claim.Status.DISMISSED:
-        raise ValidationError("The claim is dismissed: reopen it to add evidence.")
+        raise ValidationError(_("The claim is dismissed: reopen it to add evidence."))
     _refuse_if_locked(claim)
     if stance not in Evidence.Stance.values:
         raise ValidationError(
-            {"stance": "Choose whether the evidence supports, refutes or gives context."}
+            {"stance": _("Choose whether the evidence supports, refutes or gives context.")}
         )
     link = link_for_evidence(url)
     existing = Evidence.objects.filter(claim=claim, link=link).select_related("added_by").first()
     if existing is not None:
         raise ValidationError(
             {
-                "url": f"This link is already evidence for this claim (added by "
-                f"{who(existing.added_by)} on "
-                f"{timezone.localtime(existing.created_at):%d %b %Y}): {link.url}"
+                "url": _(
+                    "This link is already evidence for this claim (added by %(who)s on "
+                    "%(date)s): %(url)s"
+                )
+                % {
+                    "who": who(existing.added_by),
+                    "date": date_format(timezone.localtime(existing.created_at), "d M Y"),
+                    "url": link.url,
+                }
             }
         )
     # The registry is the truth (the link's own source is kept equal to it by the registry
@@ -164,7 +173,11 @@ def evidence_add(
     return evidence
 
 
-_LABELS = {"stance": "Stance", "quote": "Quoted passage", "note": "Note"}
+_LABELS = {
+    "stance": gettext_lazy("Stance"),
+    "quote": gettext_lazy("Quoted passage"),
+    "note": gettext_lazy("Note"),
+}
 
 
 def _shown(evidence: Evidence) -> dict:
@@ -180,7 +193,7 @@ def _evidence_conflict(evidence: Evidence, yours: dict) -> ConflictError:
     user's input (``yours``: the fields as the user submitted them)."""
     by, at = last_change(target=evidence)
     return ConflictError(
-        message=conflict_message(what="this evidence", by=by, at=at),
+        message=conflict_message(what=_("this evidence"), by=by, at=at),
         current=evidence,
         changes=changes_between(yours, _shown(evidence), _LABELS),
         by=by,
@@ -199,7 +212,7 @@ def _changeable(user, evidence: Evidence, version: Version, yours: dict) -> tupl
         .first()
     )
     if current is None:
-        raise ValidationError("This evidence was removed from the claim meanwhile.")
+        raise ValidationError(_("This evidence was removed from the claim meanwhile."))
     _refuse_if_locked(claim)
     version_check(
         version,
@@ -209,8 +222,11 @@ def _changeable(user, evidence: Evidence, version: Version, yours: dict) -> tupl
     )
     if claim.status not in REMOVABLE_WHILE:
         raise ValidationError(
-            f"The claim is {claim.get_status_display().lower()}: its evidence stays as it was "
-            "approved. Return it to review (or, once published, correct the verdict) first."
+            _(
+                "The claim is %(status)s: its evidence stays as it was approved. Return it to "
+                "review (or, once published, correct the verdict) first."
+            )
+            % {"status": claim.get_status_display().lower()}
         )
     return claim, current
 
@@ -220,10 +236,10 @@ def evidence_remove(*, evidence: Evidence, user, reason: str, version: Version) 
     """Take a piece of evidence off its claim (added by mistake, a better source found), with
     a reason. The audit event keeps what it was: link, stance, quoted passage and note.
     Refused once the claim is awaiting approval or published."""
-    require(user, REVIEW_PERMISSION, "remove evidence")
+    require(user, REVIEW_PERMISSION, _("You may not remove evidence."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the evidence is removed."})
+        raise ValidationError({"reason": _("Say why the evidence is removed.")})
     claim, evidence = _changeable(
         user, evidence, version, {"stance": "(removed)", "quote": "(removed)", "note": "(removed)"}
     )
@@ -254,10 +270,10 @@ def evidence_edit(
     """Correct a piece of evidence's stance, quoted passage or note (its link stays: remove
     it and add the right one instead). The ``claims.evidence.edited`` event records each
     changed field before and after. Refused once the claim is awaiting approval or published."""
-    require(user, REVIEW_PERMISSION, "edit evidence")
+    require(user, REVIEW_PERMISSION, _("You may not edit evidence."))
     if stance not in Evidence.Stance.values:
         raise ValidationError(
-            {"stance": "Choose whether the evidence supports, refutes or gives context."}
+            {"stance": _("Choose whether the evidence supports, refutes or gives context.")}
         )
     after = {"stance": stance, "quote": (quote or "").strip(), "note": (note or "").strip()}
     yours = {**after, "stance": Evidence.Stance(stance).label}
@@ -269,7 +285,7 @@ def evidence_edit(
     }
     if not changes:
         return evidence
-    for field, (_, value) in changes.items():
+    for field, (_before, value) in changes.items():
         setattr(evidence, field, value)
     evidence.version += 1
     evidence.full_clean()

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_event, audit_record_many
 from claims.models import ExternalFactCheck
@@ -91,10 +92,15 @@ class ImportReport:
         return self.created + self.updated + self.unchanged + len(self.problems)
 
     def summary(self) -> str:
-        return (
-            f"{self.created} imported, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{len(self.problems)} refused"
-        )
+        return _(
+            "%(created)s imported, %(updated)s updated, %(unchanged)s unchanged, "
+            "%(refused)s refused"
+        ) % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "refused": len(self.problems),
+        }
 
 
 def import_max_bytes() -> int:
@@ -151,18 +157,30 @@ def _decode(data: bytes | str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise FactCheckImportError("The file is not UTF-8 text: save it as UTF-8 JSON.") from None
+        raise FactCheckImportError(
+            _("The file is not UTF-8 text: save it as UTF-8 JSON.")
+        ) from None
 
 
 def _parse_json(text: str, what: str = "The file"):
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
+        message = (
+            _("The file is not valid JSON: %(error)s at line %(line)s, column %(column)s.")
+            if what == "The file"
+            else _("%(what)s is not valid JSON: %(error)s at line %(line)s, column %(column)s.")
+        )
         raise FactCheckImportError(
-            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+            message % {"what": what, "error": exc.msg, "line": exc.lineno, "column": exc.colno}
         ) from None
     except RecursionError:
-        raise FactCheckImportError(f"{what} is nested too deeply to read.") from None
+        message = (
+            _("The file is nested too deeply to read.")
+            if what == "The file"
+            else _("%(what)s is nested too deeply to read.")
+        )
+        raise FactCheckImportError(message % {"what": what}) from None
 
 
 def claimreviews_from_html(html: str) -> tuple[list[tuple[str, object]], list[str]]:
@@ -284,11 +302,11 @@ def _candidates(data: bytes | str) -> tuple[list[tuple[str, object]], list[str],
     if stripped.startswith("<"):
         found, problems = claimreviews_from_html(text)
         if not found and not problems:
-            raise FactCheckImportError("The page has no ClaimReview in its JSON-LD.")
+            raise FactCheckImportError(_("The page has no ClaimReview in its JSON-LD."))
         return found, problems, "page"
     parsed = _parse_json(text)
     if isinstance(parsed, dict) and not parsed:
-        raise FactCheckImportError("The JSON object is empty: no ClaimReview in it.")
+        raise FactCheckImportError(_("The JSON object is empty: no ClaimReview in it."))
     return list(_items(parsed)), [], "json"
 
 
@@ -297,7 +315,7 @@ def _plain(value):
 
 
 def _write_batch(batch: list[tuple[int, str, dict]], *, user, report: ImportReport) -> None:
-    urls = [fields["url"] for _, _, fields in batch]
+    urls = [fields["url"] for _position, _where, fields in batch]
     with transaction.atomic():
         existing = {
             row.url: row
@@ -306,7 +324,7 @@ def _write_batch(batch: list[tuple[int, str, dict]], *, user, report: ImportRepo
         new_rows: list[ExternalFactCheck] = []
         changed: list[tuple[ExternalFactCheck, dict]] = []
         now = timezone.now()
-        for _, _, fields in batch:
+        for _position, _where, fields in batch:
             row = existing.get(fields["url"])
             if row is None:
                 new_rows.append(ExternalFactCheck(**fields))
@@ -338,7 +356,7 @@ def _write_batch(batch: list[tuple[int, str, dict]], *, user, report: ImportRepo
                     row.pk = row.id = keyed[row.url]
         if changed:
             ExternalFactCheck.objects.bulk_update(
-                [row for row, _ in changed], [*TRACKED, "raw", "version", "updated_at"]
+                [row for row, _changes in changed], [*TRACKED, "raw", "version", "updated_at"]
             )
         events = [
             audit_event(
@@ -370,15 +388,18 @@ def factchecks_import(
     limit = import_max_bytes()
     if size > limit:
         raise FactCheckImportError(
-            f"The input is {_size(size)}, larger than the import limit of {_size(limit)} "
-            "(FACTCHECK_FACTCHECK_IMPORT_MAX_BYTES): split the feed into smaller files."
+            _(
+                "The input is %(size)s, larger than the import limit of %(limit)s "
+                "(FACTCHECK_FACTCHECK_IMPORT_MAX_BYTES): split the feed into smaller files."
+            )
+            % {"size": _size(size), "limit": _size(limit)}
         )
     candidates, page_problems, _kind = _candidates(data)
     report = ImportReport()
     for n, reason in enumerate(page_problems, start=1):
         report.problems.append(ImportProblem(position=0, where=f"block {n}", reason=reason))
     if not candidates and not page_problems:
-        raise FactCheckImportError("No ClaimReview items found in the input.")
+        raise FactCheckImportError(_("No ClaimReview items found in the input."))
     seen: dict[str, int] = {}
     batch: list[tuple[int, str, dict]] = []
     for position, (where, node) in enumerate(candidates, start=1):

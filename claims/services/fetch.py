@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from claims.extraction import ExtractionError, decode_bytes, format_for_filename
 from claims.models import Article, IngestJob
@@ -56,38 +57,50 @@ def fetch_failure_message(url: str, exc) -> str:
     reason = exc.message
     if exc.outcome == Outcome.UNSAFE:
         if not reason.startswith("refused"):
-            reason = f"refused: {reason}"
-        return (
-            f"Could not fetch {url}: {reason}. Addresses on private or local networks are "
+            reason = _("refused: %(reason)s") % {"reason": reason}
+        message = _(
+            "Could not fetch %(url)s: %(reason)s. Addresses on private or local networks are "
             "never fetched."
         )
-    if exc.outcome in {Outcome.CONNECTION_ERROR, Outcome.DNS_ERROR, Outcome.TLS_ERROR}:
-        return f"Could not fetch {url}: the site could not be reached ({reason})."
-    if exc.outcome == Outcome.TIMEOUT:
-        return f"Could not fetch {url}: the site took too long to answer ({reason})."
-    if exc.outcome == Outcome.TOO_LARGE:
-        return (
-            f"Could not fetch {url}: the page is larger than the "
-            f"{human_size(max_ingest_bytes())} limit."
-        )
-    if exc.outcome == Outcome.INVALID_URL:
-        return f"Could not fetch {url}: it is not a usable web address ({reason})."
-    return f"Could not fetch {url}: {exc.outcome} ({reason})."
+    elif exc.outcome in {Outcome.CONNECTION_ERROR, Outcome.DNS_ERROR, Outcome.TLS_ERROR}:
+        message = _("Could not fetch %(url)s: the site could not be reached (%(reason)s).")
+    elif exc.outcome == Outcome.TIMEOUT:
+        message = _("Could not fetch %(url)s: the site took too long to answer (%(reason)s).")
+    elif exc.outcome == Outcome.TOO_LARGE:
+        message = _("Could not fetch %(url)s: the page is larger than the %(limit)s limit.")
+    elif exc.outcome == Outcome.INVALID_URL:
+        message = _("Could not fetch %(url)s: it is not a usable web address (%(reason)s).")
+    else:
+        message = _("Could not fetch %(url)s: %(outcome)s (%(reason)s).")
+    return message % {
+        "url": url,
+        "reason": reason,
+        "limit": human_size(max_ingest_bytes()),
+        "outcome": exc.outcome,
+    }
 
 
-def article_fetch(*, url: str, title: str = "", user=None, progress=None) -> IngestResult:
-    """Fetch a page through ``sources.fetching`` and ingest it (synchronously)."""
+def article_fetch(
+    *, url: str, title: str = "", user=None, progress=None, language: str = ""
+) -> IngestResult:
+    """Fetch a page through ``sources.fetching`` and ingest it (synchronously); ``language``
+    as for ``article_ingest`` (blank: detected)."""
     from sources.fetching import FetchError, fetch_document
 
     url = _normalized_article_url(url)
     if not url:
-        raise IngestError("Give the article's web address.")
+        raise IngestError(_("Give the article's web address."))
     try:
         document = fetch_document(url, max_bytes=max_ingest_bytes())
     except FetchError as exc:
         raise IngestError(fetch_failure_message(url, exc)) from None
     return article_ingest(
-        title=title, url=url, user=user, progress=progress, **document_input(document, url=url)
+        title=title,
+        url=url,
+        user=user,
+        progress=progress,
+        language=language,
+        **document_input(document, url=url),
     )
 
 
@@ -101,7 +114,8 @@ def document_input(document, *, url: str) -> dict:
     )
     if not is_html and content_type not in _TEXT_TYPES:
         raise IngestError(
-            f"{url} is a “{content_type or 'unknown'}” document, not an HTML page or text."
+            _("%(url)s is a “%(type)s” document, not an HTML page or text.")
+            % {"url": url, "type": content_type or _("unknown")}
         )
     try:
         decoded = decode_bytes(document.body, declared=document.charset, html=is_html)
@@ -112,20 +126,36 @@ def document_input(document, *, url: str) -> dict:
     return {"text": decoded, "text_format": _TEXT_TYPES[content_type]}
 
 
-def article_ingest_url(*, url: str, title: str = "", user=None) -> IngestJob:
-    """Queue a background job that fetches ``url`` and ingests it."""
+def _job_language(language: str) -> str:
+    """The reviewer's language for a job, normalised now (a wrong one fails at once)."""
+    from claims.languages import language_normalize
+
+    try:
+        return language_normalize(language)
+    except ValidationError as exc:
+        raise IngestError(" ".join(exc.messages)) from None
+
+
+def article_ingest_url(*, url: str, title: str = "", user=None, language: str = "") -> IngestJob:
+    """Queue a background job that fetches ``url`` and ingests it (``language``: the
+    reviewer's choice; blank: detected)."""
     from claims.tasks import article_fetch_and_ingest
     from sources.fetching import InvalidURL, web_address
 
     if not (url or "").strip():
-        raise ArticleURLError("Give the article's web address.")
+        raise ArticleURLError(_("Give the article's web address."))
     try:
         # The fetcher's own check (odd IP notations, userinfo, length, private networks).
         normalized = web_address(url, fetch=True)
     except InvalidURL as exc:
         raise ArticleURLError(str(exc)) from None
     with transaction.atomic():
-        job = IngestJob(url=normalized, title=(title or "").strip()[:500], requested_by=user)
+        job = IngestJob(
+            url=normalized,
+            title=(title or "").strip()[:500],
+            language=_job_language(language),
+            requested_by=user,
+        )
         try:
             job.full_clean()
         except ValidationError as exc:
@@ -166,6 +196,7 @@ def article_ingest_submit(
     filename: str = "",
     text_format: str = Article.Format.TEXT,
     declared_charset: str | None = None,
+    language: str = "",
 ) -> IngestResult | IngestJob:
     """Ingest a pasted ``text`` or an uploaded file now if it is small, else queue it.
 
@@ -173,7 +204,7 @@ def article_ingest_submit(
     Larger: the cheap checks are made now (size limit, empty text, file type and encoding,
     the article's address), then an ``IngestJob`` holding the text is queued and returned;
     its page shows the progress and then links the article."""
-    common = {"title": title, "url": url, "author": author, "user": user}
+    common = {"title": title, "url": url, "author": author, "user": user, "language": language}
     size = len(file_bytes) if file_bytes is not None else len(text.encode("utf-8"))
     if size <= ingest_inline_max_bytes():
         if file_bytes is not None:
@@ -197,7 +228,7 @@ def article_ingest_submit(
     else:
         _refuse_if_too_large(size, "The text")
     if not text.strip():
-        raise IngestError("The article is empty: paste or upload some text.")
+        raise IngestError(_("The article is empty: paste or upload some text."))
     if text_format not in Article.Format.values:
         raise IngestError(f"Unknown text format {text_format!r}.")
     from claims.tasks import article_fetch_and_ingest
@@ -209,6 +240,7 @@ def article_ingest_submit(
             author=(author or "").strip()[:300],
             text=text,
             text_format=text_format,
+            language=_job_language(language),
             requested_by=user,
         )
         job.full_clean()
@@ -248,10 +280,15 @@ def ingest_job_run(*, job_id: int) -> IngestJob | None:
                 author=job.author,
                 user=job.requested_by,
                 progress=progress,
+                language=job.language,
             )
         else:
             result = article_fetch(
-                url=job.url, title=job.title, user=job.requested_by, progress=progress
+                url=job.url,
+                title=job.title,
+                user=job.requested_by,
+                progress=progress,
+                language=job.language,
             )
     except IngestError as exc:
         return _job_finish(job, state=IngestJob.State.FAILED, error=str(exc))

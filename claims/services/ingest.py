@@ -15,8 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
+from claims import languages
 from claims.extraction import (
     ExtractedLink,
     ExtractionError,
@@ -43,6 +45,7 @@ __all__ = [
     "IngestResult",
     "PreparedText",
     "article_ingest",
+    "article_language_detect",
     "canonical_text",
     "content_hash",
     "max_claims_per_article",
@@ -89,7 +92,7 @@ class AnalysedSentence:
     start: int
     end: int
     text: str
-    score: float
+    score: float | None  # None: the language has no check-worthiness model (not scored)
     is_claim: bool
 
 
@@ -132,9 +135,26 @@ def human_size(size: int) -> str:
 def _refuse_if_too_large(size: int, what: str) -> None:
     limit = max_ingest_bytes()
     if size > limit:
+        sentences = {
+            "The file": _(
+                "The file is %(size)s; the limit is %(limit)s. Split it or paste the article's "
+                "text only."
+            ),
+            "The text": _(
+                "The text is %(size)s; the limit is %(limit)s. Split it or paste the article's "
+                "text only."
+            ),
+            "The page": _(
+                "The page is %(size)s; the limit is %(limit)s. Split it or paste the article's "
+                "text only."
+            ),
+        }
+        message = sentences.get(what) or _(
+            "%(what)s is %(size)s; the limit is %(limit)s. Split it or paste the article's "
+            "text only."
+        )
         raise IngestError(
-            f"{what} is {human_size(size)}; the limit is {human_size(limit)}. "
-            "Split it or paste the article's text only."
+            message % {"what": what, "size": human_size(size), "limit": human_size(limit)}
         )
 
 
@@ -167,7 +187,7 @@ def text_prepare(
         if html:
             _refuse_if_too_large(len(html.encode("utf-8")), "The page")
             if not html.strip():
-                raise IngestError("The page is empty.")
+                raise IngestError(_("The page is empty."))
             extracted = extract_html(html, url=url)
             return PreparedText(
                 text=extracted.text,
@@ -182,7 +202,7 @@ def text_prepare(
     _refuse_if_too_large(len(text.encode("utf-8")), "The text")
     canonical = canonical_text(text)
     if not canonical:
-        raise IngestError("The article is empty: paste or upload some text.")
+        raise IngestError(_("The article is empty: paste or upload some text."))
     if text_format not in Article.Format.values:
         raise IngestError(f"Unknown text format {text_format!r}.")
     if text_format == Article.Format.HTML:
@@ -191,14 +211,41 @@ def text_prepare(
     return PreparedText(text=canonical, source_format=text_format, links=links)
 
 
-def text_analyse(text: str, *, threshold: float | None = None) -> list[AnalysedSentence]:
-    """Split ``text`` into sentences and score each (no database access)."""
+def article_language_detect(*, title: str, text: str) -> str:
+    """The language of an article from its title and text (``claims.languages``), or
+    FACTCHECK_CONTENT_LANGUAGE when it cannot be told."""
+    return languages.detect_or_default(f"{title}\n\n{text}" if title else text)
+
+
+def sentences_score(sentences: list[str], *, language: str) -> list[float]:
+    """``claims.nlp.score_sentences`` by the model of ``language`` (which must have one)."""
+    from claims import nlp
+    from claims.nlp.checkworthiness import model_language
+
+    key = model_language(language)
+    if key == "en":
+        # The shipped model: the call every caller made before models were per language.
+        return nlp.score_sentences(sentences)
+    return nlp.score_sentences(sentences, language=key)
+
+
+def text_analyse(
+    text: str, *, threshold: float | None = None, language: str = "en"
+) -> list[AnalysedSentence]:
+    """Split ``text`` into sentences by the rules of ``language`` and score each with the
+    check-worthiness model of that language (no database access).
+
+    A language with no model (``claims.nlp.has_model``: only English has one) is not scored:
+    every sentence comes back with ``score`` None and none is a claim; the reviewer triages
+    them by hand."""
     from claims import nlp
 
-    spans = nlp.split_sentences(text)
+    spans = nlp.split_sentences(text, language=language or languages.content_language())
     if not spans:
         return []
-    scores = nlp.score_sentences([text[start:end] for start, end in spans])
+    if not nlp.has_model(language):
+        return [AnalysedSentence(a, b, text[a:b], None, False) for a, b in spans]
+    scores = sentences_score([text[start:end] for start, end in spans], language=language)
     if len(scores) != len(spans):
         raise RuntimeError(f"the scorer returned {len(scores)} scores for {len(spans)} sentences")
     limit = checkworthiness_threshold() if threshold is None else threshold
@@ -222,7 +269,8 @@ def _normalized_article_url(url: str) -> str:
         return normalize_url(url)
     except InvalidURL:
         raise ArticleURLError(
-            f"“{url[:200]}” is not a web address: use a full http:// or https:// URL."
+            _("“%(url)s” is not a web address: use a full http:// or https:// URL.")
+            % {"url": url[:200]}
         ) from None
 
 
@@ -261,6 +309,7 @@ def article_ingest(
     text_format: str = Article.Format.TEXT,
     declared_charset: str | None = None,
     progress: Progress | None = None,
+    language: str = "",
 ) -> IngestResult:
     """Store an article and split it into scored sentences and claims.
 
@@ -273,8 +322,17 @@ def article_ingest(
     Storing is done in short transactions (see :func:`_store`): the article is hidden
     (``ingest_state`` processing) until the last one; a failure removes it. ``progress`` is
     called with (stage, done, total) as the work advances (the background job shows it).
+
+    ``language`` (a BCP-47 tag) is the reviewer's choice; blank: detected from the title and
+    text (:func:`article_language_detect`). It picks the splitting rules and the
+    check-worthiness model; with no model for it the sentences are stored unscored and no
+    claim is created (the review page lists them all for manual triage).
     """
     progress = progress or _no_progress
+    try:
+        language = languages.language_normalize(language)
+    except ValidationError as exc:
+        raise IngestError(" ".join(exc.messages)) from None
     url = _normalized_article_url(url)
     progress("Reading the text", 0, 0)
     prepared = text_prepare(
@@ -290,14 +348,22 @@ def article_ingest(
     existing = _existing_article(digest)
     if existing is not None and existing.sentences.exists():
         return IngestResult(article=existing, created=False)
+    title = (title or "").strip() or prepared.title or prepared.text.split("\n", 1)[0][:200]
+    if existing is not None and existing.language:
+        language = existing.language
+    elif not language:
+        progress("Detecting the language", 0, 0)
+        language = article_language_detect(title=title, text=prepared.text)
     # Splitting and scoring happen before any transaction: they touch no row.
     progress("Splitting and scoring sentences", 0, 0)
-    analysed = text_analyse(prepared.text)
+    analysed = text_analyse(prepared.text, language=language)
     if existing is not None:
         # Stored before sentences were kept: fill in what's missing.
+        if existing.language != language:
+            Article.objects.filter(pk=existing.pk).update(language=language)
+            existing.language = language
         _store(existing, prepared, analysed, user=user, new=False, progress=progress)
         return IngestResult(article=existing, created=False)
-    title = (title or "").strip() or prepared.title or prepared.text.split("\n", 1)[0][:200]
     article = Article(
         title=title[:500],
         slug=_unique_slug(title),
@@ -310,6 +376,7 @@ def article_ingest(
         ingested_by=user,
         is_demo=is_demo,
         ingest_state=Article.IngestState.PROCESSING,
+        language=language,
     )
     article.full_clean(validate_unique=False)
     try:
@@ -333,9 +400,11 @@ def _existing_article(digest: str) -> Article | None:
         return existing
     if existing.created_at > timezone.now() - PROCESSING_STALE_AFTER:
         raise IngestError(
-            "This text is being ingested right now (started "
-            f"{timezone.localtime(existing.created_at):%H:%M:%S}): its article opens when "
-            "that finishes."
+            _(
+                "This text is being ingested right now (started %(time)s): its article opens "
+                "when that finishes."
+            )
+            % {"time": f"{timezone.localtime(existing.created_at):%H:%M:%S}"}
         )
     _discard(existing)
     return None
@@ -389,6 +458,7 @@ def _store(
         rows = _sentence_rows(article, analysed)
         wanted = [i for i, sentence in enumerate(analysed) if sentence.is_claim]
         cap = max_claims_per_article()
+        # Only scored sentences are claims (``is_claim``): ``score`` is set on each.
         chosen = set(sorted(wanted, key=lambda i: (-analysed[i].score, analysed[i].start))[:cap])
         _store_sentences(rows, progress)
         progress("Creating the claims and recording the cited links", 0, 0)
@@ -408,7 +478,7 @@ def _store(
 def _sentence_rows(article: Article, analysed: list[AnalysedSentence]) -> list[ArticleSentence]:
     rows = []
     for sentence in analysed:
-        if not 0.0 <= sentence.score <= 1.0:
+        if sentence.score is not None and not 0.0 <= sentence.score <= 1.0:
             raise ValidationError({"score": "A score must be between 0 and 1."})
         row = ArticleSentence(
             article=article,
@@ -496,7 +566,7 @@ def _finish(
         **inherited,
     )
     if not updated:
-        raise IngestError("The article was removed while it was being stored.")
+        raise IngestError(_("The article was removed while it was being stored."))
     article.ingest_state = Article.IngestState.READY
     article.previous_revision = previous
     article.sentences_over_cap = over_cap
@@ -530,6 +600,7 @@ def _finish(
 # ``claim_wording_check``, the version).
 _MOVED_FIELDS = [
     "article",
+    "search_config",  # the new revision's language (``claim_place``)
     "start",
     "end",
     "text",
@@ -722,7 +793,7 @@ def _link_for(url: str) -> Link | None:
     from sources.services import link_get_or_create
 
     try:
-        link, _ = link_get_or_create(url=url)
+        link, _created = link_get_or_create(url=url)
     except ValidationError:
         return None
     return link

@@ -12,6 +12,7 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from claims.models import Claim, Note
@@ -47,15 +48,17 @@ def note_add(*, claim: Claim, user, body: str, format: str = Note.Format.PLAIN) 
     ``NOTE_RESUBMIT_WINDOW``) adds it once: the second call returns the first note and
     records, mentions and e-mails nothing. As for evidence (the same link twice), the claim
     row is locked first, so two requests at once are checked one after the other."""
-    require(user, REVIEW_PERMISSION, "write notes")
+    require(user, REVIEW_PERMISSION, _("You may not write notes."))
     claim = locked_claim(user, claim, NO_VERSION_CHECK)
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": "The note is empty."})
+        raise ValidationError({"body": _("The note is empty.")})
     if len(body) > NOTE_MAX_LENGTH:
-        raise ValidationError({"body": f"Keep a note under {NOTE_MAX_LENGTH} characters."})
+        raise ValidationError(
+            {"body": _("Keep a note under %(max)s characters.") % {"max": NOTE_MAX_LENGTH}}
+        )
     if format not in Note.Format.values:
-        raise ValidationError({"format": "Choose plain text or Markdown."})
+        raise ValidationError({"format": _("Choose plain text or Markdown.")})
     resubmitted = (
         Note.objects.filter(
             claim=claim,
@@ -109,19 +112,28 @@ def note_mentions_notify(*, note_id: int) -> int:
     if note.author is not None:
         author = note.author.get_full_name() or note.author.get_username()
     else:
-        author = "A reviewer"
+        author = _("A reviewer")
     claim = note.claim
     url = settings.FACTCHECK_SITE_URL.rstrip("/") + reverse(
         "claims:claim_detail", kwargs={"pk": claim.pk}
     )
     author = " ".join(author.split())  # one line: it goes in the subject
-    subject = f"{author} mentioned you on claim #{claim.pk}"
-    body = (
-        f"{author} mentioned you in a note on claim #{claim.pk}:\n\n"
-        f"  \u201c{claim.text[:300]}\u201d\n\n"
-        f"{note.body}\n\n"
-        f"Open the claim: {url}#note-{note.pk}\n"
-    )
+    subject = _("%(author)s mentioned you on claim #%(number)s") % {
+        "author": author,
+        "number": claim.pk,
+    }
+    body = _(
+        "%(author)s mentioned you in a note on claim #%(number)s:\n\n"
+        "  “%(claim)s”\n\n"
+        "%(note)s\n\n"
+        "Open the claim: %(url)s\n"
+    ) % {
+        "author": author,
+        "number": claim.pk,
+        "claim": claim.text[:300],
+        "note": note.body,
+        "url": f"{url}#note-{note.pk}",
+    }
     recipients = note.mentions.filter(is_active=True).exclude(email="")
     if note.author_id:
         recipients = recipients.exclude(pk=note.author_id)

@@ -19,10 +19,14 @@ import zlib
 from dataclasses import dataclass, field
 
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
+from claims import languages
 from claims.extraction import ExtractedLink
 from claims.formats import detect_format
 from claims.models import Article
+from claims.nlp.checkworthiness import has_model
 from claims.nlp.markers import claim_span
 from claims.services.fetch import document_input, fetch_failure_message, ingest_inline_max_bytes
 from claims.services.ingest import (
@@ -30,6 +34,7 @@ from claims.services.ingest import (
     IngestError,
     _normalized_article_url,
     _refuse_if_too_large,
+    article_language_detect,
     content_hash,
     max_claims_per_article,
     max_ingest_bytes,
@@ -62,7 +67,7 @@ class PreviewSentence:
     start: int
     end: int
     text: str
-    score: float
+    score: float | None  # None: not scored (no check-worthiness model for the language)
     is_claim: bool
     claim_text: str = ""  # the claim's wording (markers and headings left out)
 
@@ -85,6 +90,13 @@ class ArticlePreview:
     # Why this format: "chosen" by the reviewer, "detected" from the content, or given by
     # the uploaded file's "name" or the fetched page's "content type".
     format_origin: str = "detected"
+    # The language the article would be stored with, its English name, and whether the
+    # reviewer "chosen" it or it was "detected"; ``scored``: a check-worthiness model covers
+    # it (otherwise no sentence is scored and none becomes a claim by itself).
+    language: str = ""
+    language_name: str = ""
+    language_origin: str = "detected"
+    scored: bool = True
 
 
 def ingest_format(text: str, text_format: str) -> str:
@@ -112,11 +124,14 @@ def article_preview(
     title: str = "",
     default_format: str = "",
     default_origin: str = "detected",
+    language: str = "",
 ):
     """The preview of a pasted ``text`` (``text_format``: a format or ``"auto"``).
 
     ``default_format`` (with the ``default_origin`` the page names) replaces detection for
     ``"auto"``: an uploaded file's format by its name, a fetched page's by its content type.
+    ``language``: the reviewer's choice (blank: detected from the title and text, as
+    ingestion does).
     Raises ``IngestError`` (``ArticleURLError`` for the address) with the message the
     ingest would give: empty, too large, unreadable HTML."""
     detected = detect_format(text)
@@ -134,7 +149,13 @@ def article_preview(
         _refuse_if_too_large(total, "The text")
         text, partial = _first_part(text, limit), True
     prepared = text_prepare(text=text, text_format=fmt, url=url)
-    analysed = text_analyse(prepared.text)
+    title = (title or "").strip() or prepared.title or prepared.text.split("\n", 1)[0][:200]
+    try:
+        chosen_language = languages.language_normalize(language)
+    except ValidationError as exc:
+        raise IngestError(" ".join(exc.messages)) from None
+    language = chosen_language or article_language_detect(title=title, text=prepared.text)
+    analysed = text_analyse(prepared.text, language=language)
     wanted = [i for i, s in enumerate(analysed) if s.is_claim]
     cap = max_claims_per_article()
     chosen = set(sorted(wanted, key=lambda i: (-analysed[i].score, analysed[i].start))[:cap])
@@ -154,7 +175,6 @@ def article_preview(
                 claim_text,
             )
         )
-    title = (title or "").strip() or prepared.title or prepared.text.split("\n", 1)[0][:200]
     existing = None
     if not partial:
         existing = (
@@ -177,6 +197,10 @@ def article_preview(
         total_bytes=total,
         existing=existing,
         format_origin=origin,
+        language=language,
+        language_name=languages.language_name(language),
+        language_origin="chosen" if chosen_language else "detected",
+        scored=has_model(language),
     )
 
 
@@ -225,7 +249,8 @@ def carried_sign(carried: CarriedBody) -> str:
 def carried_load(payload: str, *, kind: str) -> CarriedBody:
     """The body signed by :func:`carried_sign`; :class:`CarriedBodyError` when the payload
     was altered, is for another kind of input, or is older than ``CARRIED_MAX_AGE``."""
-    again = "upload the file again" if kind == UPLOAD else "fetch the address again"
+    upload = kind == UPLOAD
+    minutes = CARRIED_MAX_AGE // 60
     try:
         data = signing.loads(payload, salt=CARRIED_SALT, max_age=CARRIED_MAX_AGE)
         if data["kind"] != kind:
@@ -242,14 +267,29 @@ def carried_load(payload: str, *, kind: str) -> CarriedBody:
             charset=str(charset) if charset else None,
         )
     except signing.SignatureExpired:
-        raise CarriedBodyError(
-            f"The preview is more than {CARRIED_MAX_AGE // 60} minutes old and has expired: "
-            f"{again}. Nothing was stored."
-        ) from None
+        message = (
+            _(
+                "The preview is more than %(minutes)s minutes old and has expired: upload the "
+                "file again. Nothing was stored."
+            )
+            if upload
+            else _(
+                "The preview is more than %(minutes)s minutes old and has expired: fetch the "
+                "address again. Nothing was stored."
+            )
+        )
+        raise CarriedBodyError(message % {"minutes": minutes}) from None
     except (signing.BadSignature, KeyError, TypeError, ValueError, zlib.error):
         raise CarriedBodyError(
-            f"The preview's content was altered on its way back and was refused: {again}. "
-            "Nothing was stored."
+            _(
+                "The preview's content was altered on its way back and was refused: upload "
+                "the file again. Nothing was stored."
+            )
+            if upload
+            else _(
+                "The preview's content was altered on its way back and was refused: fetch the "
+                "address again. Nothing was stored."
+            )
         ) from None
 
 
@@ -280,7 +320,7 @@ def page_fetch(url: str) -> CarriedBody:
 
     url = _normalized_article_url(url)
     if not url:
-        raise ArticleURLError("Give the article's web address.")
+        raise ArticleURLError(_("Give the article's web address."))
     try:
         document = fetch_document(url, max_bytes=max_ingest_bytes())
     except FetchError as exc:

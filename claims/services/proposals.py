@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from claims.models import Appearance, AppearanceProposal, Article, Claim
@@ -190,7 +191,7 @@ def appearance_proposals_open(claim_ids) -> dict[int, AppearanceProposal]:
 
 
 def _locked_proposal(user, proposal: AppearanceProposal, version: Version) -> AppearanceProposal:
-    require(user, REVIEW_PERMISSION, "decide whether claims are the same")
+    require(user, REVIEW_PERMISSION, _("You may not decide whether claims are the same."))
     try:
         locked = (
             AppearanceProposal.objects.select_for_update(of=("self",))
@@ -198,7 +199,7 @@ def _locked_proposal(user, proposal: AppearanceProposal, version: Version) -> Ap
             .get(pk=proposal.pk)
         )
     except AppearanceProposal.DoesNotExist:
-        raise ValidationError("That proposal no longer exists.") from None
+        raise ValidationError(_("That proposal no longer exists.")) from None
     version_check(
         version,
         stored=locked.version,
@@ -207,7 +208,8 @@ def _locked_proposal(user, proposal: AppearanceProposal, version: Version) -> Ap
     )
     if locked.state != AppearanceProposal.State.PROPOSED:
         raise ValidationError(
-            f"This proposal was already decided: {locked.get_state_display().lower()}."
+            _("This proposal was already decided: %(state)s.")
+            % {"state": locked.get_state_display().lower()}
         )
     return locked
 
@@ -216,15 +218,22 @@ def _proposal_conflict(locked: AppearanceProposal) -> ConflictError:
     """What a stale page is told: who decided the proposal meanwhile, and when."""
     if locked.decided_at is not None:
         when = timezone.localtime(locked.decided_at)
-        what = (
-            f"{who(locked.decided_by)} decided it ({locked.get_state_display().lower()}) "
-            f"at {when:%H:%M:%S}"
-        )
+        message = _(
+            "The proposal for claim #%(number)s: %(who)s decided it (%(state)s) at %(time)s "
+            "after you opened the page, so nothing was saved. Check the page and try again."
+        ) % {
+            "number": locked.claim_id,
+            "who": who(locked.decided_by),
+            "state": locked.get_state_display().lower(),
+            "time": f"{when:%H:%M:%S}",
+        }
     else:
-        what = "it changed"
+        message = _(
+            "The proposal for claim #%(number)s: it changed after you opened the page, so "
+            "nothing was saved. Check the page and try again."
+        ) % {"number": locked.claim_id}
     return ConflictError(
-        message=f"The proposal for claim #{locked.claim_id}: {what} after you opened the "
-        "page, so nothing was saved. Check the page and try again.",
+        message=message,
         current=locked.claim,
         by=who(locked.decided_by) if locked.decided_by_id else "",
         at=locked.decided_at,
@@ -251,17 +260,25 @@ def appearance_proposal_confirm(
     claim, candidate = proposal.claim, proposal.candidate
     if _is_published(candidate) and not user.has_perm(PUBLISH_PERMISSION):
         raise PermissionDenied(
-            f"Claim #{candidate.pk}'s fact-check is published: only an editor may confirm "
-            "another appearance of it (readers would see it at once)."
+            _(
+                "Claim #%(number)s's fact-check is published: only an editor may confirm "
+                "another appearance of it (readers would see it at once)."
+            )
+            % {"number": candidate.pk}
         )
     if claim.status == Claim.Status.DISMISSED:
         raise ValidationError(
-            f"Claim #{claim.pk} was dismissed or merged meanwhile: keep them separate instead."
+            _("Claim #%(number)s was dismissed or merged meanwhile: keep them separate instead.")
+            % {"number": claim.pk}
         )
     if candidate.status == Claim.Status.DISMISSED:
-        raise ValidationError(f"Claim #{candidate.pk} was dismissed or merged meanwhile.")
+        raise ValidationError(
+            _("Claim #%(number)s was dismissed or merged meanwhile.") % {"number": candidate.pk}
+        )
     if claim.status == Claim.Status.PUBLISHED:
-        raise ValidationError(f"Claim #{claim.pk} is published: it cannot be merged away.")
+        raise ValidationError(
+            _("Claim #%(number)s is published: it cannot be merged away.") % {"number": claim.pk}
+        )
     from claims.services.review import claim_merge
 
     appearance = Appearance(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from audit.selectors import last_change
 from audit.services import audit_record
@@ -68,7 +69,7 @@ def topic_get_or_create(*, name: str) -> Topic:
     name = " ".join((name or "").split())[:100]
     slug = slugify(name)[:100]
     if not name or not slug:
-        raise ValidationError({"new_topic": "Give the topic a name made of letters or digits."})
+        raise ValidationError({"new_topic": _("Give the topic a name made of letters or digits.")})
     topic = (
         Topic.objects.filter(name__iexact=name).first() or Topic.objects.filter(slug=slug).first()
     )
@@ -81,7 +82,12 @@ def topic_get_or_create(*, name: str) -> Topic:
 
 
 def _article_conflict(
-    article: Article, topics, new_topic: str, publisher, may_republish: bool | None = None
+    article: Article,
+    topics,
+    new_topic: str,
+    publisher,
+    may_republish: bool | None = None,
+    language: str | None = None,
 ) -> ConflictError:
     """What a stale article-details form is told: who saved them, and the topics and
     publisher saved now next to the user's."""
@@ -89,18 +95,24 @@ def _article_conflict(
     yours_topics = sorted({t.name for t in topics} | ({(new_topic or "").strip()} - {""}))
     yours = {
         "topics": yours_topics,
-        "publisher": publisher.name if publisher is not None else "Not known",
+        "publisher": publisher.name if publisher is not None else _("Not known"),
     }
     theirs = {
         "topics": sorted(article.topics.values_list("name", flat=True)),
-        "publisher": article.publisher.name if article.publisher_id else "Not known",
+        "publisher": article.publisher.name if article.publisher_id else _("Not known"),
     }
-    labels = {"topics": "Topics", "publisher": "Publisher"}
+    labels = {"topics": _("Topics"), "publisher": _("Publisher")}
     if may_republish is not None:
-        shown = {True: "Full text shown", False: "Checked claims quoted"}
+        shown = {True: _("Full text shown"), False: _("Checked claims quoted")}
         yours["may_republish"] = shown[bool(may_republish)]
         theirs["may_republish"] = shown[article.may_republish]
-        labels["may_republish"] = "On the reader site"
+        labels["may_republish"] = _("On the reader site")
+    if language is not None:
+        from claims.languages import language_name
+
+        yours["language"] = language_name(language.strip().lower()) or _("Unknown")
+        theirs["language"] = language_name(article.language) or _("Unknown")
+        labels["language"] = _("Language")
     return ConflictError(
         message=conflict_message(what="this article's topics and publisher", by=by, at=at),
         current=article,
@@ -119,18 +131,23 @@ def article_reader_details_update(
     new_topic: str = "",
     publisher=None,
     may_republish: bool | None = None,
+    language: str | None = None,
     version: Version,
 ) -> Article:
     """Set what readers filter an article's fact-checks by: its topics (plus one new topic
     by name) and its publisher (a ``sources.Source`` or ``None``), and whether the reader
-    site may show its full text (``may_republish``; ``None``: unchanged), from the article's
-    ``version`` (a stale one raises :class:`ConflictError`: nothing is saved)."""
-    require(user, REVIEW_PERMISSION, "change an article's topics")
+    site may show its full text (``may_republish``; ``None``: unchanged), and its language
+    (``language``, a BCP-47 tag, blank for unknown; ``None``: unchanged; what that does to its
+    sentences: ``claims.services.languages``), from the article's ``version`` (a stale one
+    raises :class:`ConflictError`: nothing is saved)."""
+    require(user, REVIEW_PERMISSION, _("You may not change an article's topics."))
     article = Article.objects.select_for_update().get(pk=article.pk)
     version_check(
         version,
         stored=article.version,
-        conflict=lambda: _article_conflict(article, topics, new_topic, publisher, may_republish),
+        conflict=lambda: _article_conflict(
+            article, topics, new_topic, publisher, may_republish, language
+        ),
         what="an article's details",
     )
     chosen = {topic.pk: topic for topic in topics}
@@ -154,9 +171,19 @@ def article_reader_details_update(
         changes["may_republish"] = [article.may_republish, bool(may_republish)]
         article.may_republish = bool(may_republish)
         article.save(update_fields=["may_republish", "updated_at"])
-    if changes:
+    language_changed = False
+    if language is not None:
+        from claims.services.languages import article_language_apply
+
+        # Recorded as its own event (``claims.article.language_changed``).
+        language_changed = bool(
+            article_language_apply(article=article, language=language, user=user)
+        )
+    if changes or language_changed:
         article.version += 1
         article.save(update_fields=["version", "updated_at"])
+        reader_pages_changed(article=article)
+    if changes:
         audit_record(
             actor=user,
             action="claims.article.reader_details_changed",
@@ -164,5 +191,4 @@ def article_reader_details_update(
             target=article,
             changes={**changes, "version": [article.version - 1, article.version]},
         )
-        reader_pages_changed(article=article)
     return article

@@ -429,7 +429,10 @@ def _record_document(row, document, claimed_at, policy, report: RefetchReport) -
         return Result.UNCHANGED
     with transaction.atomic():
         try:
-            ingested = article_ingest(title=article.title, url=article.url, **given)
+            # The new revision keeps the article's language (a reviewer may have corrected it).
+            ingested = article_ingest(
+                title=article.title, url=article.url, language=article.language, **given
+            )
         except IngestError as exc:
             _finish(
                 row,

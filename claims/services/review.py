@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from claims.models import Article, Claim, Evidence, Verdict
@@ -63,11 +64,12 @@ def _open_verdict(claim: Claim) -> Verdict | None:
 @transaction.atomic
 def claim_start_review(*, claim: Claim, user, version: Version) -> Claim:
     """``new -> in_review``; the claim is assigned to the user if it had nobody."""
-    require(user, REVIEW_PERMISSION, "review claims")
+    require(user, REVIEW_PERMISSION, _("You may not review claims."))
     claim = locked_claim(user, claim, version)
     if claim.status != Status.NEW:
         raise ValidationError(
-            f"Only a new claim can be taken into review; this one is {claim.get_status_display()}."
+            _("Only a new claim can be taken into review; this one is %(status)s.")
+            % {"status": claim.get_status_display()}
         )
     before = snapshot(claim, "status", "assignee")
     claim.status = Status.IN_REVIEW
@@ -97,20 +99,27 @@ def claim_submit_for_approval(
     ``claims.quotes``) refuses the submission unless ``quote_reason`` says why it stands
     (recorded in the ``claims.verdict.submitted`` event with the links concerned).
     """
-    require(user, REVIEW_PERMISSION, "submit verdicts")
+    require(user, REVIEW_PERMISSION, _("You may not submit verdicts."))
     claim = locked_claim(user, claim, version)
     if claim.status not in {Status.IN_REVIEW, Status.PUBLISHED}:
-        raise ValidationError(
-            f"A claim that is {claim.get_status_display()} cannot be submitted for approval"
-            + (": take it into review first." if claim.status == Status.NEW else ".")
+        message = (
+            _(
+                "A claim that is %(status)s cannot be submitted for approval: take it into "
+                "review first."
+            )
+            if claim.status == Status.NEW
+            else _("A claim that is %(status)s cannot be submitted for approval.")
         )
+        raise ValidationError(message % {"status": claim.get_status_display()})
     verdict = _open_verdict(claim)
     if verdict is None or verdict.state != Verdict.State.DRAFT:
         raise ValidationError(
-            "Draft a verdict first: a claim goes to approval with its rating, summary and "
-            "rationale."
+            _(
+                "Draft a verdict first: a claim goes to approval with its rating, summary and "
+                "rationale."
+            )
             if verdict is None
-            else "The verdict is already awaiting approval."
+            else _("The verdict is already awaiting approval.")
         )
     unverified = _quotes_not_found(claim)
     quote_reason = (quote_reason or "").strip()
@@ -118,10 +127,12 @@ def claim_submit_for_approval(
         raise ValidationError(
             {
                 "quote_reason": ValidationError(
-                    "The quoted passage of the evidence from "
-                    + ", ".join(unverified)
-                    + " was not found on its page: correct the quote, or say why the "
-                    "verdict can go to approval as it is.",
+                    _(
+                        "The quoted passage of the evidence from %(links)s was not found on its "
+                        "page: correct the quote, or say why the verdict can go to approval as "
+                        "it is."
+                    )
+                    % {"links": ", ".join(unverified)},
                     code="quote_not_found",
                 )
             }
@@ -148,11 +159,11 @@ def claim_submit_for_approval(
 @transaction.atomic
 def claim_return_to_review(*, claim: Claim, user, reason: str = "", version: Version) -> Claim:
     """``awaiting_approval -> in_review``: the verdict goes back to draft for changes."""
-    require(user, REVIEW_PERMISSION, "return verdicts to review")
+    require(user, REVIEW_PERMISSION, _("You may not return verdicts to review."))
     claim = locked_claim(user, claim, version)
     verdict = _open_verdict(claim)
     if verdict is None or verdict.state != Verdict.State.AWAITING_APPROVAL:
-        raise ValidationError("No verdict of this claim is awaiting approval.")
+        raise ValidationError(_("No verdict of this claim is awaiting approval."))
     verdict.state = Verdict.State.DRAFT
     verdict.submitted_at = None
     reason = (reason or "").strip()
@@ -182,13 +193,16 @@ def claim_publish(*, claim: Claim, user, version: Version) -> Verdict:
     contributors). A previously published verdict becomes ``superseded``: the new version is
     a correction and carries its public correction note.
     """
-    require(user, PUBLISH_PERMISSION, "approve and publish verdicts")
+    require(user, PUBLISH_PERMISSION, _("You may not approve and publish verdicts."))
     claim = locked_claim(user, claim, version)
     verdict = _open_verdict(claim)
     if verdict is None or verdict.state != Verdict.State.AWAITING_APPROVAL:
-        raise ValidationError("No verdict of this claim is awaiting approval.")
+        raise ValidationError(_("No verdict of this claim is awaiting approval."))
     if claim.status not in {Status.AWAITING_APPROVAL, Status.PUBLISHED}:
-        raise ValidationError(f"A claim that is {claim.get_status_display()} cannot be published.")
+        raise ValidationError(
+            _("A claim that is %(status)s cannot be published.")
+            % {"status": claim.get_status_display()}
+        )
     contributors = verdict_contributors_store(
         verdict, verdict_contributions(claim=claim, verdict=verdict)
     )
@@ -197,7 +211,7 @@ def claim_publish(*, claim: Claim, user, version: Version) -> Verdict:
         raise ValidationError(refusal, code="four_eyes")
     if not verdict.rating.scale.is_active:
         raise ValidationError(
-            {"rating": "The verdict's rating is not on the active scale: edit the draft."}
+            {"rating": _("The verdict's rating is not on the active scale: edit the draft.")}
         )
     now = timezone.now()
     previous = (
@@ -254,16 +268,16 @@ def claim_dismiss(*, claim: Claim, user, reason: str, version: Version) -> Claim
 
     A published claim is never dismissed: correct its verdict instead.
     """
-    require(user, REVIEW_PERMISSION, "dismiss claims")
+    require(user, REVIEW_PERMISSION, _("You may not dismiss claims."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the claim is dismissed."})
+        raise ValidationError({"reason": _("Say why the claim is dismissed.")})
     claim = locked_claim(user, claim, version)
     if claim.status in {Status.PUBLISHED, Status.DISMISSED}:
         raise ValidationError(
-            "A published claim cannot be dismissed: publish a correction instead."
+            _("A published claim cannot be dismissed: publish a correction instead.")
             if claim.status == Status.PUBLISHED
-            else "The claim is already dismissed."
+            else _("The claim is already dismissed.")
         )
     verdict = _open_verdict(claim)
     if verdict is not None and verdict.state == Verdict.State.AWAITING_APPROVAL:
@@ -280,14 +294,16 @@ def claim_dismiss(*, claim: Claim, user, reason: str, version: Version) -> Claim
 @transaction.atomic
 def claim_reopen(*, claim: Claim, user, version: Version) -> Claim:
     """``dismissed -> in_review``."""
-    require(user, REVIEW_PERMISSION, "reopen claims")
+    require(user, REVIEW_PERMISSION, _("You may not reopen claims."))
     claim = locked_claim(user, claim, version)
     if claim.status != Status.DISMISSED:
-        raise ValidationError("Only a dismissed claim can be reopened.")
+        raise ValidationError(_("Only a dismissed claim can be reopened."))
     if Article.objects.filter(pk=claim.article_id, ingest_state=Article.IngestState.WITHDRAWN):
         raise ValidationError(
-            "Its article was withdrawn: the claim stays dismissed (its evidence and notes "
-            "are kept for the record)."
+            _(
+                "Its article was withdrawn: the claim stays dismissed (its evidence and notes "
+                "are kept for the record)."
+            )
         )
     before = snapshot(claim, "status", "dismissed_reason", "duplicate_of")
     claim.status = Status.IN_REVIEW
@@ -310,12 +326,12 @@ def claim_merge(*, duplicate: Claim, keep: Claim, user, reason: str, version: Ve
     readers keep seeing the published version and its evidence (the reader leaves out
     evidence moved or added since the last publication). The returned claim's
     ``opened_correction`` is that draft (``None`` when none was opened)."""
-    require(user, REVIEW_PERMISSION, "merge claims")
+    require(user, REVIEW_PERMISSION, _("You may not merge claims."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why these claims are duplicates."})
+        raise ValidationError({"reason": _("Say why these claims are duplicates.")})
     if duplicate.pk == keep.pk:
-        raise ValidationError({"keep": "A claim cannot be merged into itself."})
+        raise ValidationError({"keep": _("A claim cannot be merged into itself.")})
     # Lock both rows in id order so two opposite merges cannot deadlock.
     first, second = sorted([duplicate, keep], key=lambda c: c.pk)
     locked = {
@@ -324,18 +340,21 @@ def claim_merge(*, duplicate: Claim, keep: Claim, user, reason: str, version: Ve
     }
     duplicate, keep = locked[duplicate.pk], locked[keep.pk]
     if duplicate.status == Status.PUBLISHED:
-        raise ValidationError("A published claim cannot be merged away: keep it instead.")
+        raise ValidationError(_("A published claim cannot be merged away: keep it instead."))
     if keep.status == Status.DISMISSED:
-        raise ValidationError({"keep": "The claim to keep is dismissed: reopen it first."})
+        raise ValidationError({"keep": _("The claim to keep is dismissed: reopen it first.")})
     if keep.duplicate_of_id == duplicate.pk:
-        raise ValidationError({"keep": "That claim was itself merged into this one."})
+        raise ValidationError({"keep": _("That claim was itself merged into this one.")})
     published = keep.verdicts.filter(state=Verdict.State.PUBLISHED).select_related("rating")
     published = published.first()
     if published is not None and not user.has_perm(PUBLISH_PERMISSION):
         raise ValidationError(
             {
-                "keep": f"Claim #{keep.pk} has a published verdict: merging into it changes a "
-                "published check, which only an editor may do (it opens a correction)."
+                "keep": _(
+                    "Claim #%(number)s has a published verdict: merging into it changes a "
+                    "published check, which only an editor may do (it opens a correction)."
+                )
+                % {"number": keep.pk}
             }
         )
     taken = set(keep.evidence.values_list("link_id", flat=True))
@@ -344,8 +363,11 @@ def claim_merge(*, duplicate: Claim, keep: Claim, user, reason: str, version: Ve
         # The approver approves the evidence the verdict was submitted with (as evidence_add).
         raise ValidationError(
             {
-                "keep": f"Claim #{keep.pk}'s verdict is awaiting approval: return it to "
-                "review before merging evidence into it."
+                "keep": _(
+                    "Claim #%(number)s's verdict is awaiting approval: return it to "
+                    "review before merging evidence into it."
+                )
+                % {"number": keep.pk}
             }
         )
     moved_evidence = Evidence.objects.filter(pk__in=movable).update(
@@ -418,7 +440,7 @@ def _merge_correction(*, keep: Claim, published: Verdict, duplicate: Claim, user
         summary=published.summary,
         rationale=published.rationale,
         correction_note=(
-            "Evidence gathered for a duplicate of this claim was added to this fact-check."
+            _("Evidence gathered for a duplicate of this claim was added to this fact-check.")
         ),
         version=NO_VERSION_CHECK,
     )

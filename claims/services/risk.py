@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from audit.services import audit_record
 from claims import links as link_reads
@@ -71,10 +72,6 @@ def _editors(*perms: str):
     ]
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
-
-
 def evidence_at_risk_digest_send(*, now: datetime | None = None) -> int:
     """The editors' daily digest: e-mail every editor the published verdicts whose evidence
     is at risk (to those who may override links) and the claims changed since checked (to
@@ -100,9 +97,23 @@ def evidence_at_risk_digest_send(*, now: datetime | None = None) -> int:
             continue
         parts = []
         if mine:
-            parts.append(f"{_plural(len(mine), 'published verdict')} with evidence at risk")
+            parts.append(
+                ngettext(
+                    "%(count)s published verdict with evidence at risk",
+                    "%(count)s published verdicts with evidence at risk",
+                    len(mine),
+                )
+                % {"count": len(mine)}
+            )
         if mine_changed:
-            parts.append(f"{_plural(mine_changed, 'claim')} changed since checked")
+            parts.append(
+                ngettext(
+                    "%(count)s claim changed since checked",
+                    "%(count)s claims changed since checked",
+                    mine_changed,
+                )
+                % {"count": mine_changed}
+            )
         subject = f"[{settings.FACTCHECK_SITE_NAME}] " + "; ".join(parts)
         body = render_to_string(
             "claims/evidence_at_risk_digest.txt",

@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, ProtectedError, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.selectors import last_change
 from audit.services import audit_record
@@ -50,10 +52,6 @@ MANAGE_SCALES = "claims.change_ratingscale"
 _PUBLISHED = (Verdict.State.PUBLISHED, Verdict.State.SUPERSEDED)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def level_deletion_refusal(level: RatingLevel) -> str:
     """Why ``level`` may not be deleted, or ``""`` if it may."""
     uses = Verdict.objects.filter(rating=level).aggregate(
@@ -61,49 +59,68 @@ def level_deletion_refusal(level: RatingLevel) -> str:
         other=Count("pk", filter=~Q(state__in=_PUBLISHED)),
     )
     if uses["published"]:
-        return (
-            f"“{level.label}” is the rating of {_plural(uses['published'], 'published verdict')}"
-            ": it cannot be deleted. Deactivate it instead: it will no longer be offered for "
-            "new verdicts, and the verdicts that use it keep it."
-        )
+        return ngettext(
+            "“%(label)s” is the rating of %(count)s published verdict: it cannot be deleted. "
+            "Deactivate it instead: it will no longer be offered for new verdicts, and the "
+            "verdicts that use it keep it.",
+            "“%(label)s” is the rating of %(count)s published verdicts: it cannot be deleted. "
+            "Deactivate it instead: it will no longer be offered for new verdicts, and the "
+            "verdicts that use it keep it.",
+            uses["published"],
+        ) % {"label": level.label, "count": uses["published"]}
     if uses["other"] or Claim.objects.filter(rating=level).exists():
         drafts = max(1, uses["other"])
-        return (
-            f"“{level.label}” is the rating of {_plural(drafts, 'draft verdict')}: change "
-            "their rating first, or deactivate the level instead of deleting it."
-        )
+        return ngettext(
+            "“%(label)s” is the rating of %(count)s draft verdict: change their rating first, "
+            "or deactivate the level instead of deleting it.",
+            "“%(label)s” is the rating of %(count)s draft verdicts: change their rating first, "
+            "or deactivate the level instead of deleting it.",
+            drafts,
+        ) % {"label": level.label, "count": drafts}
     scale = level.scale
     if scale.is_active and level.is_active:
         others = scale.levels.filter(is_active=True).exclude(pk=level.pk).count()
         if not others:
-            return (
-                f"“{level.label}” is the last active level of the active scale: add another "
-                "level first."
-            )
+            return _(
+                "“%(label)s” is the last active level of the active scale: add another level first."
+            ) % {"label": level.label}
     if scale.is_active and (level.is_best or level.is_worst):
-        end = "best" if level.is_best else "worst"
-        return (
-            f"“{level.label}” is the {end} level of the active scale: mark another level as "
-            f"the {end} one first."
-        )
+        if level.is_best:
+            message = _(
+                "“%(label)s” is the best level of the active scale: mark another level as the "
+                "best one first."
+            )
+        else:
+            message = _(
+                "“%(label)s” is the worst level of the active scale: mark another level as the "
+                "worst one first."
+            )
+        return message % {"label": level.label}
     return ""
 
 
 def scale_deletion_refusal(scale: RatingScale) -> str:
     """Why ``scale`` may not be deleted, or ``""`` if it may."""
     if scale.is_active:
-        return f"“{scale.name}” is the active scale: make another scale active before deleting it."
+        return _(
+            "“%(name)s” is the active scale: make another scale active before deleting it."
+        ) % {"name": scale.name}
     published = Verdict.objects.filter(rating__scale=scale, state__in=_PUBLISHED).count()
     if published:
-        return (
-            f"“{scale.name}” rates {_plural(published, 'published verdict')}: it cannot be "
-            "deleted. It stays, inactive, so those verdicts keep their rating."
-        )
+        return ngettext(
+            "“%(name)s” rates %(count)s published verdict: it cannot be deleted. It stays, "
+            "inactive, so those verdicts keep their rating.",
+            "“%(name)s” rates %(count)s published verdicts: it cannot be deleted. It stays, "
+            "inactive, so those verdicts keep their rating.",
+            published,
+        ) % {"name": scale.name, "count": published}
     if (
         Verdict.objects.filter(rating__scale=scale).exists()
         or Claim.objects.filter(rating__scale=scale).exists()
     ):
-        return f"“{scale.name}” rates draft verdicts: change their rating first."
+        return _("“%(name)s” rates draft verdicts: change their rating first.") % {
+            "name": scale.name
+        }
     return ""
 
 
@@ -113,7 +130,7 @@ def _conflict(row, *, what: str, yours: dict, labels: dict) -> ConflictError:
     by, at = last_change(target=row)
     theirs = {name: _yes_no(getattr(row, name)) for name in yours}
     return ConflictError(
-        message=conflict_message(what=f"the {what}", by=by, at=at, kept=False),
+        message=conflict_message(what=what, by=by, at=at, kept=False),
         current=row,
         changes=changes_between({k: _yes_no(v) for k, v in yours.items()}, theirs, labels),
         by=by,
@@ -122,14 +139,14 @@ def _conflict(row, *, what: str, yours: dict, labels: dict) -> ConflictError:
 
 
 def _yes_no(value):
-    return ("yes" if value else "no") if isinstance(value, bool) else value
+    return (_("yes") if value else _("no")) if isinstance(value, bool) else value
 
 
 @transaction.atomic
 def rating_scale_activate(*, actor, scale: RatingScale, version: Version) -> RatingScale:
     """Make ``scale`` the one active scale (the previous one is deactivated), from the
     scale's ``version``; every scale whose state changes gets a new version."""
-    require(actor, MANAGE_SCALES, "change rating scales")
+    require(actor, MANAGE_SCALES, _("You may not change rating scales."))
     # Lock every scale: two admins activating different scales at once end with one.
     scales = {s.pk: s for s in RatingScale.objects.select_for_update().order_by("pk")}
     scale = scales[scale.pk]
@@ -138,9 +155,9 @@ def rating_scale_activate(*, actor, scale: RatingScale, version: Version) -> Rat
         stored=scale.version,
         conflict=lambda: _conflict(
             scale,
-            what=f"scale “{scale.name}”",
+            what=_("the scale “%(name)s”") % {"name": scale.name},
             yours={"is_active": True},
-            labels={"is_active": "Active"},
+            labels={"is_active": _("Active")},
         ),
         what="a rating scale",
     )
@@ -149,15 +166,15 @@ def rating_scale_activate(*, actor, scale: RatingScale, version: Version) -> Rat
     levels = list(scale.levels.all())
     problems = []
     if not any(level.is_active for level in levels):
-        problems.append("it has no active level")
+        problems.append(_("it has no active level"))
     if not any(level.is_best for level in levels):
-        problems.append("no level is marked best")
+        problems.append(_("no level is marked best"))
     if not any(level.is_worst for level in levels):
-        problems.append("no level is marked worst")
+        problems.append(_("no level is marked worst"))
     if problems:
         raise ValidationError(
-            f"“{scale.name}” cannot become the active scale: {'; '.join(problems)}. Edit its "
-            "levels first."
+            _("“%(name)s” cannot become the active scale: %(problems)s. Edit its levels first.")
+            % {"name": scale.name, "problems": "; ".join(problems)}
         )
     previous = [s for s in scales.values() if s.is_active]
     RatingScale.objects.filter(pk__in=[s.pk for s in previous]).update(
@@ -179,13 +196,16 @@ def rating_scale_activate(*, actor, scale: RatingScale, version: Version) -> Rat
 
 @transaction.atomic
 def rating_scale_delete(*, actor, scale: RatingScale, version: Version) -> None:
-    require(actor, MANAGE_SCALES, "change rating scales")
+    require(actor, MANAGE_SCALES, _("You may not change rating scales."))
     scale = RatingScale.objects.select_for_update().get(pk=scale.pk)
     version_check(
         version,
         stored=scale.version,
         conflict=lambda: _conflict(
-            scale, what=f"scale “{scale.name}”", yours={"name": "(deleted)"}, labels={}
+            scale,
+            what=_("the scale “%(name)s”") % {"name": scale.name},
+            yours={"name": _("(deleted)")},
+            labels={},
         ),
         what="a rating scale",
     )
@@ -201,7 +221,9 @@ def rating_scale_delete(*, actor, scale: RatingScale, version: Version) -> None:
     try:
         scale.delete()
     except ProtectedError as exc:  # a draft rated on it since the check
-        raise ValidationError(f"“{scale.name}” is in use: {exc.args[0]}") from exc
+        raise ValidationError(
+            _("“%(name)s” is in use: %(error)s") % {"name": scale.name, "error": exc.args[0]}
+        ) from exc
     reader_site_changed()
 
 
@@ -212,14 +234,14 @@ def _locked_level(level: RatingLevel) -> RatingLevel:
 def _level_conflict(level: RatingLevel, yours: dict) -> ConflictError:
     return _conflict(
         level,
-        what=f"rating level “{level.label}”",
+        what=_("the rating level “%(label)s”") % {"label": level.label},
         yours=yours,
-        labels={"is_active": "Offered for new verdicts", "label": "Label"},
+        labels={"is_active": _("Offered for new verdicts"), "label": _("Label")},
     )
 
 
 def _level_set_active(*, actor, level: RatingLevel, active: bool, version: Version):
-    require(actor, MANAGE_SCALES, "change rating scales")
+    require(actor, MANAGE_SCALES, _("You may not change rating scales."))
     level = _locked_level(level)
     version_check(
         version,
@@ -228,16 +250,23 @@ def _level_set_active(*, actor, level: RatingLevel, active: bool, version: Versi
         what="a rating level",
     )
     if level.is_active == active:
-        state = "active" if active else "deactivated"
-        raise ValidationError(f"“{level.label}” is already {state}.")
+        message = (
+            _("“%(label)s” is already active.")
+            if active
+            else _("“%(label)s” is already deactivated.")
+        )
+        raise ValidationError(message % {"label": level.label})
     if (
         not active
         and level.scale.is_active
         and not level.scale.levels.filter(is_active=True).exclude(pk=level.pk).exists()
     ):
         raise ValidationError(
-            f"“{level.label}” is the last active level of the active scale: new verdicts "
-            "need at least one rating."
+            _(
+                "“%(label)s” is the last active level of the active scale: new verdicts "
+                "need at least one rating."
+            )
+            % {"label": level.label}
         )
     level.is_active = active
     level.version += 1
@@ -273,12 +302,12 @@ def rating_level_reactivate(*, actor, level: RatingLevel, version: Version) -> R
 @transaction.atomic
 def rating_level_delete(*, actor, level: RatingLevel, version: Version) -> None:
     """Delete a level no verdict uses (see :func:`level_deletion_refusal`)."""
-    require(actor, MANAGE_SCALES, "change rating scales")
+    require(actor, MANAGE_SCALES, _("You may not change rating scales."))
     level = _locked_level(level)
     version_check(
         version,
         stored=level.version,
-        conflict=lambda: _level_conflict(level, {"label": "(deleted)"}),
+        conflict=lambda: _level_conflict(level, {"label": _("(deleted)")}),
         what="a rating level",
     )
     refusal = level_deletion_refusal(level)
@@ -293,5 +322,7 @@ def rating_level_delete(*, actor, level: RatingLevel, version: Version) -> None:
     try:
         level.delete()
     except ProtectedError as exc:  # a verdict rated with it since the check
-        raise ValidationError(f"“{level.label}” is in use: {exc.args[0]}") from exc
+        raise ValidationError(
+            _("“%(label)s” is in use: %(error)s") % {"label": level.label, "error": exc.args[0]}
+        ) from exc
     reader_site_changed()

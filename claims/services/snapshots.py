@@ -5,6 +5,7 @@ or whose pending row was lost. ``evidence_add`` asks for a snapshot itself; this
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from claims.models import CitedLink
@@ -33,7 +34,7 @@ def evidence_snapshots_request(*, limit: int = 200) -> int:
 def cited_link_snapshot_request(*, cited: CitedLink, user) -> None:
     """A reviewer asks to keep what a link the article cites says now (before it is evidence,
     or again): a snapshot as evidence gets one, audited on the article."""
-    require(user, REVIEW_PERMISSION, "keep snapshots of cited pages")
+    require(user, REVIEW_PERMISSION, _("You may not keep snapshots of cited pages."))
     snapshot_request(link=cited.link)
     audit_record(
         actor=user,

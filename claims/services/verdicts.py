@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.models import AuditEvent
 from audit.services import audit_record, diff
@@ -32,10 +34,10 @@ __all__ = ["active_levels", "offered_levels", "verdict_save"]
 
 _FIELDS = ("rating", "summary", "rationale", "correction_note")
 _LABELS = {
-    "rating": "Rating",
-    "summary": "Summary",
-    "rationale": "Rationale",
-    "correction_note": "Correction note",
+    "rating": gettext_lazy("Rating"),
+    "summary": gettext_lazy("Summary"),
+    "rationale": gettext_lazy("Rationale"),
+    "correction_note": gettext_lazy("Correction note"),
 }
 
 
@@ -69,15 +71,22 @@ def _verdict_conflict(current: Verdict, submitted: dict) -> ConflictError:
         for name in _FIELDS
         if _shown(name, submitted[name]) != _shown(name, getattr(current, name))
     ]
-    author = who(last.actor) if last is not None else "Someone"
+    author = who(last.actor) if last is not None else _("Someone")
     when = timezone.localtime(last.created_at) if last is not None else None
+    if when:
+        message = _(
+            "%(author)s saved this verdict at %(time)s after you opened it, so your changes "
+            "were not saved. Your text is kept in the form below; compare it with the saved "
+            "version, then save again to replace it."
+        ) % {"author": author, "time": f"{when:%H:%M:%S}"}
+    else:
+        message = _(
+            "%(author)s saved this verdict after you opened it, so your changes were not "
+            "saved. Your text is kept in the form below; compare it with the saved version, "
+            "then save again to replace it."
+        ) % {"author": author}
     return ConflictError(
-        message=(
-            f"{author} saved this verdict"
-            + (f" at {when:%H:%M:%S}" if when else "")
-            + " after you opened it, so your changes were not saved. Your text is kept in the "
-            "form below; compare it with the saved version, then save again to replace it."
-        ),
+        message=message,
         current=current,
         changes=changes,
         by=author,
@@ -105,24 +114,24 @@ def verdict_save(
     the next version number and needs a public correction note. A verdict awaiting approval is
     not edited: it is returned to review first.
     """
-    require(user, REVIEW_PERMISSION, "draft verdicts")
+    require(user, REVIEW_PERMISSION, _("You may not draft verdicts."))
     if version is None:
         raise VersionMissing("verdict_save needs the draft's version (0 for a new draft).")
     claim = locked_claim(user, claim, NO_VERSION_CHECK)
     if claim.status == Claim.Status.DISMISSED:
-        raise ValidationError("The claim is dismissed: reopen it to draft a verdict.")
+        raise ValidationError(_("The claim is dismissed: reopen it to draft a verdict."))
     summary, rationale = (summary or "").strip(), (rationale or "").strip()
     correction_note = (correction_note or "").strip()
     errors = {}
     if rating is None:
-        errors["rating"] = "Choose a rating."
+        errors["rating"] = _("Choose a rating.")
     elif not RatingLevel.objects.filter(pk=rating.pk, scale__is_active=True).exists():
-        errors["rating"] = "This rating is not on the active rating scale."
+        errors["rating"] = _("This rating is not on the active rating scale.")
     elif not RatingLevel.objects.offered().filter(pk=rating.pk).exists():
-        errors["rating"] = (
-            f"“{rating.label}” is no longer offered for verdicts (an admin deactivated it): "
+        errors["rating"] = _(
+            "“%(rating)s” is no longer offered for verdicts (an admin deactivated it): "
             "choose another rating."
-        )
+        ) % {"rating": rating.label}
     if errors:
         raise ValidationError(errors)
     submitted = {
@@ -142,13 +151,18 @@ def verdict_save(
             raise _verdict_conflict(verdict, submitted)
         if verdict.state == Verdict.State.AWAITING_APPROVAL:
             raise ValidationError(
-                "This verdict is awaiting approval and cannot be edited: return it to review first."
+                _(
+                    "This verdict is awaiting approval and cannot be edited: return it to review "
+                    "first."
+                )
             )
         before = snapshot(verdict, *_FIELDS, "checked_text")
         for name, value in submitted.items():
             setattr(verdict, name, value)
         if verdict.supersedes_id is not None and not correction_note:
-            raise ValidationError({"correction_note": "Say publicly what this correction changes."})
+            raise ValidationError(
+                {"correction_note": _("Say publicly what this correction changes.")}
+            )
         # The version checks the claim's wording as it is now (§3a "Checked wording").
         verdict.checked_text = claim.text
         changes = diff(before, {**submitted, "checked_text": claim.text})
@@ -170,8 +184,10 @@ def verdict_save(
         if published is not None and not correction_note:
             raise ValidationError(
                 {
-                    "correction_note": "This claim has a published verdict: a new version is a "
-                    "correction, and readers are told what it changes."
+                    "correction_note": _(
+                        "This claim has a published verdict: a new version is a "
+                        "correction, and readers are told what it changes."
+                    )
                 }
             )
         if published is None:

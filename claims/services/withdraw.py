@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
+from django.utils.translation import gettext as _
 
 from audit.selectors import last_change
 from audit.services import audit_record
@@ -94,18 +95,24 @@ def article_withdrawal_plan(*, article: Article) -> WithdrawalPlan:
     """What withdrawing ``article`` would do, or why it is refused (reads only)."""
     plan = WithdrawalPlan(article=article)
     if article.ingest_state != Article.IngestState.READY:
-        plan.refusals.append("This article is not in use (already withdrawn, or being stored).")
+        plan.refusals.append(_("This article is not in use (already withdrawn, or being stored)."))
         return plan
     for claim in _claims_with_work(article):
         if claim.status == Claim.Status.PUBLISHED or claim.has_published_verdict:
             plan.refusals.append(
-                f"Claim #{claim.pk} has a published verdict: an article with published "
-                "fact-checks cannot be withdrawn (publish a correction instead)."
+                _(
+                    "Claim #%(number)s has a published verdict: an article with published "
+                    "fact-checks cannot be withdrawn (publish a correction instead)."
+                )
+                % {"number": claim.pk}
             )
         elif claim.anchor_match != Claim.AnchorMatch.ORIGINAL:
             plan.refusals.append(
-                f"Claim #{claim.pk} came from an earlier revision of this article: "
-                "withdrawing this revision would lose it."
+                _(
+                    "Claim #%(number)s came from an earlier revision of this article: "
+                    "withdrawing this revision would lose it."
+                )
+                % {"number": claim.pk}
             )
         (plan.kept if _has_work(claim) else plan.removed).append(claim)
     newer = Article.objects.filter(
@@ -113,16 +120,18 @@ def article_withdrawal_plan(*, article: Article) -> WithdrawalPlan:
     ).first()
     if newer is not None:
         plan.refusals.append(
-            f"A newer revision of this article exists (“{newer.title}”): its claims rest "
-            "on this one."
+            _("A newer revision of this article exists (“%(title)s”): its claims rest on this one.")
+            % {"title": newer.title}
         )
     if (
         article.previous_revision_id
         and Claim.objects.filter(article_id=article.previous_revision_id, is_orphaned=True).exists()
     ):
         plan.refusals.append(
-            "This revision left claims of the earlier revision orphaned (no longer found): "
-            "withdrawing it would leave them marked so."
+            _(
+                "This revision left claims of the earlier revision orphaned (no longer found): "
+                "withdrawing it would leave them marked so."
+            )
         )
     plan.cited_links = CitedLink.objects.filter(article=article).count()
     return plan
@@ -131,7 +140,7 @@ def article_withdrawal_plan(*, article: Article) -> WithdrawalPlan:
 def _article_conflict(article: Article) -> ConflictError:
     by, at = last_change(target=article)
     return ConflictError(
-        message=conflict_message(what="this article", by=by, at=at, kept=False),
+        message=conflict_message(what=_("this article"), by=by, at=at, kept=False),
         current=article,
         by=by,
         at=at,
@@ -142,7 +151,7 @@ def _article_conflict(article: Article) -> ConflictError:
 def article_withdraw(*, article: Article, user, version: Version, reason: str = "") -> dict:
     """Withdraw ``article`` (see the module's docstring), from its ``version``. Raises
     ``ValidationError`` with the refusals, ``ConflictError`` on a stale version."""
-    require(user, WITHDRAW_PERMISSION, "withdraw articles")
+    require(user, WITHDRAW_PERMISSION, _("You may not withdraw articles."))
     article = Article.objects.select_for_update().get(pk=article.pk)
     version_check(
         version,

@@ -21,6 +21,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from claims.models import Claim, Verdict
@@ -120,10 +121,10 @@ def claim_change_acknowledge(*, claim: Claim, user, version: Version, note: str 
     """An editor saw that the claim's sentence changed since it was checked and keeps the
     verdict as it is (readers are still told the article was edited after the check): the
     claim leaves the editors' list. ``note`` says why (kept in the audit event)."""
-    require(user, PUBLISH_PERMISSION, "acknowledge changed claims")
+    require(user, PUBLISH_PERMISSION, _("You may not acknowledge changed claims."))
     claim = locked_claim(user, claim, version)
     if claim.changed_since_checked_at is None:
-        raise ValidationError("This claim is not marked as changed since it was checked.")
+        raise ValidationError(_("This claim is not marked as changed since it was checked."))
     before = snapshot(claim, "changed_since_checked_at", "changed_from_text")
     claim.changed_since_checked_at = None
     claim.changed_from_text = ""

@@ -13,6 +13,8 @@ from django.utils.dates import MONTHS_3
 from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.templatetags import audit as audit_tags
 from claims import hooks
@@ -62,6 +64,33 @@ def queue_rows(claims) -> str:
     )
     months = {n: str(name).title() for n, name in MONTHS_3.items()}  # the "M" of a date
     point = str(get_format("DECIMAL_SEPARATOR"))
+    # The words of the rows, translated once per page (escaped: translators write them).
+    # (Each gettext call outside the f-strings: xgettext does not look inside them.)
+    no_rating = escape(_("No rating"))
+    no_rating = f'<span class="muted">{no_rating}</span>'
+    nobody = escape(_("nobody"))
+    nobody = f'<span class="muted">{nobody}</span>'
+    link_trouble = escape(_("dead or failing link"))
+    link_trouble = f' <span class="badge badge-warn">{link_trouble}</span>'
+    at_risk = escape(_("evidence at risk"))
+    at_risk = f' <span class="badge badge-warn">{at_risk}</span>'
+    entered = escape(_("entered by a reviewer, not from an article"))
+    demo_badge = escape(_("demo"))
+    demo_badge = f' <span class="badge badge-demo">{demo_badge}</span>'
+    select_label = _("Select claim #%(number)s")
+    # Each cell's column name, which a phone shows before the value (the table's header row
+    # is hidden there: app.css, ``td[data-label]::before``).
+    labels = {
+        key: escape(text)
+        for key, text in (
+            ("status", _("Status")),
+            ("rating", _("Rating")),
+            ("assignee", _("Assignee")),
+            ("evidence", _("Evidence")),
+            ("score", _("Score")),
+            ("updated", _("Updated")),
+        )
+    }
     rows = []
     for claim in claims:
         pk = claim.pk
@@ -71,19 +100,18 @@ def queue_rows(claims) -> str:
                 f'<span class="rating rating-{claim.rating_id}">{escape(claim.rating.label)}</span>'
             )
         else:
-            rating = '<span class="muted">No rating</span>'
-        if claim.assignee_id:
-            assignee = escape(claim.assignee.get_username())
-        else:
-            assignee = '<span class="muted">nobody</span>'
+            rating = no_rating
+        assignee = escape(claim.assignee.get_username()) if claim.assignee_id else nobody
         evidence = str(claim.evidence_count)
         if claim.has_link_trouble:
-            evidence += ' <span class="badge badge-warn">dead or failing link</span>'
+            evidence += link_trouble
         if claim.evidence_at_risk:
-            evidence += ' <span class="badge badge-warn">evidence at risk</span>'
+            evidence += at_risk
         if claim.note_count:
-            plural = "" if claim.note_count == 1 else "s"
-            evidence += f'<br><span class="muted">{claim.note_count} note{plural}</span>'
+            notes = ngettext("%(count)s note", "%(count)s notes", claim.note_count) % {
+                "count": claim.note_count
+            }
+            evidence += f'<br><span class="muted">{escape(notes)}</span>'
         if claim.checkworthiness is None:
             score = "\u2013"
         else:
@@ -92,22 +120,27 @@ def queue_rows(claims) -> str:
         at = timezone.localtime(claim.updated_at)
         when = f"{at.day} {months[at.month]} {at.year} {at.hour:02d}:{at.minute:02d}"
         if article is None:
-            where, demo = "entered by a reviewer, not from an article", ""
+            where, demo = entered, ""
         else:
             where = escape(_chars(article.title, 70))
-            demo = ' <span class="badge badge-demo">demo</span>' if article.is_demo else ""
+            demo = demo_badge if article.is_demo else ""
         rows.append(
             "<tr data-row>"
             f'<td><input type="checkbox" name="claims" value="{pk}" form="bulk-assign" '
-            f'id="select-{pk}" aria-label="Select claim #{pk}"></td>'
+            f'id="select-{pk}" aria-label="{escape(select_label % {"number": pk})}"></td>'
             f"<td>#{pk}</td>"
             f'<td><a href="{detail_url.format(pk)}" class="row-link">'
             f"{escape(_chars(claim.text, 160))}</a>"
             f'<br><span class="muted">{where}</span>{demo}</td>'
-            f'<td><span class="state state-{escape(claim.status)}">'
+            f'<td data-label="{labels["status"]}">'
+            f'<span class="state state-{escape(claim.status)}">'
             f"{escape(claim.get_status_display())}</span></td>"
-            f"<td>{rating}</td><td>{assignee}</td><td>{evidence}</td><td>{score}</td>"
-            f'<td><time datetime="{at.isoformat()}">{when}</time></td>'
+            f'<td data-label="{labels["rating"]}">{rating}</td>'
+            f'<td data-label="{labels["assignee"]}">{assignee}</td>'
+            f'<td data-label="{labels["evidence"]}">{evidence}</td>'
+            f'<td data-label="{labels["score"]}">{score}</td>'
+            f'<td data-label="{labels["updated"]}">'
+            f'<time datetime="{at.isoformat()}">{when}</time></td>'
             "</tr>\n"
         )
     # Every value above is escaped (html.escape, as Django's escape filter) or a number.
@@ -119,6 +152,7 @@ def reader_details_form(article, form=None):
     """The reviewer article page's form for the article's topics and publisher (``form``:
     the user's input kept after a conflict)."""
     from claims.forms import ArticleReaderDetailsForm
+    from claims.languages import language_name
 
     if not form:
         form = ArticleReaderDetailsForm(
@@ -126,9 +160,17 @@ def reader_details_form(article, form=None):
                 "topics": list(article.topics.all()),
                 "publisher": article.publisher_id,
                 "may_republish": article.may_republish,
+                "language": article.language,
                 "version": article.version,
             }
         )
+        choices = form.fields["language"].choices
+        if article.language and article.language not in {code for code, _label in choices}:
+            # A tag off CLDR's list (a region given through the API) stays selected.
+            form.fields["language"].choices = [
+                (article.language, language_name(article.language)),
+                *choices,
+            ]
     return {"article": article, "form": form}
 
 

@@ -5,12 +5,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from claims import selectors, services
 from claims.forms import ArticleIngestForm, ClaimSelectionForm
+from claims.languages import language_name
 from claims.models import Article, ArticleSentence, Claim, IngestJob
 from claims.services.preview import (
     AUTO_FORMAT,
@@ -31,6 +33,38 @@ def review_home(request):
     )
     mentions = selectors.notes_mentioning(user=request.user)
     return render(request, "claims/review_home.html", {"page": page, "mentions": mentions})
+
+
+def _ingest_summary(result) -> str:
+    """What an ingestion found, in one sentence (each variant whole, for the translators)."""
+    n, reanchored, orphaned = result.claims_created, result.reanchored, result.orphaned
+    if reanchored and orphaned:
+        message = ngettext(
+            "Article added: %(count)s claim found, %(reanchored)s carried over from the "
+            "previous revision, %(orphaned)s no longer found.",
+            "Article added: %(count)s claims found, %(reanchored)s carried over from the "
+            "previous revision, %(orphaned)s no longer found.",
+            n,
+        )
+    elif reanchored:
+        message = ngettext(
+            "Article added: %(count)s claim found, %(reanchored)s carried over from the "
+            "previous revision.",
+            "Article added: %(count)s claims found, %(reanchored)s carried over from the "
+            "previous revision.",
+            n,
+        )
+    elif orphaned:
+        message = ngettext(
+            "Article added: %(count)s claim found, %(orphaned)s no longer found.",
+            "Article added: %(count)s claims found, %(orphaned)s no longer found.",
+            n,
+        )
+    else:
+        message = ngettext(
+            "Article added: %(count)s claim found.", "Article added: %(count)s claims found.", n
+        )
+    return message % {"count": n, "reanchored": reanchored, "orphaned": orphaned}
 
 
 def _reviewer_article_url(article: Article, anchor: str = "") -> str:
@@ -56,12 +90,16 @@ def article_ingest(request):
                 "author": data["author"],
                 "url": data["url"],
                 "user": request.user,
+                "language": data["language"],
             }
             chosen = data["text_format"]
             if mode == form.FETCH and data.get("fetched") is None:
                 # Confirmed without a preview (scripts): the job fetches it.
                 job = services.article_ingest_url(
-                    url=data["url"], title=data["title"], user=request.user
+                    url=data["url"],
+                    title=data["title"],
+                    user=request.user,
+                    language=data["language"],
                 )
                 return redirect("claims:ingest_job", pk=job.pk)
             if mode == form.FETCH:
@@ -104,32 +142,25 @@ def article_ingest(request):
             if isinstance(result, IngestJob):
                 messages.info(
                     request,
-                    "The text is large: it is being ingested in the background. This page "
-                    "shows the progress and links the article when it is ready.",
+                    _(
+                        "The text is large: it is being ingested in the background. This page "
+                        "shows the progress and links the article when it is ready."
+                    ),
                 )
                 return redirect("claims:ingest_job", pk=result.pk)
             if result.created:
-                messages.success(
-                    request,
-                    f"Article added: {result.claims_created} claim"
-                    f"{'' if result.claims_created == 1 else 's'} found"
-                    + (
-                        f", {result.reanchored} carried over from the previous revision"
-                        if result.reanchored
-                        else ""
-                    )
-                    + (f", {result.orphaned} no longer found" if result.orphaned else "")
-                    + ".",
-                )
+                messages.success(request, _ingest_summary(result))
             else:
-                messages.info(request, "This text was already ingested: here is that article.")
+                messages.info(request, _("This text was already ingested: here is that article."))
             decoded = data.get("decoded")
             if decoded is not None and decoded.detected:
                 messages.warning(
                     request,
-                    f"The file was not UTF-8: it was read as {decoded.encoding_label} "
-                    "(detected). If some characters look wrong, save it as UTF-8 and upload "
-                    "it again.",
+                    _(
+                        "The file was not UTF-8: it was read as %(encoding)s (detected). If "
+                        "some characters look wrong, save it as UTF-8 and upload it again."
+                    )
+                    % {"encoding": decoded.encoding_label},
                 )
             return redirect(_reviewer_article_url(result.article))
     return render(
@@ -156,6 +187,7 @@ def _ingest_preview(request, form: ArticleIngestForm):
         "title": data["title"],
         "author": data["author"],
         "url": data["url"],
+        "language": data["language"],
         "payload": "",
     }
     fetched = None
@@ -179,6 +211,7 @@ def _ingest_preview(request, form: ArticleIngestForm):
             text_format=data["text_format"],
             url=carried["url"],
             title=data["title"],
+            language=data["language"],
             **defaults,
         )
     except services.ArticleURLError as exc:
@@ -237,11 +270,24 @@ def article_withdraw(request, pk: int):
             article.refresh_from_db()
         else:
             removed, kept = len(outcome["claims_removed"]), len(outcome["claims_kept"])
+            if kept:
+                message = ngettext(
+                    "“%(title)s” was withdrawn: %(removed)s claim removed, %(kept)s kept as "
+                    "dismissed with their work. Its text can be ingested again.",
+                    "“%(title)s” was withdrawn: %(removed)s claims removed, %(kept)s kept as "
+                    "dismissed with their work. Its text can be ingested again.",
+                    removed,
+                )
+            else:
+                message = ngettext(
+                    "“%(title)s” was withdrawn: %(removed)s claim removed. Its text can be "
+                    "ingested again.",
+                    "“%(title)s” was withdrawn: %(removed)s claims removed. Its text can be "
+                    "ingested again.",
+                    removed,
+                )
             messages.success(
-                request,
-                f"“{article.title}” was withdrawn: {removed} claim{pluralize(removed)} removed"
-                + (f", {kept} kept as dismissed with their work" if kept else "")
-                + ". Its text can be ingested again.",
+                request, message % {"title": article.title, "removed": removed, "kept": kept}
             )
             return redirect("claims:home")
     plan = services.article_withdrawal_plan(article=article)
@@ -302,6 +348,9 @@ def render_article_review(request, article: Article, *, status: int = 200, confl
         user=request.user, article=article, page_number=page_number
     )
     context["selection_form"] = ClaimSelectionForm()
+    # Not scored (no check-worthiness model for its language): every sentence is listed.
+    context["scoring_note"] = services.article_scoring_note(article)
+    context["language_name"] = language_name(article.language)
     _attach_row_urls(context["claims"])
     # Where each row's dismiss and merge forms come back to (reversed once, not per row).
     context["article_page_url"] = f"{_reviewer_article_url(article)}?page={context['page'].number}"
@@ -335,7 +384,7 @@ def sentence_promote(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(_reviewer_article_url(sentence.article, f"sentence-{sentence.pk}"))
-    messages.success(request, f"The sentence is now claim #{claim.pk}.")
+    messages.success(request, _("The sentence is now claim #%(number)s.") % {"number": claim.pk})
     return redirect(_reviewer_article_url(sentence.article, f"claim-{claim.pk}"))
 
 
@@ -356,9 +405,14 @@ def claim_create(request, pk: int):
         if count != 1:
             messages.error(
                 request,
-                "The passage is not in the article."
+                _("The passage is not in the article.")
                 if count == 0
-                else f"The passage occurs {count} times in the article: quote more of it.",
+                else ngettext(
+                    "The passage occurs %(count)s time in the article: quote more of it.",
+                    "The passage occurs %(count)s times in the article: quote more of it.",
+                    count,
+                )
+                % {"count": count},
             )
             return redirect(_reviewer_article_url(article, "select"))
         start = article.text.index(quote)
@@ -370,7 +424,7 @@ def claim_create(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(_reviewer_article_url(article, "select"))
-    messages.success(request, f"Claim #{claim.pk} added.")
+    messages.success(request, _("Claim #%(number)s added.") % {"number": claim.pk})
     return redirect(_reviewer_article_url(article, f"claim-{claim.pk}"))
 
 

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from claims import selectors, services
@@ -57,5 +58,8 @@ def claim_change_acknowledge(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Claim #{claim.pk}: change acknowledged, the verdict stands.")
+        messages.success(
+            request,
+            _("Claim #%(number)s: change acknowledged, the verdict stands.") % {"number": claim.pk},
+        )
     return redirect(back)

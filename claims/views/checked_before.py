@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from claims.models import ExternalFactCheck
@@ -48,5 +49,5 @@ def claim_factcheck_evidence(request, pk: int, factcheck_pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(claim_url(claim, "checked-before"))
-    messages.success(request, "The earlier fact-check was added as evidence (context).")
+    messages.success(request, _("The earlier fact-check was added as evidence (context)."))
     return redirect(claim_url(claim, "evidence"))

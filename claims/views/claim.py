@@ -9,6 +9,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from claims import selectors, services
@@ -130,7 +132,10 @@ def _evidence_form(cited) -> EvidenceForm:
     if cited is None:
         return EvidenceForm()
     form = EvidenceForm(
-        initial={"url": cited.link.url, "note": f"Cited in the article as “{cited.anchor_text}”."}
+        initial={
+            "url": cited.link.url,
+            "note": _("Cited in the article as “%(text)s”.") % {"text": cited.anchor_text},
+        }
     )
     form.fields["stance"].widget.attrs["autofocus"] = True
     return form
@@ -156,15 +161,20 @@ def _link_publications(history, claim: Claim) -> None:
     if public:
         for entry in history:
             if entry.event.action == "claims.verdict.published":
-                entry.link = (public, "the public page")
+                entry.link = (public, _("the public page"))
 
 
 def _published_message(request, claim: Claim):
     """The message after publishing, with a link to the public page readers now see."""
     public = public_url(selectors.claim_get(user=request.user, pk=claim.pk))
     if not public:
-        return "Approved and published."
-    return format_html('Approved and published. <a href="{}">See the public page</a>.', public)
+        return _("Approved and published.")
+    return format_html(
+        '{} <a href="{}">{}</a>.',
+        _("Approved and published."),
+        public,
+        _("See the public page"),
+    )
 
 
 def _after_action(request, claim: Claim, message: str, anchor: str):
@@ -211,7 +221,7 @@ def evidence_add(request, pk: int):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            return _after_action(request, claim, "Evidence added.", "evidence")
+            return _after_action(request, claim, _("Evidence added."), "evidence")
     return _refused(request, claim, "evidence", evidence_form=form)
 
 
@@ -260,10 +270,10 @@ def _evidence_action(form_class, service, done: str, kind: str):
 
 
 evidence_edit = _evidence_action(
-    EvidenceEditForm, services.evidence_edit, "Evidence updated.", "edit"
+    EvidenceEditForm, services.evidence_edit, gettext_lazy("Evidence updated."), "edit"
 )
 evidence_remove = _evidence_action(
-    EvidenceRemoveForm, services.evidence_remove, "Evidence removed.", "remove"
+    EvidenceRemoveForm, services.evidence_remove, gettext_lazy("Evidence removed."), "remove"
 )
 
 
@@ -279,8 +289,11 @@ def note_add(request, pk: int):
             add_service_errors(form, exc)
         else:
             mentioned = [u.get_username() for u in note.mentions.all()]
-            extra = f" Mentioned: {', '.join(mentioned)}." if mentioned else ""
-            return _after_action(request, claim, f"Note added.{extra}", "notes")
+            message = _("Note added.")
+            if mentioned:
+                names = ", ".join(mentioned)
+                message = _("Note added. Mentioned: %(names)s.") % {"names": names}
+            return _after_action(request, claim, message, "notes")
     return _refused(request, claim, "notes", note_form=form)
 
 
@@ -309,7 +322,10 @@ def verdict_save(request, pk: int):
             add_service_errors(form, exc)
         else:
             return _after_action(
-                request, claim, f"Verdict version {verdict.number} saved as a draft.", "verdict"
+                request,
+                claim,
+                _("Verdict version %(number)s saved as a draft.") % {"number": verdict.number},
+                "verdict",
             )
     return _refused(request, claim, "verdict", verdict_form=form)
 
@@ -357,7 +373,7 @@ def claim_assign(request, pk: int):
             claim=claim, assignee=data["assignee"], user=request.user, version=data["version"]
         )
 
-    return _transition(request, claim, form, call, "Assignment saved.", "status", "assign_form")
+    return _transition(request, claim, form, call, _("Assignment saved."), "status", "assign_form")
 
 
 def _simple(service, message: str):
@@ -376,7 +392,9 @@ def _simple(service, message: str):
     return view
 
 
-claim_start_review = _simple(services.claim_start_review, "The claim is now in review.")
+claim_start_review = _simple(
+    services.claim_start_review, gettext_lazy("The claim is now in review.")
+)
 
 
 @permission_required(REVIEW)
@@ -396,11 +414,11 @@ def claim_submit(request, pk: int):
         )
 
     return _transition(
-        request, claim, form, call, "Submitted for approval.", "status", "version_form"
+        request, claim, form, call, _("Submitted for approval."), "status", "version_form"
     )
 
 
-claim_reopen = _simple(services.claim_reopen, "The claim is open again, in review.")
+claim_reopen = _simple(services.claim_reopen, gettext_lazy("The claim is open again, in review."))
 
 
 def _with_reason(service, form_class, message: str, form_name: str):
@@ -422,10 +440,10 @@ def _with_reason(service, form_class, message: str, form_name: str):
 
 
 claim_return = _with_reason(
-    services.claim_return_to_review, ReturnForm, "Returned to review.", "return_form"
+    services.claim_return_to_review, ReturnForm, gettext_lazy("Returned to review."), "return_form"
 )
 claim_dismiss = _with_reason(
-    services.claim_dismiss, DismissForm, "Claim dismissed.", "dismiss_form"
+    services.claim_dismiss, DismissForm, gettext_lazy("Claim dismissed."), "dismiss_form"
 )
 
 
@@ -471,8 +489,11 @@ def claim_merge(request, pk: int):
         except Claim.DoesNotExist:
             form.add_error(
                 "keep",
-                f"Claim #{form.cleaned_data['keep']} cannot be kept instead of #{claim.pk}: "
-                "give the number of another claim of this article that is not dismissed.",
+                _(
+                    "Claim #%(keep)s cannot be kept instead of #%(number)s: give the number of "
+                    "another claim of this article that is not dismissed."
+                )
+                % {"keep": form.cleaned_data["keep"], "number": claim.pk},
             )
     if form.is_valid():
         try:
@@ -496,13 +517,20 @@ def claim_merge(request, pk: int):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"Claim #{claim.pk} merged into #{keep.pk}.")
+            messages.success(
+                request,
+                _("Claim #%(number)s merged into #%(keep)s.")
+                % {"number": claim.pk, "keep": keep.pk},
+            )
             if kept_claim.opened_correction is not None:
                 messages.info(
                     request,
-                    f"Claim #{keep.pk} is published: its evidence changed, so a correction "
-                    f"(version {kept_claim.opened_correction.number}) was opened. Review it, "
-                    "adjust its correction note and submit it for another editor's approval.",
+                    _(
+                        "Claim #%(keep)s is published: its evidence changed, so a correction "
+                        "(version %(version)s) was opened. Review it, adjust its correction "
+                        "note and submit it for another editor's approval."
+                    )
+                    % {"keep": keep.pk, "version": kept_claim.opened_correction.number},
                 )
         return redirect(back)
     for errors in form.errors.values():

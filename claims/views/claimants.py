@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from claims import services
@@ -68,9 +69,9 @@ def _claimant_named(request, *, pk, name: str, kind: str) -> Claimant:
     if pk:
         claimant = Claimant.objects.filter(pk=pk).first()
         if claimant is None:
-            raise ValidationError("That claimant no longer exists; search again.")
+            raise ValidationError(_("That claimant no longer exists; search again."))
         return claimant
-    claimant, _ = services.claimant_find_or_create(
+    claimant, _created = services.claimant_find_or_create(
         name=name, kind=kind or Claimant.Kind.PERSON, user=request.user
     )
     return claimant
@@ -106,7 +107,7 @@ def claim_add(request):
                 else:
                     form.add_error(None, exc.messages)
             else:
-                messages.success(request, "Claim added. It is in the queue as new.")
+                messages.success(request, _("Claim added. It is in the queue as new."))
                 return redirect(claim_url(claim, "who-said-it"))
     return render(request, "claims/claim_add.html", {"form": form}, status=status)
 
@@ -128,7 +129,7 @@ def claim_claimant_set(request, pk: int):
             claim=claim, claimant=claimant, user=request.user, version=data["version"]
         )
 
-    return _run(request, claim, form, call, "Claimant saved.", "who-said-it", "claimant_form")
+    return _run(request, claim, form, call, _("Claimant saved."), "who-said-it", "claimant_form")
 
 
 @permission_required(REVIEW)
@@ -143,7 +144,9 @@ def appearance_add(request, pk: int):
             claim=claim, user=request.user, version=data["version"], **form.where()
         )
 
-    return _run(request, claim, form, call, "Appearance added.", "appearances", "appearance_form")
+    return _run(
+        request, claim, form, call, _("Appearance added."), "appearances", "appearance_form"
+    )
 
 
 @permission_required(REVIEW)
@@ -162,7 +165,7 @@ def appearance_remove(request, pk: int, appearance_pk: int):
             appearance=appearance, user=request.user, version=data["version"]
         )
 
-    return _run(request, claim, form, call, "Appearance removed.", "appearances", "version_form")
+    return _run(request, claim, form, call, _("Appearance removed."), "appearances", "version_form")
 
 
 @permission_required(PUBLISH)
@@ -181,7 +184,7 @@ def claimant_merge(request, pk: int):
     status = 200
     if request.method == "POST":
         if keep is None:
-            messages.error(request, "Choose the claimant to keep.")
+            messages.error(request, _("Choose the claimant to keep."))
             status = 400
         else:
             try:
@@ -200,7 +203,11 @@ def claimant_merge(request, pk: int):
                 messages.error(request, " ".join(exc.messages))
                 status = 400
             else:
-                messages.success(request, f"{claimant.name} merged into {kept.name}.")
+                messages.success(
+                    request,
+                    _("%(removed)s merged into %(kept)s.")
+                    % {"removed": claimant.name, "kept": kept.name},
+                )
                 return redirect(safe_next(request, reverse("claims:claim_queue")))
     query = request.GET.get("q", claimant.name.split()[-1] if claimant.name.split() else "")
     candidates = Claimant.objects.search(query).exclude(pk=claimant.pk)[:SEARCH_LIMIT]

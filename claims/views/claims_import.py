@@ -13,6 +13,8 @@ from django.contrib import messages
 from django.core import signing
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from claims.services import REVIEW_PERMISSION
@@ -24,12 +26,15 @@ PREVIEW_MAX_AGE = 3600  # seconds between a preview and its confirmation
 
 
 class ClaimsImportForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, a header row first, one row per appearance. Columns: "
-        + ", ".join(CLAIMS_CSV_COLUMNS)
-        + " (claim and where required).",
-    )
+    file = forms.FileField(label=gettext_lazy("CSV file"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set here: the sentence is translated in the language of the request.
+        self.fields["file"].help_text = _(
+            "UTF-8, a header row first, one row per appearance. Columns: %(columns)s "
+            "(claim and where required)."
+        ) % {"columns": ", ".join(CLAIMS_CSV_COLUMNS)}
 
 
 def _page(request, *, form=None, report=None, payload: str = "", status: int = 200):
@@ -78,7 +83,7 @@ def claims_import_confirm(request):
         signed = signing.loads(request.POST.get("payload", ""), salt=SALT, max_age=PREVIEW_MAX_AGE)
         data, filename = base64.b64decode(signed["data"]), str(signed["filename"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        messages.error(request, "The preview has expired or was altered: upload the file again.")
+        messages.error(request, _("The preview has expired or was altered: upload the file again."))
         return redirect("claims:claims_import")
     report = claims_import(user=request.user, data=data, filename=filename, dry_run=False)
     if not report.applied:
@@ -86,7 +91,14 @@ def claims_import_confirm(request):
         return _page(request, report=report, status=409)
     messages.success(
         request,
-        f"Imported {report.claims_created} new claim(s) and {report.appearances_created} "
-        f"appearance(s) from {filename}. New claims are in the queue as new.",
+        _(
+            "Imported %(claims)s new claim(s) and %(appearances)s appearance(s) from "
+            "%(filename)s. New claims are in the queue as new."
+        )
+        % {
+            "claims": report.claims_created,
+            "appearances": report.appearances_created,
+            "filename": filename,
+        },
     )
     return redirect("claims:claim_queue")

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from claims import selectors, services
@@ -57,12 +58,14 @@ def _decide(request, pk: int, call, done: str, *, confirm: bool):
         messages.error(request, str(exc))
         return _refused(request, proposal, status=409, conflict=exc)
     except PermissionDenied as exc:
-        messages.error(request, str(exc) or "You may not decide this proposal.")
+        messages.error(request, str(exc) or _("You may not decide this proposal."))
         return _refused(request, proposal, status=403)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _refused(request, proposal, status=400)
-    messages.success(request, done.format(claim=proposal.claim_id, candidate=proposal.candidate_id))
+    messages.success(
+        request, done % {"claim": proposal.claim_id, "candidate": proposal.candidate_id}
+    )
     if request.POST.get("return_to") == "claim":
         # After a confirmation the claim is a merged duplicate: open the one kept.
         fallback = claim_url(proposal.candidate if confirm else proposal.claim)
@@ -79,8 +82,10 @@ def appearance_proposal_confirm(request, pk: int):
         request,
         pk,
         services.appearance_proposal_confirm,
-        "Confirmed: claim #{claim} is another appearance of claim #{candidate} and was merged "
-        "into it.",
+        _(
+            "Confirmed: claim #%(claim)s is another appearance of claim #%(candidate)s and was "
+            "merged into it."
+        ),
         confirm=True,
     )
 
@@ -93,7 +98,9 @@ def appearance_proposal_keep_separate(request, pk: int):
         request,
         pk,
         services.appearance_proposal_keep_separate,
-        "Claim #{claim} is kept separate from claim #{candidate}; they will not be proposed "
-        "together again.",
+        _(
+            "Claim #%(claim)s is kept separate from claim #%(candidate)s; they will not be "
+            "proposed together again."
+        ),
         confirm=False,
     )

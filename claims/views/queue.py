@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from claims import selectors, services
@@ -29,11 +31,11 @@ COUNT_CAP = 1000
 
 # Saved views of the queue: each is just a query string, so it can be bookmarked and shared.
 SAVED_FILTERS = (
-    ("My open claims", "assignee=mine&status=in_review"),
-    ("New and unassigned", "status=new&assignee=unassigned&o=-score"),
-    ("Awaiting approval", "status=awaiting_approval&o=updated"),
-    ("Dead or failing evidence", "link_health=trouble"),
-    ("Evidence at risk", "at_risk=yes"),
+    (gettext_lazy("My open claims"), "assignee=mine&status=in_review"),
+    (gettext_lazy("New and unassigned"), "status=new&assignee=unassigned&o=-score"),
+    (gettext_lazy("Awaiting approval"), "status=awaiting_approval&o=updated"),
+    (gettext_lazy("Dead or failing evidence"), "link_health=trouble"),
+    (gettext_lazy("Evidence at risk"), "at_risk=yes"),
 )
 
 
@@ -99,10 +101,19 @@ def claim_bulk_assign(request):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        who = assignee.get_username() if assignee else "nobody"
-        messages.success(
-            request, f"{changed} claim{'' if changed == 1 else 's'} assigned to {who}."
-        )
+        if assignee:
+            message = ngettext(
+                "%(count)s claim assigned to %(who)s.",
+                "%(count)s claims assigned to %(who)s.",
+                changed,
+            ) % {"count": changed, "who": assignee.get_username()}
+        else:
+            message = ngettext(
+                "%(count)s claim assigned to nobody.",
+                "%(count)s claims assigned to nobody.",
+                changed,
+            ) % {"count": changed}
+        messages.success(request, message)
     return redirect(back)
 
 
@@ -112,14 +123,14 @@ class BulkActionForm(forms.Form):
 
     action = forms.ChoiceField(
         choices=[
-            ("dismiss", "Dismiss"),
-            ("start_review", "Start review"),
-            ("assign", "Assign"),
-            ("return", "Return to review"),
+            ("dismiss", gettext_lazy("Dismiss")),
+            ("start_review", gettext_lazy("Start review")),
+            ("assign", gettext_lazy("Assign")),
+            ("return", gettext_lazy("Return to review")),
         ],
         error_messages={
-            "required": "Choose what to do with the selected claims.",
-            "invalid_choice": "Choose what to do with the selected claims.",
+            "required": gettext_lazy("Choose what to do with the selected claims."),
+            "invalid_choice": gettext_lazy("Choose what to do with the selected claims."),
         },
     )
     claims = forms.CharField(required=False)  # each checkbox; read with getlist
@@ -130,7 +141,9 @@ class BulkActionForm(forms.Form):
     assignee = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        error_messages={"invalid_choice": "Choose a reviewer to assign the claims to."},
+        error_messages={
+            "invalid_choice": gettext_lazy("Choose a reviewer to assign the claims to.")
+        },
     )
 
     def __init__(self, data, **kwargs):
@@ -151,15 +164,20 @@ class BulkActionForm(forms.Form):
                 )
             }
         except ValueError:
-            raise ValidationError("The selection was not understood: reload the queue.") from None
+            raise ValidationError(
+                _("The selection was not understood: reload the queue.")
+            ) from None
         if any(not 0 < pk < 2**63 for pk in [*data["claim_ids"], *data["version_map"]]):
-            raise ValidationError("The selection was not understood: reload the queue.")
+            raise ValidationError(_("The selection was not understood: reload the queue."))
         if not data["claim_ids"]:
-            raise ValidationError("Select at least one claim.")
+            raise ValidationError(_("Select at least one claim."))
         if len(data["claim_ids"]) > services.BULK_MAX_CLAIMS:
             raise ValidationError(
-                f"Act on at most {services.BULK_MAX_CLAIMS} claims at once "
-                f"({len(data['claim_ids'])} were selected): nothing was done."
+                _(
+                    "Act on at most %(max)s claims at once (%(count)s were selected): "
+                    "nothing was done."
+                )
+                % {"max": services.BULK_MAX_CLAIMS, "count": len(data["claim_ids"])}
             )
         return data
 
@@ -190,7 +208,7 @@ def claim_bulk_action(request):
         )
     except (ValidationError, PermissionDenied) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        messages.error(request, f"Nothing was done: {text}")
+        messages.error(request, _("Nothing was done: %(reason)s") % {"reason": text})
         return redirect(back)
     summary = result.summary()
     if result.refused:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from claims import services
@@ -70,7 +71,7 @@ def cited_link_snapshot(request, pk: int):
     except CitedLink.DoesNotExist:
         raise Http404("No such cited link.") from None
     services.cited_link_snapshot_request(cited=cited, user=request.user)
-    messages.success(request, f"A snapshot of {cited.link.url} is being taken.")
+    messages.success(request, _("A snapshot of %(url)s is being taken.") % {"url": cited.link.url})
     return redirect(
         reverse("claims:article_detail", kwargs={"pk": cited.article_id}) + "#links-heading"
     )

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from claims import services
@@ -36,6 +37,8 @@ def article_reader_details(request, pk: int):
             new_topic=form.cleaned_data["new_topic"],
             publisher=form.cleaned_data["publisher"],
             may_republish=form.cleaned_data["may_republish"],
+            # Unchanged when the form did not send it (older pages, scripts).
+            language=form.cleaned_data["language"] if "language" in request.POST else None,
             version=form.cleaned_data["version"],
         )
     except services.ConflictError as exc:
@@ -55,5 +58,5 @@ def article_reader_details(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(back)
-    messages.success(request, "Reader details saved; readers see them now.")
+    messages.success(request, _("Reader details saved; readers see them now."))
     return redirect(back)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 
 from factcheck.lib.published import site_changed
 from factcheck.lib.versions import MISSING_MESSAGE, version_field
@@ -84,15 +85,22 @@ class VersionedAdminForm(forms.ModelForm):
         model = type(self.instance)
         current = model._default_manager.select_for_update().filter(pk=pk).first()
         if current is None:
-            raise ValidationError(f"This {model._meta.verbose_name} was deleted meanwhile.")
+            raise ValidationError(
+                gettext("This %(thing)s was deleted meanwhile.")
+                % {"thing": model._meta.verbose_name}
+            )
         given = data.get("version")
         if given is None:
             raise ValidationError(MISSING_MESSAGE, code="version_missing")
         self._before = {name: _plain(_value(current, name)) for name in self.fields}
         if given != current.version:
             differences = [
-                f"{self.fields[name].label or name}: saved now “{_shown(self._before.get(name))}”"
-                f", yours “{_shown(_plain(data.get(name)))}”"
+                gettext("%(field)s: saved now “%(saved)s”, yours “%(yours)s”")
+                % {
+                    "field": self.fields[name].label or name,
+                    "saved": _shown(self._before.get(name)),
+                    "yours": _shown(_plain(data.get(name))),
+                }
                 for name in self.fields
                 if name != "version"
                 and name in data
@@ -101,14 +109,16 @@ class VersionedAdminForm(forms.ModelForm):
             # Saving the kept input again replaces the saved values knowingly.
             self.data = self.data.copy()
             self.data[self.add_prefix("version")] = str(current.version)
-            raise ValidationError(
-                f"Someone changed this {model._meta.verbose_name} after you opened it (you "
-                f"edited version {given}, it is now version {current.version}), so nothing "
-                "was saved. Your input is kept below; compare it with the saved values, then "
-                "save again to replace them."
-                + (" Differences: " + "; ".join(differences) + "." if differences else ""),
-                code="version_conflict",
-            )
+            message = gettext(
+                "Someone changed this %(thing)s after you opened it (you edited version "
+                "%(yours)s, it is now version %(current)s), so nothing was saved. Your input is "
+                "kept below; compare it with the saved values, then save again to replace them."
+            ) % {"thing": model._meta.verbose_name, "yours": given, "current": current.version}
+            if differences:
+                message += " " + gettext("Differences: %(differences)s.") % {
+                    "differences": "; ".join(differences)
+                }
+            raise ValidationError(message, code="version_conflict")
         self.locked_version = current.version
         return data
 

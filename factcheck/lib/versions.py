@@ -23,6 +23,7 @@ from functools import wraps
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_lazy
 
 __all__ = [
     "NO_VERSION_CHECK",
@@ -145,28 +146,39 @@ def changes_between(yours: dict, theirs: dict, labels: dict[str, str]) -> list[C
 
 def conflict_message(*, what: str, by: str = "", at=None, kept: bool = True) -> str:
     """The sentence every conflict starts with: who saved ``what`` meanwhile, and when."""
-    who = by or "Someone"
-    when = f" at {at:%H:%M:%S}" if at is not None else ""
+    who = by or gettext("Someone")
+    if at is not None:
+        head = gettext(
+            "%(who)s changed %(what)s at %(time)s after you opened it, so nothing was saved."
+        ) % {"who": who, "what": what, "time": f"{at:%H:%M:%S}"}
+    else:
+        head = gettext("%(who)s changed %(what)s after you opened it, so nothing was saved.") % {
+            "who": who,
+            "what": what,
+        }
     tail = (
-        " Your input is kept in the form below; compare it with the saved values, then save "
-        "again to replace them."
+        gettext(
+            "Your input is kept in the form below; compare it with the saved values, then save "
+            "again to replace them."
+        )
         if kept
-        else " Check the saved values below and try again."
+        else gettext("Check the saved values below and try again.")
     )
-    return f"{who} changed {what}{when} after you opened it, so nothing was saved.{tail}"
+    return f"{head} {tail}"
 
 
 def version_field(*, min_value: int = 1) -> forms.IntegerField:
     """The hidden ``version`` input of an edit form: required (the views answer 400 before
     the form sees a request without it, :func:`version_required`)."""
     return forms.IntegerField(
+        label=gettext_lazy("Version"),
         min_value=min_value,
         widget=forms.HiddenInput,
         error_messages={"required": MISSING_MESSAGE, "invalid": MISSING_MESSAGE},
     )
 
 
-MISSING_MESSAGE = (
+MISSING_MESSAGE = gettext_lazy(
     "This form was sent without the version of what it edits, so nothing was saved (an old "
     "page or a form made by a script?). Reload the page and make your change again."
 )

@@ -76,9 +76,14 @@ MIDDLEWARE = [
     "factcheck.lib.middleware.PrivatePagesNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: a reader page's from its address; a staff page's from the person's choice
+    # (after authentication); an anonymous reader's browser language, once (a redirect).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "factcheck.lib.languages.StaffLanguageMiddleware",
+    "factcheck.lib.languages.ReaderLanguageRedirectMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Answers a request too large for the ingest form with the form (before CSRF reads it).
     "claims.middleware.IngestRequestLimitMiddleware",
@@ -112,6 +117,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
@@ -150,10 +156,21 @@ REDIS_URL = env_str("REDIS_URL")
 # e.g. RabbitMQ's amqp://user:password@host:5672/vhost; unset, it is REDIS_URL's db (or the
 # file-system broker in embedded mode).
 BROKER_URL = env_str("BROKER_URL") or env_str("CELERY_BROKER_URL")
+# A Redis broker that accepts connections but never answers must not hang a request: its
+# connects and reads give up after this many seconds (a send is retried twice, then logged
+# and left to the sweeps and outboxes). Workers and beat wait longer (factcheck/celery_app.py:
+# their blocking reads last up to a second by design).
+FACTCHECK_BROKER_SEND_TIMEOUT = env_float("FACTCHECK_BROKER_SEND_TIMEOUT", 1.0)
+FACTCHECK_BROKER_WORKER_TIMEOUT = env_float("FACTCHECK_BROKER_WORKER_TIMEOUT", 10.0)
+_REDIS_BROKER_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": FACTCHECK_BROKER_SEND_TIMEOUT,
+    "socket_connect_timeout": FACTCHECK_BROKER_SEND_TIMEOUT,
+}
 if REDIS_URL:
     _broker_db = redis_db_number(REDIS_URL)
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = dict(_REDIS_BROKER_OPTIONS)
     CACHES = {
         "default": {
             # Django's RedisCache, answering misses while Redis is away (factcheck/lib/cache.py).
@@ -183,7 +200,7 @@ if BROKER_URL:
     CELERY_BROKER_URL = BROKER_URL
     # Redis's own options (visibility timeout) stay only for a Redis broker.
     CELERY_BROKER_TRANSPORT_OPTIONS = (
-        {"visibility_timeout": 3600} if BROKER_URL.startswith(("redis://", "rediss://")) else {}
+        dict(_REDIS_BROKER_OPTIONS) if BROKER_URL.startswith(("redis://", "rediss://")) else {}
     )
 
 # Job queues (docs/operations.md, "Scaling"): each kind of job has its own, so a flood of link
@@ -266,7 +283,21 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
 # --- Internationalisation -------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The interface's languages (docs/i18n.md): English is the source language and the default
+# (reader addresses without a language prefix); the others have catalogs in locale/.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("pt-br", "Português (Brasil)"),
+    ("de", "Deutsch"),
+    ("ar", "العربية"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# A reader's or a person's choice, kept a year (factcheck/lib/languages.py).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("FACTCHECK_TIME_ZONE") or "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -373,6 +404,9 @@ FACTCHECK_CHECKWORTHINESS_THRESHOLD = (
     if env_str("FACTCHECK_CHECKWORTHINESS_THRESHOLD")
     else None
 )
+# The language (BCP-47 tag, lower case) assumed for a text whose language cannot be detected
+# (too short, mixed) and for claims entered without an article (claims.languages).
+FACTCHECK_CONTENT_LANGUAGE = (env_str("FACTCHECK_CONTENT_LANGUAGE") or "en").strip().lower()
 
 # --- Link health (sources.policy, sources.services; README "Link health") -------------------
 # Death needs repeated failures spread over time: a failure counts only if it comes at least
@@ -644,6 +678,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimantKindEnum": "claims.models.Claimant.Kind",
         "AppearanceKindEnum": "claims.models.Appearance.Kind",
         "AppearanceAddKindEnum": ["web", "spoken", "other"],
+        "SnapshotStateEnum": "sources.models.Snapshot.State",
+        "SnapshotKindEnum": "sources.models.Snapshot.Kind",
     },
     # Swagger UI from drf-spectacular-sidecar (our own static files: the CSP allows no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",

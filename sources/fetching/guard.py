@@ -201,6 +201,7 @@ def web_address(url: str, *, fetch: bool = False, allow_hosts=None) -> str:
     """
     from django.core.exceptions import ValidationError
     from django.core.validators import URLValidator
+    from django.utils.translation import gettext
 
     from sources.fetching.urls import normalize_url
 
@@ -208,9 +209,12 @@ def web_address(url: str, *, fetch: bool = False, allow_hosts=None) -> str:
     shown = text if len(text) <= 80 else f"{text[:80]}…"
     if len(text) > MAX_URL_LENGTH:
         raise InvalidURL(
-            f"The web address is {len(text)} characters long; the limit is {MAX_URL_LENGTH}."
+            gettext("The web address is %(length)s characters long; the limit is %(limit)s.")
+            % {"length": len(text), "limit": MAX_URL_LENGTH}
         )
-    not_web = f"“{shown}” is not a web address: use a full http:// or https:// URL."
+    not_web = gettext("“%(url)s” is not a web address: use a full http:// or https:// URL.") % {
+        "url": shown
+    }
     try:
         normalized = normalize_url(text)
         parts = urllib.parse.urlsplit(normalized)
@@ -219,7 +223,11 @@ def web_address(url: str, *, fetch: bool = False, allow_hosts=None) -> str:
         raise InvalidURL(not_web) from None
     if "@" in parts.netloc:
         raise InvalidURL(
-            f"“{shown}” has a user name or password before its host: give the address without them."
+            gettext(
+                "“%(url)s” has a user name or password before its host: give the address "
+                "without them."
+            )
+            % {"url": shown}
         )
     address = parse_host_address(host)
     if address is not None:
@@ -229,15 +237,21 @@ def web_address(url: str, *, fetch: bool = False, allow_hosts=None) -> str:
             isinstance(address, ipaddress.IPv6Address) and _same_ipv6(written, address)
         ):
             raise InvalidURL(
-                f"“{shown}” writes its IP address in an unusual way: write an IPv4 address "
-                f"as four decimal numbers ({canonical}), or use the site's name."
+                gettext(
+                    "“%(url)s” writes its IP address in an unusual way: write an IPv4 address "
+                    "as four decimal numbers (%(canonical)s), or use the site's name."
+                )
+                % {"url": shown, "canonical": canonical}
             )
     elif re.fullmatch(r"[0-9.]+", host):
-        raise InvalidURL(f"“{shown}” has an invalid IP address.")
+        raise InvalidURL(gettext("“%(url)s” has an invalid IP address.") % {"url": shown})
     if len(normalized) > MAX_URL_LENGTH:
         raise InvalidURL(
-            f"The web address is {len(normalized)} characters long once encoded; the limit "
-            f"is {MAX_URL_LENGTH}."
+            gettext(
+                "The web address is %(length)s characters long once encoded; the limit is "
+                "%(limit)s."
+            )
+            % {"length": len(normalized), "limit": MAX_URL_LENGTH}
         )
     try:
         URLValidator(schemes=sorted(_ALLOWED_SCHEMES))(normalized)
@@ -248,8 +262,11 @@ def web_address(url: str, *, fetch: bool = False, allow_hosts=None) -> str:
         reason = url_guard_reason(normalized, allowed)
         if reason:
             raise InvalidURL(
-                f"“{shown}” is refused ({reason}): addresses on private or local networks "
-                "are never fetched."
+                gettext(
+                    "“%(url)s” is refused (%(reason)s): addresses on private or local networks "
+                    "are never fetched."
+                )
+                % {"url": shown, "reason": reason}
             )
     return normalized
 

@@ -27,6 +27,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from factcheck.lib.versions import NO_VERSION_CHECK
 from sources import csv_format, locales
@@ -127,12 +128,18 @@ def _choice_keys(choices) -> dict[str, str]:
     return keys
 
 
+_NOT_A = {
+    "kind": gettext_lazy("“%(value)s” is not a kind: use one of %(values)s."),
+    "rating": gettext_lazy("“%(value)s” is not a rating: use one of %(values)s."),
+}
+
+
 def _choice(value: str, choices, what: str) -> str:
     found = _choice_keys(choices).get(value.strip().casefold())
     if found is not None:
         return found
     raise ValidationError(
-        f"“{value.strip()[:40]}” is not a {what}: use one of {', '.join(choices.values)}."
+        _NOT_A[what] % {"value": value.strip()[:40], "values": ", ".join(choices.values)}
     )
 
 
@@ -160,7 +167,9 @@ def _plan_row(
                 _URL(url)
             except ValidationError:
                 row_plan.refuse(
-                    f"home_url: “{url[:80]}” is not a web address (http:// or https://)."
+                    "home_url: "
+                    + gettext("“%(url)s” is not a web address (http:// or https://).")
+                    % {"url": url[:80]}
                 )
         values["home_url"] = url
     for column, convert in (
@@ -189,7 +198,7 @@ def _plan_row(
             row_plan.refuse(f"rating: {exc.messages[0]}")
         else:
             if rating != Reliability.UNRATED and not rationale:
-                row_plan.refuse("rating_rationale: a rating needs its rationale.")
+                row_plan.refuse("rating_rationale: " + gettext("a rating needs its rationale."))
             values["rating"], values["rating_rationale"] = rating, rationale
     if "domains" in header:
         try:
@@ -214,22 +223,35 @@ def _plan(header: list[str], records: list[csv_format.Record]) -> list[RowPlan]:
         plans.append(row_plan)
         if record.width != len(header):
             row_plan.refuse(
-                f"the row has {record.width} cells, the header {len(header)} "
-                "(a delimiter too many or too few?)."
+                gettext(
+                    "the row has %(cells)s cells, the header %(header)s (a delimiter too many "
+                    "or too few?)."
+                )
+                % {"cells": record.width, "header": len(header)}
             )
         if not name:
-            row_plan.refuse("name: the name is missing.")
+            row_plan.refuse("name: " + gettext("the name is missing."))
         elif len(name) > _NAME_MAX:
-            row_plan.refuse(f"name: longer than {_NAME_MAX} characters.")
+            row_plan.refuse(
+                "name: " + gettext("longer than %(max)s characters.") % {"max": _NAME_MAX}
+            )
         key = name.casefold()
         if name and key in seen_names:
-            row_plan.refuse(f"name: {name} is also on line {seen_names[key]}.")
+            row_plan.refuse(
+                "name: "
+                + gettext("%(name)s is also on line %(line)s.")
+                % {"name": name, "line": seen_names[key]}
+            )
         seen_names.setdefault(key, record.line)
         matches = sources_by_key.get(key, []) if name else []
         if len(matches) > 1:
             row_plan.refuse(
-                f"name: several sources are named {name} (differing in case only); "
-                "rename them in the admin first."
+                "name: "
+                + gettext(
+                    "several sources are named %(name)s (differing in case only); rename them "
+                    "in the admin first."
+                )
+                % {"name": name}
             )
         existing = matches[0] if len(matches) == 1 else None
         row_plan.source = existing
@@ -237,10 +259,18 @@ def _plan(header: list[str], records: list[csv_format.Record]) -> list[RowPlan]:
         for domain in row_plan.values.get("domains", []):
             owner = owners.get(domain)
             if owner is not None and (existing is None or owner != existing.name):
-                row_plan.refuse(f"domains: {domain} already belongs to {owner}.")
+                row_plan.refuse(
+                    "domains: "
+                    + gettext("%(domain)s already belongs to %(source)s.")
+                    % {"domain": domain, "source": owner}
+                )
             if domain in claimed:
                 line, other = claimed[domain]
-                row_plan.refuse(f"domains: {domain} is also listed for {other} on line {line}.")
+                row_plan.refuse(
+                    "domains: "
+                    + gettext("%(domain)s is also listed for %(name)s on line %(line)s.")
+                    % {"domain": domain, "name": other, "line": line}
+                )
             else:
                 claimed[domain] = (record.line, name)
         if row_plan.action == REFUSE:
@@ -423,7 +453,7 @@ def sources_import(*, user, data: bytes, filename: str = "", dry_run: bool = Tru
         report.errors.append(str(exc))
         return report
     if not records:
-        report.errors.append("The file has a header but no rows.")
+        report.errors.append(gettext("The file has a header but no rows."))
         return report
     report.rows = _plan(header, records)
     if dry_run or not report.ok:
@@ -436,8 +466,11 @@ def sources_import(*, user, data: bytes, filename: str = "", dry_run: bool = Tru
         # The registry changed between the plan and the import (someone else's edit).
         detail = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         report.errors.append(
-            f"The registry changed while importing ({detail}). Nothing was imported: "
-            "preview the file again."
+            gettext(
+                "The registry changed while importing (%(detail)s). Nothing was imported: "
+                "preview the file again."
+            )
+            % {"detail": detail}
         )
         return report
     except PermissionDenied:
@@ -480,7 +513,7 @@ def source_import_job_start(*, user, data: bytes, filename: str = "") -> SourceI
     progress."""
     _check_import_permission(user)
     if len(data) > settings.FACTCHECK_SOURCES_IMPORT_MAX_BYTES:
-        raise ValidationError("The file is over the import size limit.")
+        raise ValidationError(gettext("The file is over the import size limit."))
     job = SourceImportJob(requested_by=user, filename=filename[:300], data=data)
     job.full_clean(exclude=["requested_by"])
     job.save()

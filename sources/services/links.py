@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from sources.models import Link
 
@@ -33,10 +34,13 @@ def link_get_or_create(*, url: str) -> tuple[Link, bool]:
         normalized = normalize_url(url)
     except InvalidURL:
         raise ValidationError(
-            {"url": f"“{url[:200]}” is not a web address: use a full http:// or https:// URL."}
+            {
+                "url": _("“%(url)s” is not a web address: use a full http:// or https:// URL.")
+                % {"url": url[:200]}
+            }
         ) from None
     if len(normalized) > Link._meta.get_field("url").max_length:
-        raise ValidationError({"url": "This web address is too long."})
+        raise ValidationError({"url": _("This web address is too long.")})
     link = Link.objects.filter(url=normalized).first()
     if link is not None:
         return link, False

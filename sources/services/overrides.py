@@ -12,6 +12,7 @@ from functools import partial
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from factcheck.lib.versions import (
     ConflictError,
@@ -70,7 +71,7 @@ def _override_write(
 
 
 def _shown_state(value: str) -> str:
-    return LinkState(value).label if value in LinkState.values else "(none: the checker's)"
+    return LinkState(value).label if value in LinkState.values else _("(none: the checker's)")
 
 
 def _override_conflict(link: Link, *, state: str, reason: str) -> ConflictError:
@@ -80,7 +81,7 @@ def _override_conflict(link: Link, *, state: str, reason: str) -> ConflictError:
 
     by, at = last_change(target=link)
     return ConflictError(
-        message=conflict_message(what="this link's override", by=by, at=at),
+        message=conflict_message(what=_("this link's override"), by=by, at=at),
         current=link,
         changes=changes_between(
             {"override_state": _shown_state(state), "override_reason": reason},
@@ -88,7 +89,7 @@ def _override_conflict(link: Link, *, state: str, reason: str) -> ConflictError:
                 "override_state": _shown_state(link.override_state),
                 "override_reason": link.override_reason,
             },
-            {"override_state": "Override", "override_reason": "Reason"},
+            {"override_state": _("Override"), "override_reason": _("Reason")},
         ),
         by=by,
         at=at,
@@ -112,9 +113,9 @@ def link_override_set(*, link: Link, user, state: str, reason: str, version: Ver
     _require_override(user)
     reason = (reason or "").strip()
     if state not in OVERRIDE_STATES:
-        raise ValidationError({"state": "Choose the state to show for this link."})
+        raise ValidationError({"state": _("Choose the state to show for this link.")})
     if not reason:
-        raise ValidationError({"reason": "Say why: the reason is recorded with the override."})
+        raise ValidationError({"reason": _("Say why: the reason is recorded with the override.")})
     with transaction.atomic():
         link = _locked(link, version, state=state, reason=reason)
         return _override_write(

@@ -23,6 +23,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from factcheck.lib.published import site_changed
 from factcheck.lib.versions import (
@@ -108,7 +110,9 @@ def _check_free(domains: list[str], source: Source | None) -> None:
         raise ValidationError(
             {
                 "domains": [
-                    f"{domain} already belongs to {owner.name}." for domain, owner in taken.items()
+                    _("%(domain)s already belongs to %(source)s.")
+                    % {"domain": domain, "source": owner.name}
+                    for domain, owner in taken.items()
                 ]
             }
         )
@@ -187,11 +191,15 @@ def _clean_rating(rating: str, rationale: str) -> tuple[str, str]:
     rationale = (rationale or "").strip()
     if rating not in Reliability.values:
         raise ValidationError(
-            {"rating": f"Choose a rating: {', '.join(Reliability.labels)}."}, code="rating"
+            {
+                "rating": _("Choose a rating: %(ratings)s.")
+                % {"ratings": ", ".join(str(label) for label in Reliability.labels)}
+            },
+            code="rating",
         )
     if rating != Reliability.UNRATED and not rationale:
         raise ValidationError(
-            {"rating_rationale": "Say why: a rating is recorded with its rationale."},
+            {"rating_rationale": _("Say why: a rating is recorded with its rationale.")},
             code="rationale",
         )
     return rating, rationale
@@ -267,7 +275,10 @@ def _clean_fields(fields: dict) -> dict:
             except ValidationError as exc:
                 errors[key] = exc.messages
     if "kind" in cleaned and cleaned["kind"] not in SourceKind.values:
-        errors["kind"] = [f"Choose a kind: {', '.join(SourceKind.labels)}."]
+        errors["kind"] = [
+            _("Choose a kind: %(kinds)s.")
+            % {"kinds": ", ".join(str(label) for label in SourceKind.labels)}
+        ]
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -286,7 +297,9 @@ def _name_free(name: str, source: Source | None) -> None:
         others = others.exclude(pk=source.pk)
     other = others.first()
     if other is not None:
-        raise ValidationError({"name": f"There is already a source named {other.name}."})
+        raise ValidationError(
+            {"name": _("There is already a source named %(name)s.") % {"name": other.name}}
+        )
 
 
 @transaction.atomic
@@ -308,7 +321,9 @@ def _save_named(source: Source, **save_options) -> None:
         with transaction.atomic():
             source.save(**save_options)
     except IntegrityError:
-        raise ValidationError({"name": f"There is already a source named {source.name}."}) from None
+        raise ValidationError(
+            {"name": _("There is already a source named %(name)s.") % {"name": source.name}}
+        ) from None
 
 
 def source_create(
@@ -350,7 +365,7 @@ def source_create(
         errors, lambda: _name_free(source.name, None), lambda: _check_free(domain_list, None)
     )
     _save_named(source)
-    added, _, attached = _set_domains(source, domain_list)
+    added, _removed, attached = _set_domains(source, domain_list)
     if attached.evidence:
         _reader_site_changed()
     _audit(
@@ -367,15 +382,15 @@ def source_create(
 
 _EDITABLE = ("name", "kind", "home_url", "country", "language", "notes")
 _LABELS = {
-    "name": "Name",
-    "kind": "Kind",
-    "home_url": "Home page",
-    "domains": "Domains",
-    "country": "Country",
-    "language": "Language",
-    "rating": "Reliability",
-    "rating_rationale": "Why this rating",
-    "notes": "Notes",
+    "name": gettext_lazy("Name"),
+    "kind": gettext_lazy("Kind"),
+    "home_url": gettext_lazy("Home page"),
+    "domains": gettext_lazy("Domains"),
+    "country": gettext_lazy("Country"),
+    "language": gettext_lazy("Language"),
+    "rating": gettext_lazy("Reliability"),
+    "rating_rationale": gettext_lazy("Why this rating"),
+    "notes": gettext_lazy("Notes"),
 }
 
 
@@ -406,7 +421,9 @@ def _source_conflict(source: Source, yours: dict) -> ConflictError:
                 value = value if isinstance(value, str) else " ".join(value)
         mine[key] = value.strip() if isinstance(value, str) else value
     return ConflictError(
-        message=conflict_message(what=f"the source {source.name}", by=by, at=at),
+        message=conflict_message(
+            what=_("the source %(name)s") % {"name": source.name}, by=by, at=at
+        ),
         current=source,
         changes=changes_between(mine, saved, _LABELS),
         by=by,
@@ -554,7 +571,12 @@ def source_register_domain(
         raise ValidationError({"domain": exc.messages}) from None
     owner = SourceDomain.objects.filter(domain=normalized).select_related("source").first()
     if owner is not None:
-        raise ValidationError({"domain": f"{normalized} already belongs to {owner.source.name}."})
+        raise ValidationError(
+            {
+                "domain": _("%(domain)s already belongs to %(source)s.")
+                % {"domain": normalized, "source": owner.source.name}
+            }
+        )
     return source_create(
         user=user,
         name=(name or "").strip() or display_domain(normalized),

@@ -19,7 +19,7 @@
     var ticked = list.filter(function (box) { return box.checked; }).length;
     all.checked = list.length > 0 && ticked === list.length;
     all.indeterminate = ticked > 0 && ticked < list.length;
-    if (count) { count.textContent = ticked ? ticked + " selected" : ""; }
+    if (count) { count.textContent = ticked ? interpolate(ngettext("%(n)s selected", "%(n)s selected", ticked), { n: ticked }, true) : ""; }
   }
 
   all.addEventListener("change", function () {
@@ -40,7 +40,7 @@
     var reason = form.querySelector("input[name=reason]");
     if (button && button.value === "dismiss" && reason && !reason.value.trim()) {
       event.preventDefault();
-      reason.setCustomValidity("Say why the selected claims are dismissed.");
+      reason.setCustomValidity(gettext("Say why the selected claims are dismissed."));
       reason.reportValidity();
       reason.addEventListener("input", function () { reason.setCustomValidity(""); }, { once: true });
     }

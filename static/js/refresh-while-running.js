@@ -14,7 +14,7 @@
       window.clearTimeout(timer);
       pause.hidden = true;
       var said = notice.querySelector("[data-refresh-said]");
-      if (said) said.textContent = "Automatic refresh paused.";
+      if (said) said.textContent = gettext("Automatic refresh paused.");
     });
   }
 })();

@@ -46,13 +46,13 @@
     popup.className = "selection-popup";
     popup.id = "selection-popup";
     popup.setAttribute("role", "group");
-    popup.setAttribute("aria-label", "Use the selected words");
+    popup.setAttribute("aria-label", gettext("Use the selected words"));
     popup.hidden = true;
-    popup.appendChild(button("Make a claim", makeClaim));
-    popup.appendChild(button("Quote as evidence", quote));
+    popup.appendChild(button(gettext("Make a claim"), makeClaim));
+    popup.appendChild(button(gettext("Quote as evidence"), quote));
     var hint = document.createElement("span");
     hint.className = "selection-popup-hint";
-    hint.textContent = "Esc closes";
+    hint.textContent = gettext("Esc closes");
     popup.appendChild(hint);
     popup.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { event.preventDefault(); hide(true); }

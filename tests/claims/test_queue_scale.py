@@ -47,12 +47,12 @@ TEMPLATE_ROWS = """{% for claim in claims %}
   <td>#{{ claim.pk }}</td>
   <td><a href="{% url 'claims:claim_detail' claim.pk %}" class="row-link">{{ claim.text|truncatechars:160 }}</a>
     <br><span class="muted">{{ claim.article.title|truncatechars:70 }}</span>{% if claim.article.is_demo %} <span class="badge badge-demo">demo</span>{% endif %}</td>
-  <td><span class="state state-{{ claim.status }}">{{ claim.get_status_display }}</span></td>
-  <td>{% include "claims/_rating.html" with level=claim.rating %}</td>
-  <td>{% if claim.assignee %}{{ claim.assignee.get_username }}{% else %}<span class="muted">nobody</span>{% endif %}</td>
-  <td>{{ claim.evidence_count }}{% if claim.has_link_trouble %} <span class="badge badge-warn">dead or failing link</span>{% endif %}{% if claim.evidence_at_risk %} <span class="badge badge-warn">evidence at risk</span>{% endif %}{% if claim.note_count %}<br><span class="muted">{{ claim.note_count }} note{{ claim.note_count|pluralize }}</span>{% endif %}</td>
-  <td>{% if claim.checkworthiness is not None %}{{ claim.checkworthiness|floatformat:2 }}{% else %}–{% endif %}</td>
-  <td><time datetime="{{ claim.updated_at|date:'c' }}">{{ claim.updated_at|date:"j M Y H:i" }}</time></td>
+  <td data-label="Status"><span class="state state-{{ claim.status }}">{{ claim.get_status_display }}</span></td>
+  <td data-label="Rating">{% include "claims/_rating.html" with level=claim.rating %}</td>
+  <td data-label="Assignee">{% if claim.assignee %}{{ claim.assignee.get_username }}{% else %}<span class="muted">nobody</span>{% endif %}</td>
+  <td data-label="Evidence">{{ claim.evidence_count }}{% if claim.has_link_trouble %} <span class="badge badge-warn">dead or failing link</span>{% endif %}{% if claim.evidence_at_risk %} <span class="badge badge-warn">evidence at risk</span>{% endif %}{% if claim.note_count %}<br><span class="muted">{{ claim.note_count }} note{{ claim.note_count|pluralize }}</span>{% endif %}</td>
+  <td data-label="Score">{% if claim.checkworthiness is not None %}{{ claim.checkworthiness|floatformat:2 }}{% else %}–{% endif %}</td>
+  <td data-label="Updated"><time datetime="{{ claim.updated_at|date:'c' }}">{{ claim.updated_at|date:"j M Y H:i" }}</time></td>
 </tr>
 {% endfor %}"""  # noqa: E501, RUF001
 
@@ -206,7 +206,7 @@ def _notice(page: str) -> str:
 
 def test_the_evidence_at_risk_notice_is_cached_for_the_desk(client_for, settings):
     settings.FACTCHECK_QUEUE_NOTICE_CACHE_SECONDS = 60
-    key = make_template_fragment_key("queue_at_risk_notice", [True, False])  # a reviewer's
+    key = make_template_fragment_key("queue_at_risk_notice", [True, False, "en"])  # a reviewer's
     cache.delete(key)
     client = client_for("reviewer")
     first = _published_on_a_dead_link("The bridge cost 9 million.")

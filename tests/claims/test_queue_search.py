@@ -48,7 +48,8 @@ def test_the_search_box_is_in_sight_and_keeps_the_other_filters(client_for):
         "Officials planned to cull feral camels again.", status="dismissed", dismissed_reason="x"
     )
     html = client.get(f"{QUEUE}?status=new&o=-score&page=2").content.decode()
-    search = html[html.index('class="queue-search"') : html.index("<details")]
+    start = html.index('class="queue-search"')
+    search = html[start : html.index("<details", start)]
     # Outside the collapsed filters, with the view's other filters (not its page) kept.
     assert 'name="q"' in search and 'type="search"' in search
     assert '<input type="hidden" name="status" value="new">' in search

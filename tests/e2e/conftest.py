@@ -76,19 +76,7 @@ def new_page(browser):
     def make(viewport=DESKTOP):
         context = browser.new_context(viewport=viewport)
         contexts.append(context)
-        page = context.new_page()
-        page.problems = []
-        page.on("pageerror", lambda exc: page.problems.append(f"page error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                page.problems.append(msg.text)
-                if msg.type == "error" and "Content Security Policy" in msg.text
-                else None
-            ),
-        )
-        page.set_default_timeout(10_000)
-        return page
+        return watched_page(context)
 
     yield make
     for context in contexts:
@@ -147,3 +135,21 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+
+
+def watched_page(context):
+    """A new page of ``context`` that collects script errors and CSP violations in
+    ``page.problems`` (tests assert it stays empty), with a 10 s default timeout."""
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda exc: page.problems.append(f"page error: {exc}"))
+    page.on(
+        "console",
+        lambda msg: (
+            page.problems.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    page.set_default_timeout(10_000)
+    return page

@@ -69,6 +69,7 @@ def test_every_claim_page_embeds_a_complete_claim_review(client, reviewer, edito
         author="Ann Writer",
         title="The mayor's garage",
         published_at=timezone.make_aware(datetime(2024, 3, 5, 10, 0)),
+        language="en",
     )
     versions = list(claim.verdicts.order_by("number"))
     [review] = _extract(client, claim)
@@ -86,6 +87,7 @@ def test_every_claim_page_embeds_a_complete_claim_review(client, reviewer, edito
                     "@type": "CreativeWork",
                     "headline": "The mayor's garage",
                     "url": "https://news.example.org/mayor",
+                    "inLanguage": "en",
                     "datePublished": "2024-03-05",
                 }
             ],
@@ -93,6 +95,7 @@ def test_every_claim_page_embeds_a_complete_claim_review(client, reviewer, edito
                 "@type": "CreativeWork",
                 "headline": "The mayor's garage",
                 "url": "https://news.example.org/mayor",
+                "inLanguage": "en",
                 "datePublished": "2024-03-05",
             },
             "datePublished": "2024-03-05",
@@ -108,6 +111,8 @@ def test_every_claim_page_embeds_a_complete_claim_review(client, reviewer, edito
         },
         "author": {"@type": "Organization", "name": "Example Fact-check Desk", "url": f"{BASE}/"},
         "datePublished": versions[0].published_at.date().isoformat(),
+        # The article's language (issue 20; tests/api/test_article_language_claimreview.py).
+        "inLanguage": "en",
         "dateModified": versions[1].published_at.date().isoformat(),
     }
 

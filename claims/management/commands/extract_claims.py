@@ -6,9 +6,10 @@ import json
 import sys
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from claims import services
+from claims import languages, nlp, services
 from claims.extraction import SUPPORTED_EXTENSIONS
 
 _STDIN_NAMES = {"text": "stdin.txt", "markdown": "stdin.md", "html": "stdin.html"}
@@ -17,7 +18,9 @@ _STDIN_NAMES = {"text": "stdin.txt", "markdown": "stdin.md", "html": "stdin.html
 class Command(BaseCommand):
     help = (
         "Split a .txt/.md/.html file ('-' for standard input) into sentences and score them, "
-        "without touching the database. JSON: a list of {start, end, text, score, is_claim}."
+        "without touching the database. JSON: a list of {start, end, text, score, is_claim}; "
+        "score is null when the language has no check-worthiness model. The language used is "
+        "written to standard error."
     )
     requires_system_checks: list = []
 
@@ -29,6 +32,11 @@ class Command(BaseCommand):
             choices=["auto", "text", "markdown", "html"],
             default="auto",
             help="what the input holds (auto: by extension; stdin: HTML if it looks like it)",
+        )
+        parser.add_argument(
+            "--language",
+            default="",
+            help="the text's language (a BCP-47 tag such as es); detected if omitted",
         )
 
     def handle(self, *args, path: str, **options):
@@ -55,15 +63,27 @@ class Command(BaseCommand):
                 elif source.suffix.lower() not in SUPPORTED_EXTENSIONS:
                     filename = source.name  # let the service explain what is supported
             prepared = services.text_prepare(file_bytes=data, filename=filename)
-            sentences = services.text_analyse(prepared.text)
+            try:
+                language = languages.language_normalize(options["language"])
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from None
+            how = "given"
+            if not language:
+                language, how = (
+                    services.article_language_detect(title=prepared.title, text=prepared.text),
+                    "detected",
+                )
+            sentences = services.text_analyse(prepared.text, language=language)
         except services.IngestError as exc:
             raise CommandError(str(exc)) from None
+        scored = "" if nlp.has_model(language) else "; no check-worthiness model: not scored"
+        self.stderr.write(f"language: {language} ({how}{scored})")
         rows = [
             {
                 "start": s.start,
                 "end": s.end,
                 "text": s.text,
-                "score": round(s.score, 4),
+                "score": round(s.score, 4) if s.score is not None else None,
                 "is_claim": s.is_claim,
             }
             for s in sentences
@@ -74,7 +94,8 @@ class Command(BaseCommand):
         for row in rows:
             mark = "CLAIM" if row["is_claim"] else "     "
             text = row["text"].replace("\n", " ")
-            self.stdout.write(f"{row['start']:>7}-{row['end']:<7} {row['score']:.2f} {mark} {text}")
+            score = f"{row['score']:.2f}" if row["score"] is not None else "   -"
+            self.stdout.write(f"{row['start']:>7}-{row['end']:<7} {score} {mark} {text}")
 
 
 def _refuse_if_too_large(name: str, data: bytes) -> None:

@@ -27,11 +27,17 @@ class Command(BaseCommand):
             default="text",
             help="what standard input holds (files go by their extension)",
         )
+        parser.add_argument(
+            "--language",
+            default="",
+            help="the article's language (a BCP-47 tag such as es or pt-br); detected if omitted",
+        )
 
     def handle(self, *args, source: str, title: str, author: str, url: str, **options):
+        language = options["language"]
         try:
             if source.startswith(("http://", "https://")):
-                result = services.article_fetch(url=source, title=title)
+                result = services.article_fetch(url=source, title=title, language=language)
             elif source == "-":
                 data = sys.stdin.buffer.read(services.max_ingest_bytes() + 1)
                 _refuse_if_too_large(source, data)
@@ -42,6 +48,7 @@ class Command(BaseCommand):
                     url=url,
                     file_bytes=data,
                     filename=f"stdin{extension}",
+                    language=language,
                 )
             else:
                 path = Path(source)
@@ -51,14 +58,24 @@ class Command(BaseCommand):
                     data = handle.read(services.max_ingest_bytes() + 1)
                 _refuse_if_too_large(source, data)
                 result = services.article_ingest(
-                    title=title, author=author, url=url, file_bytes=data, filename=path.name
+                    title=title,
+                    author=author,
+                    url=url,
+                    file_bytes=data,
+                    filename=path.name,
+                    language=language,
                 )
         except services.IngestError as exc:
             raise CommandError(str(exc)) from None
         article = result.article
         claims = article.claims.filter(is_orphaned=False).count()
         state = "created" if result.created else "already present"
-        self.stdout.write(f"article {article.pk} {state}: {claims} claims ({article.title})")
+        note = services.article_scoring_note(article)
+        self.stdout.write(
+            f"article {article.pk} {state}: {claims} claims ({article.title}"
+            + (f"; {note}" if note else "")
+            + ")"
+        )
 
 
 def _refuse_if_too_large(name: str, data: bytes) -> None:

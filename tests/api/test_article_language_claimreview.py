@@ -1,0 +1,187 @@
+"""An article's language through the API (ingest with or without a language; the article
+says its language and whether it is scored) and in ClaimReview (``inLanguage`` of the review
+and of each article appearance), on the reader page and in the API's fact-check (issue 20)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from claims import services
+from claims.models import Article, Claim
+from factcheck.lib.versions import NO_VERSION_CHECK
+from reader.selectors import claim_path
+from tests.factories import ArticleFactory, ClaimFactory, rating_level
+
+pytestmark = pytest.mark.django_db
+
+ARTICLES = reverse("api:article-list")
+
+# Original short news texts written for these tests.
+ARABIC = (
+    "أعلنت بلدية المدينة يوم الاثنين أنها افتتحت ثلاث مدارس جديدة في الأحياء الشرقية. "
+    "وقال رئيس البلدية إن عدد الطلاب في المدارس الحكومية ارتفع بنسبة عشرين في المئة منذ عام 2020. "
+    "وأضاف أن الميزانية المخصصة للتعليم تضاعفت خلال السنوات الخمس الماضية. "
+    "لكن نقابة المعلمين قالت إن الأرقام الرسمية لا تشمل المدارس المغلقة. "
+    "ويطالب أولياء الأمور بحافلات مدرسية إضافية قبل بداية فصل الشتاء. "
+    "ولم تنشر البلدية تقرير المراجعة المالية حتى الآن."
+)
+SPANISH = (
+    "El gobierno regional anunció el lunes que abrirá cuatro centros de salud en la costa. "
+    "Según la consejera de Sanidad, las listas de espera se redujeron un 30 por ciento en 2024. "
+    "Los sindicatos médicos aseguran que faltan más de doscientos profesionales. "
+    "La oposición pidió que se publiquen los datos completos del informe. "
+    "Los nuevos centros estarán abiertos también los fines de semana. "
+    "El presupuesto total del plan es de 45 millones de euros."
+)
+_LD_RE = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+def _publish(claim: Claim, reviewer, editor) -> Claim:
+    services.verdict_save(
+        claim=claim,
+        user=reviewer,
+        rating=rating_level("false"),
+        summary="Not so.",
+        rationale="Because.",
+        version=NO_VERSION_CHECK,
+    )
+    services.claim_submit_for_approval(claim=claim, user=reviewer, version=NO_VERSION_CHECK)
+    services.claim_publish(claim=claim, user=editor, version=NO_VERSION_CHECK)
+    return Claim.objects.get(pk=claim.pk)
+
+
+def _review_on_page(client, claim: Claim) -> dict:
+    html = client.get(claim_path(claim)).content.decode()
+    reviews = [json.loads(m) for m in _LD_RE.findall(html)]
+    [review] = [r for r in reviews if r.get("@type") == "ClaimReview"]
+    return review
+
+
+def test_an_arabic_article_ingested_by_the_api_end_to_end(api_for, client, reviewer, editor):
+    api = api_for("reviewer")
+    response = api.post(ARTICLES, {"title": "مدارس جديدة", "text": ARABIC}, format="json")
+    assert response.status_code == 201, response.content.decode()[:1000]
+    data = response.json()
+    assert data["language"] == "ar" and data["scored"] is False
+    article = Article.objects.get(pk=data["id"])
+    assert article.language == "ar"
+    sentences = list(article.sentences.order_by("start"))
+    assert len(sentences) == 6
+    for sentence in sentences:
+        assert article.text[sentence.start : sentence.end] == sentence.text
+        assert sentence.score is None
+    assert not article.claims.exists()
+
+    # The review page lists every sentence for triage and says why.
+    client.force_login(reviewer)
+    html = client.get(reverse("claims:article_detail", kwargs={"pk": article.pk})).content
+    html = html.decode()
+    assert "Not scored: no check-worthiness model for Arabic" in html
+    assert all(f'id="sentence-{s.pk}"' in html for s in sentences)
+    client.logout()
+
+    second = sentences[1]
+    claim = services.claim_create_from_selection(
+        article=article, start=second.start, end=second.end, text=second.text, user=reviewer
+    )
+    assert claim.checkworthiness is None
+    claim = _publish(claim, reviewer, editor)
+
+    review = _review_on_page(client, claim)
+    assert review["inLanguage"] == "ar"
+    [work] = review["itemReviewed"]["appearance"]
+    assert work["inLanguage"] == "ar"
+
+    # The API's fact-check carries the same ClaimReview.
+    detail = api_for("anonymous").get(reverse("api:fact-check-detail", kwargs={"pk": claim.pk}))
+    assert detail.json()["claim_review"]["inLanguage"] == "ar"
+
+    # The reader's pages in Arabic: the interface right to left, the claim in its language.
+    page = client.get(f"/ar{claim_path(claim)}")
+    assert page.status_code == 200 and page["Content-Language"] == "ar"
+    html = page.content.decode()
+    assert '<html lang="ar" dir="rtl">' in html
+    assert '<p lang="ar">' in html and second.text in html
+    assert "التقييم" in html or "الحكم" in html  # interface words from the Arabic catalog
+    article_page = client.get(f"/ar/articles/{article.slug}/").content.decode()
+    assert '<html lang="ar" dir="rtl">' in article_page
+    assert '<h1 lang="ar">مدارس جديدة</h1>' in article_page
+
+
+def test_a_spanish_article_review_is_in_spanish(client, reviewer, editor, settings):
+    settings.FACTCHECK_CONTENT_LANGUAGE = "en"
+    article = services.article_ingest(title="Centros de salud", text=SPANISH).article
+    assert article.language == "es" and not article.claims.exists()
+    sentence = article.sentences.order_by("start")[1]
+    claim = _publish(
+        services.claim_create_from_selection(
+            article=article,
+            start=sentence.start,
+            end=sentence.end,
+            text=sentence.text,
+            user=reviewer,
+        ),
+        reviewer,
+        editor,
+    )
+    review = _review_on_page(client, claim)
+    assert review["inLanguage"] == "es"
+    assert review["itemReviewed"]["appearance"][0]["inLanguage"] == "es"
+    # The reader's page in Spanish, left to right; a Spanish browser is sent there first.
+    reader = Client()
+    first = reader.get(claim_path(claim), HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9")
+    assert first.status_code == 302, (claim_path(claim), first.get("Content-Language"))
+    assert first["Location"] == f"/es{claim_path(claim)}"
+    page = reader.get(first["Location"])
+    assert page["Content-Language"] == "es"
+    html = page.content.decode()
+    assert '<html lang="es" dir="ltr">' in html
+    assert '<p lang="es">' in html and sentence.text in html
+    assert "Verificaciones" in html  # the menu, from the Spanish catalog
+
+
+def test_the_api_takes_the_language_at_ingestion_and_checks_it(api_for):
+    api = api_for("reviewer")
+    english = "The council said bus fares will rise by 12 percent next year, the mayor said."
+    chosen = api.post(ARTICLES, {"text": english, "language": "PT_br"}, format="json")
+    assert chosen.status_code == 201
+    assert chosen.json()["language"] == "pt-br" and chosen.json()["scored"] is False
+    wrong = api.post(ARTICLES, {"text": english + " Again.", "language": "nope-x"}, format="json")
+    assert wrong.status_code == 400
+    assert "language" in json.dumps(wrong.json())
+    detected = api.post(ARTICLES, {"text": english + " Twice."}, format="json")
+    assert detected.json()["language"] == "en" and detected.json()["scored"] is True
+
+
+def test_a_claim_without_an_article_is_in_the_content_language(client, reviewer, editor, settings):
+    settings.FACTCHECK_CONTENT_LANGUAGE = "fr"
+    claim = services.claim_enter(
+        user=reviewer,
+        text="Le chômage a baissé de moitié depuis 2020.",
+        kind="spoken",
+        medium="tv",
+        programme="Débat du soir",
+        timestamp="00:12:30",
+        said_on=datetime.date(2026, 11, 3),
+    )
+    claim = _publish(claim, reviewer, editor)
+    review = _review_on_page(client, claim)
+    assert review["inLanguage"] == "fr"
+    assert all("inLanguage" not in work for work in review["itemReviewed"]["appearance"])
+
+
+def test_an_article_of_unknown_language_falls_back_but_its_appearance_says_nothing(
+    client, reviewer, editor, settings
+):
+    settings.FACTCHECK_CONTENT_LANGUAGE = "en"
+    article = ArticleFactory(language="")
+    claim = _publish(ClaimFactory(article=article), reviewer, editor)
+    review = _review_on_page(client, claim)
+    assert review["inLanguage"] == "en"
+    assert "inLanguage" not in review["itemReviewed"]["appearance"][0]
