@@ -55,6 +55,21 @@ def _tab_to(page, text: str, limit: int) -> int:
     raise AssertionError(f"{text!r} not reached in {limit} Tab presses (at {_focused(page)!r})")
 
 
+def _settles(page) -> int:
+    """How many htmx swaps have settled on the page so far (a listener added at load)."""
+    return page.evaluate("window.__settled || 0")
+
+
+def _wait_for_settle(page, after: int) -> None:
+    """Wait until a swap after the ``after``-th has settled: htmx binds the new content's
+    forms only then (a key pressed before would submit a form the browser's own way)."""
+    for _ in range(50):
+        if _settles(page) > after:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the page never settled after the swap")
+
+
 def _wait_for_focus(page, name: str) -> None:
     """Wait until the field ``name`` has the focus (polled: the CSP forbids eval'd waits)."""
     for _ in range(50):
@@ -114,6 +129,10 @@ def test_the_claim_page_by_keyboard_only(live_server, new_page):
     log_in(page, base, "kb-reviewer", PASSWORD)
     page.goto(f"{base}/review/claims/{claim.pk}/")
     page.evaluate("window.__noReload = true")
+    page.evaluate(
+        "document.body.addEventListener('htmx:afterSettle',"
+        " () => { window.__settled = (window.__settled || 0) + 1; })"
+    )
 
     # 1. From the main heading, "Start review" is a few Tab presses away.
     page.locator("h1").evaluate("h => { h.tabIndex = -1; h.focus(); }")
@@ -184,8 +203,10 @@ def test_the_claim_page_by_keyboard_only(live_server, new_page):
     page.keyboard.press("f")  # the first level starting with F ("False")
     assert page.locator("select[name=rating]").input_value() != ""
     _tab_to(page, "Save draft", limit=6)
+    settled = _settles(page)
     page.keyboard.press("Enter")
     page.get_by_text("saved as a draft").wait_for()
+    _wait_for_settle(page, settled)
     assert Verdict.objects.get(claim=claim).state == Verdict.State.DRAFT
 
     # 5. Submitted for approval: the button is near the top again.
