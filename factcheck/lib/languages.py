@@ -62,11 +62,16 @@ def _reader_match(request: HttpRequest):
     now: the prefix's, or the default), or None."""
     match = getattr(request, "resolver_match", None)
     if match is None:
-        from django.urls import Resolver404, resolve
+        # Both language middlewares ask before Django resolves the address: resolve once.
+        if not hasattr(request, "_language_match"):
+            from django.urls import Resolver404, resolve
 
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
+            try:
+                request._language_match = resolve(request.path_info)
+            except Resolver404:
+                request._language_match = None
+        match = request._language_match
+        if match is None:
             return None
     return match if match.namespace == "reader" else None
 

@@ -21,7 +21,6 @@ class LanguageChoice:
     name: str  # in its own language ("Español"), as switchers show it
     current: bool
     switch_url: str  # an anonymous reader's link (sets the cookie, goes to the page)
-    page_url: str  # this page in that language
 
 
 @register.simple_tag(takes_context=True)
@@ -32,19 +31,18 @@ def language_choices(context, here: str | None = None) -> list[LanguageChoice]:
     if not here:
         here = request.path if request is not None else "/"
     current = translation.get_language()
-    choices = []
-    for code, name in settings.LANGUAGES:
-        query = urlencode({"next": here})
-        choices.append(
-            LanguageChoice(
-                code=code,
-                name=name,
-                current=code == current,
-                switch_url=f"{reverse('language_switch', args=[code])}?{query}",
-                page_url=languages.in_language(here, code),
-            )
+    # The page in the chosen language is worked out when one is chosen (language_switch,
+    # language_set), not for every language on every page.
+    query = urlencode({"next": here})
+    return [
+        LanguageChoice(
+            code=code,
+            name=name,
+            current=code == current,
+            switch_url=f"{reverse('language_switch', args=[code])}?{query}",
         )
-    return choices
+        for code, name in settings.LANGUAGES
+    ]
 
 
 @register.simple_tag(takes_context=True)
