@@ -114,8 +114,12 @@ def test_two_beats_started_by_mistake_send_each_job_once_a_period(beats):
     log = group.log.read_text(errors="replace")
     # Each beat tried at start and about every 4 s: about twice as many tries as periods.
     assert group.skipped() >= 1, log[-3000:]
-    # Sends are at least 90 % of a period apart whatever beat made them.
-    assert 2 <= sent <= math.floor(window / (beat.SHARE * every)) + 1, (sent, window, log[-3000:])
+    # Sends are at least 90 % of a period apart whatever beat made them. The window starts
+    # when the test saw the first message, which on a busy machine is up to a second after
+    # beat sent it: that second is counted in. Two unguarded beats send about 6 times here.
+    seen_late = 1.0
+    most = math.floor((window + seen_late) / (beat.SHARE * every)) + 1
+    assert 2 <= sent <= most, (sent, window, log[-3000:])
 
 
 @pytest.mark.timeout(150)
