@@ -182,7 +182,37 @@ def wait_for_workers(names: list[str], processes: list[subprocess.Popen], limit:
             waiting -= set(reply)
 
 
+def amqp_vhost_ensure(amqp_url: str) -> None:
+    """Create the benchmark's own RabbitMQ vhost (and the URL's user's rights on it) when
+    the server does not have it yet, with ``rabbitmqctl`` (as on the development machines);
+    without ``rabbitmqctl`` say what to run."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(amqp_url)
+    vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
+    if vhost == "/":
+        return
+    ctl = shutil.which("rabbitmqctl")
+    if ctl is None:
+        raise SystemExit(
+            f"RabbitMQ vhost {vhost!r} is needed: rabbitmqctl add_vhost {vhost} && "
+            f"rabbitmqctl set_permissions -p {vhost} {parts.username or 'guest'} '.*' '.*' '.*'"
+        )
+    listed = subprocess.run(
+        [ctl, "-q", "list_vhosts"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    if vhost not in listed:
+        subprocess.run([ctl, "-q", "add_vhost", vhost], check=True)
+        user = parts.username or "guest"
+        subprocess.run(
+            [ctl, "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True
+        )
+        print(f"  made RabbitMQ vhost {vhost!r} for user {user!r}", flush=True)
+
+
 def broker_environment(broker: str, redis_db: int, amqp_url: str) -> dict[str, str]:
+    if broker == "amqp":
+        amqp_vhost_ensure(amqp_url)
     redis_base = "redis://127.0.0.1:6379"
     return {
         "REDIS_URL": f"{redis_base}/{redis_db}",
