@@ -220,7 +220,8 @@ class ArticleSerializer(ModelSerializer):
     language = serializers.CharField(
         read_only=True,
         help_text="BCP-47 tag in lower case (en, es, pt-br); empty when unknown. Detected at "
-        "ingestion unless given; only English articles are scored for check-worthiness.",
+        "ingestion unless given; English, Spanish and Arabic articles are scored for "
+        "check-worthiness (see `scored`).",
     )
     scored = serializers.SerializerMethodField(
         help_text="Whether a check-worthiness model covers the language: false means no "

@@ -3,7 +3,7 @@
 An article's ``language`` is a BCP-47 tag in lower case (``"en"``, ``"es"``, ``"pt-br"``,
 ``"ar"``), blank when unknown. It picks the sentence splitter's rules
 (``claims.nlp.split_sentences(text, language=...)``) and the check-worthiness model
-(:func:`claims.nlp.checkworthiness.has_model`: English only today; an article in another
+(:func:`claims.nlp.checkworthiness.has_model`: English, Spanish, Arabic; an article in another
 language is "not scored" and its sentences are triaged by hand), and it is the ClaimReview's
 ``inLanguage`` on the reader site.
 

@@ -6,7 +6,8 @@ Public API:
 - ``score_sentences(sentences, language="en") -> list[float]``: probability that each sentence
   is a check-worthy factual claim, by the model of that language.
 - ``has_model(language) -> bool``: whether a check-worthiness model covers the language
-  (English only today; other articles are not scored).
+  (English, and the languages in ``checkworthiness.TRAINED_LANGUAGES``; other articles are
+  not scored).
 """
 
 from claims.nlp.checkworthiness import has_model, score_sentences

@@ -44,6 +44,7 @@ __all__ = [
     "MODEL_FORMAT",
     "MODEL_PATH",
     "MODEL_PATHS",
+    "TRAINED_LANGUAGES",
     "CheckworthinessModel",
     "default_model",
     "extract_features",
@@ -411,10 +412,17 @@ def default_model() -> CheckworthinessModel:
 
 
 # The check-worthiness model of each language (primary subtag of the article's BCP-47 tag).
-# Only English ships: an article in another language is not scored (its sentences get no score
-# and the reviewer triages them by hand; ``claims.services.ingest``). A model trained for
-# another language is added here with its file.
-MODEL_PATHS: dict[str, Path] = {"en": MODEL_PATH}
+# English: ``MODEL_PATH`` (ClaimBuster). The others were trained on the CLEF CheckThat! lab's
+# check-worthiness tweets (``claims.nlp.training.train_language``; data, provenance and
+# held-out figures in ``benchmarks/data/checkthat/README.md``) and ship only when their
+# held-out AP passes ``training.ADEQUATE_AP`` (``benchmarks/checkworthiness_languages.py``).
+# An article in any other language is not scored: its sentences get no score and the
+# reviewer triages them by hand (``claims.services.ingest``).
+TRAINED_LANGUAGES: tuple[str, ...] = ("ar", "es")
+MODEL_PATHS: dict[str, Path] = {
+    "en": MODEL_PATH,
+    **{code: MODEL_PATH.with_name(f"checkworthiness-{code}.json.gz") for code in TRAINED_LANGUAGES},
+}
 _models: dict[str, CheckworthinessModel] = {}
 
 
@@ -454,9 +462,10 @@ def score_sentences(sentences: list[str], *, language: str = "en") -> list[float
     return model.score(sentences)
 
 
-def model_info() -> dict[str, Any]:
-    """Held-out metrics, threshold, training metadata and data attribution of the shipped model."""
-    return copy.deepcopy(default_model().info)
+def model_info(language: str = "en") -> dict[str, Any]:
+    """Held-out metrics, threshold, training metadata and data attribution of the model
+    scoring ``language`` (the English one by default)."""
+    return copy.deepcopy(model_for(language).info)
 
 
 def __getattr__(name: str) -> Any:

@@ -115,13 +115,18 @@ def max_ingest_bytes() -> int:
     return int(getattr(settings, "FACTCHECK_INGEST_MAX_BYTES", 5 * 1024 * 1024))
 
 
-def checkworthiness_threshold() -> float:
-    value = getattr(settings, "FACTCHECK_CHECKWORTHINESS_THRESHOLD", None)
-    if value is None:
-        from claims.nlp.checkworthiness import DEFAULT_THRESHOLD
+def checkworthiness_threshold(language: str = "en") -> float:
+    """The score at or above which a sentence of ``language`` becomes a claim:
+    FACTCHECK_CHECKWORTHINESS_THRESHOLD for English when it is set, otherwise the threshold
+    recorded in the language's model (each model is calibrated on its own data, so one number
+    does not fit every language)."""
+    from claims.nlp.checkworthiness import model_for, model_language
 
-        return float(DEFAULT_THRESHOLD)
-    return float(value)
+    key = model_language(language) or "en"
+    value = getattr(settings, "FACTCHECK_CHECKWORTHINESS_THRESHOLD", None)
+    if key == "en" and value is not None:
+        return float(value)
+    return float(model_for(key).threshold)
 
 
 def human_size(size: int) -> str:
@@ -235,7 +240,7 @@ def text_analyse(
     """Split ``text`` into sentences by the rules of ``language`` and score each with the
     check-worthiness model of that language (no database access).
 
-    A language with no model (``claims.nlp.has_model``: only English has one) is not scored:
+    A language with no model (``claims.nlp.has_model``: English, Spanish, Arabic) is not scored:
     every sentence comes back with ``score`` None and none is a claim; the reviewer triages
     them by hand."""
     from claims import nlp
@@ -248,7 +253,7 @@ def text_analyse(
     scores = sentences_score([text[start:end] for start, end in spans], language=language)
     if len(scores) != len(spans):
         raise RuntimeError(f"the scorer returned {len(scores)} scores for {len(spans)} sentences")
-    limit = checkworthiness_threshold() if threshold is None else threshold
+    limit = checkworthiness_threshold(language) if threshold is None else threshold
     analysed = []
     for (start, end), score in zip(spans, scores, strict=True):
         score = min(1.0, max(0.0, float(score)))

@@ -2,9 +2,10 @@
 
 Ingestion detects the language (``claims.services.ingest``); a reviewer may correct it on the
 article's page (the reader-details form, with the article's version) or choose it when
-ingesting. An article whose language has no check-worthiness model (English only today,
-``claims.nlp.checkworthiness.MODEL_PATHS``) is **not scored**: its sentences have no score,
-no automatic claim is made, and the review page lists every sentence for manual triage.
+ingesting. An article whose language has no check-worthiness model (English, Spanish and
+Arabic have one: ``claims.nlp.checkworthiness.MODEL_PATHS``) is **not scored**: its sentences
+have no score, no automatic claim is made, and the review page lists every sentence for
+manual triage.
 
 What a change of language does (:func:`article_language_apply`):
 

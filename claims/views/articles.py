@@ -231,7 +231,7 @@ def _ingest_preview(request, form: ArticleIngestForm):
                 "format_choices": Article.Format.choices,
                 "format_used": Article.Format(preview.text_format).label,
                 "format_detected": Article.Format(preview.detected_format).label,
-                "threshold": services.checkworthiness_threshold(),
+                "threshold": services.checkworthiness_threshold(preview.language),
                 "fetched": fetched,
                 "filename": data.get("filename", ""),
                 "guessed_encoding": decoded.encoding_label

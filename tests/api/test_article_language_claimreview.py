@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from claims import services
 from claims.models import Article, Claim
+from claims.nlp import checkworthiness
 from factcheck.lib.versions import NO_VERSION_CHECK
 from reader.selectors import claim_path
 from tests.factories import ArticleFactory, ClaimFactory, rating_level
@@ -68,29 +69,38 @@ def test_an_arabic_article_ingested_by_the_api_end_to_end(api_for, client, revie
     response = api.post(ARTICLES, {"title": "مدارس جديدة", "text": ARABIC}, format="json")
     assert response.status_code == 201, response.content.decode()[:1000]
     data = response.json()
-    assert data["language"] == "ar" and data["scored"] is False
+    assert data["language"] == "ar" and data["scored"] is True
     article = Article.objects.get(pk=data["id"])
     assert article.language == "ar"
     sentences = list(article.sentences.order_by("start"))
     assert len(sentences) == 6
+    # Scored by the Arabic model: its claims are the sentences at or above its threshold.
+    threshold = checkworthiness.model_for("ar").threshold
     for sentence in sentences:
         assert article.text[sentence.start : sentence.end] == sentence.text
-        assert sentence.score is None
-    assert not article.claims.exists()
+        assert sentence.score is not None
+        assert (sentence.claim_id is not None) == (sentence.score >= threshold)
+    for made in article.claims.all():
+        assert article.text[made.start : made.end] == made.text
 
-    # The review page lists every sentence for triage and says why.
+    # The review page shows the article scored, its claims in the text.
     client.force_login(reviewer)
     html = client.get(reverse("claims:article_detail", kwargs={"pk": article.pk})).content
     html = html.decode()
-    assert "Not scored: no check-worthiness model for Arabic" in html
-    assert all(f'id="sentence-{s.pk}"' in html for s in sentences)
+    assert "Not scored" not in html
+    assert all(made.text in html for made in article.claims.all())
     client.logout()
 
+    # The reviewer makes a claim of a sentence (the model's, or one it left out).
     second = sentences[1]
-    claim = services.claim_create_from_selection(
-        article=article, start=second.start, end=second.end, text=second.text, user=reviewer
-    )
-    assert claim.checkworthiness is None
+    if second.claim_id is None:
+        claim = services.claim_create_from_selection(
+            article=article, start=second.start, end=second.end, text=second.text, user=reviewer
+        )
+        assert claim.checkworthiness is None
+    else:
+        claim = Claim.objects.get(pk=second.claim_id)
+        assert claim.checkworthiness == pytest.approx(second.score)
     claim = _publish(claim, reviewer, editor)
 
     review = _review_on_page(client, claim)
@@ -117,19 +127,15 @@ def test_an_arabic_article_ingested_by_the_api_end_to_end(api_for, client, revie
 def test_a_spanish_article_review_is_in_spanish(client, reviewer, editor, settings):
     settings.FACTCHECK_CONTENT_LANGUAGE = "en"
     article = services.article_ingest(title="Centros de salud", text=SPANISH).article
-    assert article.language == "es" and not article.claims.exists()
-    sentence = article.sentences.order_by("start")[1]
-    claim = _publish(
-        services.claim_create_from_selection(
-            article=article,
-            start=sentence.start,
-            end=sentence.end,
-            text=sentence.text,
-            user=reviewer,
-        ),
-        reviewer,
-        editor,
+    assert article.language == "es"
+    # Scored by the Spanish model: its claims are the sentences at or above its threshold.
+    assert services.article_scoring_note(article) == ""
+    assert article.claims.exists() and None not in set(
+        article.sentences.values_list("score", flat=True)
     )
+    claim = article.claims.order_by("-checkworthiness", "start").first()
+    sentence = article.sentences.get(claim=claim)
+    claim = _publish(claim, reviewer, editor)
     review = _review_on_page(client, claim)
     assert review["inLanguage"] == "es"
     assert review["itemReviewed"]["appearance"][0]["inLanguage"] == "es"

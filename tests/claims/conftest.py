@@ -8,8 +8,9 @@ import pytest
 from django.conf import settings as django_settings
 
 
-def keyword_scores(sentences: list[str]) -> list[float]:
-    """A stand-in for the model: a sentence with a digit is check-worthy (0.9), others 0.1."""
+def keyword_scores(sentences: list[str], language: str = "en") -> list[float]:
+    """A stand-in for the model of any language: a sentence with a digit is check-worthy
+    (0.9), others 0.1."""
     return [0.9 if re.search(r"\d", sentence) else 0.1 for sentence in sentences]
 
 

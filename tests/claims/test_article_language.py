@@ -1,6 +1,6 @@
 """An article's language (issue 20): detected at ingestion, chosen or corrected by reviewers;
-an article in a language with no check-worthiness model is not scored and its sentences are
-all listed for manual triage."""
+scored by the model of its language (English, Spanish); an article in a language with no
+check-worthiness model is not scored and its sentences are all listed for manual triage."""
 
 from __future__ import annotations
 
@@ -35,6 +35,11 @@ FRENCH = (
 GERMAN = (
     "Die Stadtverwaltung teilte am Montag mit, dass die Zahl der Ladestationen für Elektroautos "
     "im vergangenen Jahr verdoppelt wurde."
+)
+GERMAN_ARTICLE = GERMAN + (
+    " Der Bürgermeister sprach von einem Erfolg für die ganze Region. Kritiker verweisen "
+    "darauf, dass viele Stationen am Stadtrand liegen und selten genutzt werden. Die nächste "
+    "Sitzung des Stadtrats findet im März statt."
 )
 ARABIC = (
     "أعلنت وزارة الصحة يوم الأحد أن عدد المستشفيات الحكومية في المحافظة ارتفع إلى ثلاثين "
@@ -93,22 +98,40 @@ def test_language_codes_are_normalised_and_checked():
     assert languages.language_name("pt-br") == "Brazilian Portuguese"
 
 
-def test_only_english_has_a_checkworthiness_model():
+def test_english_and_spanish_have_a_checkworthiness_model_other_languages_none():
     assert checkworthiness.has_model("en") and checkworthiness.has_model("en-gb")
-    assert not checkworthiness.has_model("es") and not checkworthiness.has_model("")
+    assert checkworthiness.has_model("es") and checkworthiness.has_model("es-ar")
+    assert not checkworthiness.has_model("de") and not checkworthiness.has_model("")
     with pytest.raises(LookupError):
-        checkworthiness.score_sentences(["Hola."], language="es")
+        checkworthiness.score_sentences(["Hallo."], language="de")
     assert checkworthiness.score_sentences(["It cost 4 dollars."], language="en-us")
+    assert checkworthiness.score_sentences(["Costó 4 euros."], language="es")
 
 
 # ----------------------------------------------------------------------------- ingestion
 
 
-def test_a_spanish_text_is_split_but_not_scored():
+def test_a_german_text_is_split_but_not_scored():
+    analysed = text_analyse(GERMAN_ARTICLE, language="de")
+    assert len(analysed) == 4
+    assert all(s.score is None and not s.is_claim for s in analysed)
+    assert all(GERMAN_ARTICLE[s.start : s.end] == s.text for s in analysed)
+
+
+def test_a_spanish_text_is_scored_by_the_spanish_model_at_its_own_threshold():
     analysed = text_analyse(SPANISH, language="es")
     assert len(analysed) == 7
-    assert all(s.score is None and not s.is_claim for s in analysed)
     assert all(SPANISH[s.start : s.end] == s.text for s in analysed)
+    threshold = checkworthiness.model_for("es").threshold
+    expected = checkworthiness.score_sentences([s.text for s in analysed], language="es")
+    assert [s.score for s in analysed] == pytest.approx(expected)
+    assert [s.is_claim for s in analysed] == [score >= threshold for score in expected]
+    by_text = {s.text: s.score for s in analysed}
+    # A budget in figures ranks above residents waiting for a library.
+    assert (
+        by_text[SPANISH[: SPANISH.index(" La alcaldesa")]]
+        > by_text["Los vecinos del barrio norte llevan tres años esperando una nueva biblioteca."]
+    )
 
 
 @pytest.mark.django_db
@@ -131,7 +154,7 @@ def test_the_language_given_at_ingestion_wins_over_detection(keyword_scorer):
 
 
 @pytest.mark.django_db
-def test_a_spanish_article_end_to_end(client_for, reviewer, editor, keyword_scorer):
+def test_a_spanish_article_end_to_end(client_for, reviewer, editor):
     client = client_for("reviewer")
     response = client.post(
         INGEST,
@@ -142,29 +165,30 @@ def test_a_spanish_article_end_to_end(client_for, reviewer, editor, keyword_scor
     assert article.language == "es"
     sentences = list(article.sentences.order_by("start"))
     assert len(sentences) == 7
+    # Scored by the Spanish model: the sentences at or above its threshold became claims.
+    threshold = checkworthiness.model_for("es").threshold
     for sentence in sentences:
         assert article.text[sentence.start : sentence.end] == sentence.text
-        assert sentence.score is None and sentence.claim_id is None
-    # Not scored: no claim was made, whatever the (English) scorer would have said.
-    assert not article.claims.exists()
+        assert sentence.score is not None
+        assert (sentence.claim_id is not None) == (sentence.score >= threshold)
+    made = list(article.claims.order_by("start"))
+    assert made and all(c.origin == Claim.Origin.AUTO for c in made)
+    assert all(article.text[c.start : c.end] == c.text for c in made)
 
     page = client.get(reverse("claims:article_detail", kwargs={"pk": article.pk}))
     html = page.content.decode()
-    assert "Not scored: no check-worthiness model for Spanish" in html
-    assert 'id="not-scored"' in html
-    for sentence in sentences:
-        assert f'id="sentence-{sentence.pk}"' in html
-        assert sentence.text in html
+    assert "Not scored" not in html and 'id="not-scored"' not in html
+    for claim in made:
+        assert claim.text in html
 
-    # The reviewer selects a claim in the text.
-    start = article.text.index("El concejal de Hacienda")
-    end = article.text.index("2019.") + len("2019.")
+    # The reviewer selects a sentence the model left out.
+    left_out = next(s for s in sentences if s.claim_id is None)
     client.post(
         reverse("claims:claim_create", kwargs={"pk": article.pk}),
-        {"text": article.text[start:end], "start": start, "end": end},
+        {"text": left_out.text, "start": left_out.start, "end": left_out.end},
     )
-    claim = Claim.objects.get(article=article)
-    assert claim.checkworthiness is None and claim.origin == Claim.Origin.SELECTED
+    claim = Claim.objects.get(article=article, origin=Claim.Origin.SELECTED)
+    assert (claim.start, claim.end) == (left_out.start, left_out.end)
 
     services.verdict_save(
         claim=claim,
@@ -185,7 +209,9 @@ def test_the_ingest_form_offers_the_language_and_the_preview_says_it(client_for)
     assert 'name="language"' in client.get(INGEST).content.decode()
     preview = client.post(INGEST, {"mode": "paste", "text": SPANISH}).content.decode()
     assert 'id="preview-language"' in preview and "Spanish" in preview
-    assert "no check-worthiness model for Spanish" in preview
+    assert "no check-worthiness model" not in preview
+    german = client.post(INGEST, {"mode": "paste", "text": GERMAN_ARTICLE}).content.decode()
+    assert "no check-worthiness model for German" in german
     # The reviewer's choice travels to "Ingest".
     chosen = client.post(INGEST, {"mode": "paste", "text": SPANISH, "language": "pt"})
     assert '<input type="hidden" name="language" value="pt">' in chosen.content.decode()
@@ -194,23 +220,29 @@ def test_the_ingest_form_offers_the_language_and_the_preview_says_it(client_for)
 @pytest.mark.django_db
 def test_a_large_text_queued_as_a_job_keeps_the_chosen_language(settings, keyword_scorer):
     settings.FACTCHECK_INGEST_INLINE_MAX_BYTES = 100
-    job = services.article_ingest_submit(title="Grande", text=ENGLISH, language="es")
-    assert job.language == "es"
+    job = services.article_ingest_submit(title="Groß", text=ENGLISH, language="de")
+    assert job.language == "de"
     services.ingest_job_run(job_id=job.pk)
     job.refresh_from_db()
-    assert job.article.language == "es" and not job.article.claims.exists()
+    assert job.article.language == "de" and not job.article.claims.exists()
 
 
 @pytest.mark.django_db
-def test_the_extract_claims_command_detects_and_does_not_score_spanish(tmp_path, capsys):
+def test_the_extract_claims_command_detects_and_does_not_score_german(tmp_path, capsys):
     from django.core.management import call_command
 
-    path = tmp_path / "noticia.txt"
+    path = tmp_path / "nachricht.txt"
+    path.write_text(GERMAN_ARTICLE, encoding="utf-8")
+    call_command("extract_claims", str(path), "--format", "json")
+    out, err = capsys.readouterr()
+    assert "language: de (detected" in err and "not scored" in err
+    assert '"score": null' in out
+    # Spanish is scored by its own model.
     path.write_text(SPANISH, encoding="utf-8")
     call_command("extract_claims", str(path), "--format", "json")
     out, err = capsys.readouterr()
-    assert "language: es (detected" in err and "not scored" in err
-    assert '"score": null' in out
+    assert "language: es (detected" in err and "not scored" not in err
+    assert '"score": null' not in out
 
 
 # ----------------------------------------------------------------------- editing the language
@@ -225,9 +257,9 @@ def _details(client, article, **extra):
 def test_changing_the_language_of_an_article_with_no_claims_splits_and_scores_again(
     client_for, keyword_scorer
 ):
-    # Spanish text ingested as "es": not scored. A reviewer decides it is English (the
+    # English text ingested as "de": not scored. A reviewer decides it is English (the
     # scorer here scores any text) and it is split and scored again, with claims.
-    article = article_ingest(title="Mixed", text=ENGLISH, language="es").article
+    article = article_ingest(title="Mixed", text=ENGLISH, language="de").article
     assert not article.claims.exists()
     client = client_for("reviewer")
     response = _details(client, article, language="en")
@@ -237,7 +269,7 @@ def test_changing_the_language_of_an_article_with_no_claims_splits_and_scores_ag
     assert article.claims.count() == 2
     assert all(s.score is not None for s in article.sentences.all())
     event = AuditEvent.objects.get(action="claims.article.language_changed")
-    assert event.changes["language"] == ["es", "en"]
+    assert event.changes["language"] == ["de", "en"]
     assert event.changes["sentences"] == "split_again"
 
 
@@ -249,10 +281,10 @@ def test_changing_the_language_once_claims_exist_keeps_the_sentences(keyword_sco
     assert claims and all(c.checkworthiness == 0.9 for c in claims)
 
     services.article_reader_details_update(
-        article=article, user=reviewer, topics=[], language="es", version=article.version
+        article=article, user=reviewer, topics=[], language="de", version=article.version
     )
     article.refresh_from_db()
-    assert article.language == "es"
+    assert article.language == "de"
     assert list(article.sentences.order_by("start").values_list("pk", "start", "end")) == before
     assert set(article.sentences.values_list("score", flat=True)) == {None}
     assert set(article.claims.values_list("checkworthiness", flat=True)) == {None}
@@ -349,7 +381,7 @@ def test_articles_stored_before_the_migration_are_english(at_latest):
 def test_migrating_back_refuses_while_sentences_are_unscored(at_latest):
     from tests.migrations import migrate_to
 
-    article = article_ingest(title="Presupuesto", text=SPANISH).article
+    article = article_ingest(title="Stadtrat", text=GERMAN_ARTICLE).article
     assert article.sentences.filter(score__isnull=True).exists()
     with pytest.raises(RuntimeError, match="not scored"):
         migrate_to([("claims", "0022_claim_earlier_check")])

@@ -246,4 +246,10 @@ def test_retraining_with_the_same_seed_reproduces_the_shipped_model(tmp_path):
             new, shipped = json.load(a), json.load(b)
         for payload in (new, shipped):
             payload["training"].pop("date")
+        # The Platt fit's last bits depend on the machine's floating point (measured:
+        # 2e-16 apart on two machines with the same versions).
+        new_fit, shipped_fit = new.pop("calibration"), shipped.pop("calibration")
+        for key in ("a", "b"):
+            assert new_fit.pop(key) == pytest.approx(shipped_fit.pop(key), rel=1e-9)
+        assert new_fit == shipped_fit
         assert new == shipped

@@ -241,7 +241,7 @@ def test_files_in_other_encodings_are_decoded(encoding, prefix, keyword_scorer):
     data = prefix + text.encode(encoding)
     article = article_ingest(title="Routes", file_bytes=data, filename="routes.txt").article
     assert article.text == text
-    # French: detected, and not scored (the check-worthiness model is English only).
+    # French: detected, and not scored (no check-worthiness model for French).
     assert article.language == "fr"
     assert article.sentences.first().text.startswith("Le conseil municipal a dépensé 4,2")
 

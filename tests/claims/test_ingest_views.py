@@ -114,7 +114,7 @@ def test_uploading_a_file_creates_the_article(filename, content, fmt, client_for
     assert response.status_code == 302, response.content.decode()[:2000]
     article = Article.objects.get()
     assert article.source_format == fmt
-    # The French text is not scored (the model is English only): its sentences wait for triage.
+    # The French text is not scored (no French model): its sentences wait for triage.
     assert article.claims.exists() if article.language == "en" else article.sentences.exists()
 
 
