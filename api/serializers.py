@@ -250,8 +250,12 @@ class ArticleDetailSerializer(ArticleSerializer):
         source="public_page_url", allow_null=True, help_text="Its reader page, once public."
     )
 
+    version = serializers.IntegerField(
+        read_only=True, help_text="What a change names (PATCH ``version``, or If-Match)."
+    )
+
     class Meta(ArticleSerializer.Meta):
-        fields = [*ArticleSerializer.Meta.fields, "text", "claims", "public_page"]
+        fields = [*ArticleSerializer.Meta.fields, "text", "claims", "public_page", "version"]
 
 
 # ---------------------------------------------------------------------- links, sources

@@ -53,7 +53,7 @@ urlpatterns = [
         name="cited-link-snapshot",
     ),
     path("articles/", views.ArticleListCreate.as_view(), name="article-list"),
-    path("articles/<int:pk>/", views.ArticleDetail.as_view(), name="article-detail"),
+    path("articles/<int:pk>/", writes.ArticleDetail.as_view(), name="article-detail"),
     path("ingest-jobs/<int:pk>/", views.IngestJobDetail.as_view(), name="ingest-job-detail"),
     path("links/", views.LinkList.as_view(), name="link-list"),
     path("links/<int:pk>/", views.LinkDetail.as_view(), name="link-detail"),

@@ -330,7 +330,7 @@ class ArticleListCreate(_ContentLengthLimit, generics.ListAPIView):
                 job, status=status.HTTP_202_ACCEPTED, headers={"Location": str(job["status_url"])}
             )
         article = desk.article_list(user=request.user).get(pk=result.article.pk)
-        body = _article_detail(request, article)
+        body = article_detail_data(request, article)
         location = body["detail"]
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(body, status=code, headers={"Location": location})
@@ -345,7 +345,15 @@ def _invalid(field: str, message: str) -> Response:
     )
 
 
-def _article_detail(request: Request, article: Article) -> dict:
+def article_get(request: Request, pk: int) -> Article:
+    """The article ``pk`` as the user may see it, or 404."""
+    try:
+        return desk.article_list(user=request.user).select_related("publisher").get(pk=pk)
+    except Article.DoesNotExist:
+        raise NotFound("No such article.") from None
+
+
+def article_detail_data(request: Request, article: Article) -> dict:
     article.claims_url = _absolute(request, f"{reverse('api:claim-list')}?article={article.pk}")
     article.public_page_url = _absolute(request, public.public_url(article))
     return s.ArticleDetailSerializer(article, context={"request": request}).data
@@ -361,11 +369,7 @@ class ArticleDetail(APIView):
     permission_classes = [permissions.Reviewers]
 
     def get(self, request: Request, pk: int) -> Response:
-        try:
-            article = desk.article_list(user=request.user).select_related("publisher").get(pk=pk)
-        except Article.DoesNotExist:
-            raise NotFound("No such article.") from None
-        return conditional_response(request, _article_detail(request, article))
+        return conditional_response(request, article_detail_data(request, article_get(request, pk)))
 
 
 @extend_schema(

@@ -4,9 +4,11 @@ verdicts. They only check the shape of the request; the rules are the services'.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from api.serializers import EvidenceSerializer, VerdictSerializer
+from claims.languages import language_normalize
 from claims.models import Evidence, RatingLevel
 from claims.services import reviewers
 
@@ -98,6 +100,25 @@ class EvidenceEditSerializer(serializers.Serializer):
     quote = serializers.CharField(required=False, allow_blank=True)
     note = serializers.CharField(required=False, allow_blank=True)
     version = version_field("The evidence's version (or If-Match: the evidence's ETag).")
+
+
+class ArticleEditSerializer(serializers.Serializer):
+    """A correction of an article's language (what it is split and scored by)."""
+
+    language = serializers.CharField(
+        max_length=35,
+        allow_blank=True,
+        help_text="BCP-47 tag (es, pt-BR, ar); blank for unknown. With no claim on the "
+        "article yet its text is split and scored again in that language; with claims, "
+        "only the scores follow (none where the language has no model).",
+    )
+    version = version_field("The article's version (or If-Match: the article's ETag).")
+
+    def validate_language(self, value: str) -> str:
+        try:
+            return language_normalize(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
 
 class EvidenceRemoveSerializer(serializers.Serializer):

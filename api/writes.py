@@ -1,8 +1,8 @@
 """The desk's writes through the API: a claim's workflow steps and assignment, its evidence,
-its verdict (draft, submit, approve and publish). Thin, like the site's views: each calls
-the one ``claims.services`` function the claim page calls, so the same rules hold (roles,
-the evidence lock while a verdict awaits approval, four-eyes) and the same audit events
-are written.
+its verdict (draft, submit, approve and publish), an article's language. Thin, like the
+site's views: each calls the one ``claims.services`` function the site calls, so the same
+rules hold (roles, the evidence lock while a verdict awaits approval, four-eyes) and the
+same audit events are written.
 
 Versioned writes (``factcheck/lib/versions.py``): every change of an existing object names
 the version it was made from, as a ``version`` field in the body or as ``If-Match`` with the
@@ -28,7 +28,8 @@ from api import permissions, problems
 from api import serializers as s
 from api import write_serializers as w
 from api.conditional import conditional_response, etag_of
-from api.views import claim_detail_data
+from api.views import ArticleDetail as ArticleRead
+from api.views import article_detail_data, article_get, claim_detail_data
 from claims import selectors as desk
 from claims import services as claim_services
 from claims.models import Claim, Evidence, Verdict
@@ -524,3 +525,46 @@ class VerdictPublish(_ClaimStep):
 
     permission_classes = [Publishers]
     service = staticmethod(claim_services.claim_publish)
+
+
+# ------------------------------------------------------------------------------- article
+
+
+def _article_now(request: Request, pk: int):
+    def current():
+        article = article_get(request, pk)
+        return article_detail_data(request, article), article.version
+
+    return current
+
+
+class ArticleDetail(ArticleRead):
+    """``GET``: an article (its ``ETag`` is what ``If-Match`` names). ``PATCH``: correct its
+    ``language`` (audited; what it does to the sentences and claims: ``claims.services.
+    languages``). Reviewers."""
+
+    @extend_schema(
+        tags=["articles"],
+        request=w.ArticleEditSerializer,
+        parameters=[_IF_MATCH],
+        responses={200: s.ArticleDetailSerializer, **_WRITE_ERRORS},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        article = article_get(request, pk)
+        result = _versioned_write(
+            request,
+            w.ArticleEditSerializer,
+            _article_now(request, pk),
+            lambda data, version: claim_services.article_reader_details_update(
+                article=article,
+                user=request.user,
+                topics=list(article.topics.all()),
+                publisher=article.publisher,
+                language=data["language"],
+                version=version,
+            ),
+        )
+        if isinstance(result, Response):
+            return result
+        body = article_detail_data(request, article_get(request, pk))
+        return Response(body, headers={"ETag": etag_of(body)})

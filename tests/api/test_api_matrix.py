@@ -120,6 +120,7 @@ MATRIX = {
     ),
     # GET lists (reviewers); POST ingests (the ingest permission: the same roles), 201.
     "api:article-list": ("get", dict, None, _DESK),
+    # GET reads; PATCH corrects the language (EXTRA).
     "api:article-detail": ("get", lambda: {"pk": ArticleFactory().pk}, None, _DESK),
     "api:ingest-job-detail": ("get", lambda: {"pk": IngestJobFactory().pk}, None, _DESK),
     "api:link-list": ("get", dict, None, _DESK),
@@ -224,6 +225,13 @@ EXTRA = [
         dict,
         lambda: {"text": TEXT},
         {**_DESK, "reviewer": 201, "editor": 201, "admin": 201},
+    ),
+    (
+        "api:article-detail",
+        "patch",
+        lambda: {"pk": ArticleFactory(language="en").pk},
+        lambda: {"language": "de", "version": 1},
+        _DESK,
     ),
     (
         "api:claim-appearances",

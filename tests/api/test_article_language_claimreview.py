@@ -191,3 +191,64 @@ def test_an_article_of_unknown_language_falls_back_but_its_appearance_says_nothi
     review = _review_on_page(client, claim)
     assert review["inLanguage"] == "en"
     assert "inLanguage" not in review["itemReviewed"]["appearance"][0]
+
+
+def _article_url(article) -> str:
+    return reverse("api:article-detail", kwargs={"pk": article.pk})
+
+
+def test_the_api_corrects_an_articles_language_and_it_is_split_and_scored_again(api_for):
+    from audit.models import AuditEvent
+
+    api = api_for("reviewer")
+    # Spanish text ingested as German: not scored, no claim.
+    article = services.article_ingest(title="Salud", text=SPANISH, language="de").article
+    assert not article.claims.exists()
+    read = api.get(_article_url(article))
+    assert read.json()["version"] == article.version and read.json()["scored"] is False
+
+    response = api.patch(
+        _article_url(article), {"language": "ES", "version": article.version}, format="json"
+    )
+    assert response.status_code == 200, response.content.decode()[:500]
+    body = response.json()
+    assert body["language"] == "es" and body["scored"] is True
+    assert body["version"] == article.version + 1 and response["ETag"]
+    article.refresh_from_db()
+    assert article.language == "es"
+    assert None not in set(article.sentences.values_list("score", flat=True))
+    threshold = checkworthiness.model_for("es").threshold
+    made = {s.start for s in article.sentences.all() if s.score >= threshold}
+    assert set(article.claims.values_list("start", flat=True)) == made
+    event = AuditEvent.objects.get(action="claims.article.language_changed")
+    assert event.changes["language"] == ["de", "es"]
+
+    # If-Match with the ETag of the last answer works; an older one is refused (412).
+    again = api.patch(
+        _article_url(article), {"language": "es-mx"}, format="json", HTTP_IF_MATCH=response["ETag"]
+    )
+    assert again.status_code == 200 and again.json()["language"] == "es-mx"
+    stale = api.patch(
+        _article_url(article), {"language": "fr"}, format="json", HTTP_IF_MATCH=response["ETag"]
+    )
+    assert stale.status_code == 412
+
+
+def test_an_api_language_change_is_refused_when_stale_unversioned_or_not_a_language(api_for):
+    api = api_for("reviewer")
+    article = ArticleFactory(language="en")
+    url = _article_url(article)
+    stale = api.patch(url, {"language": "fr", "version": article.version - 1}, format="json")
+    assert stale.status_code == 409 and stale.json()["code"] == "conflict"
+    unversioned = api.patch(url, {"language": "fr"}, format="json")
+    assert unversioned.status_code == 428
+    wrong = api.patch(url, {"language": "klingon", "version": article.version}, format="json")
+    assert wrong.status_code == 400 and "language" in json.dumps(wrong.json())
+    missing = api.patch(url, {"version": article.version}, format="json")
+    assert missing.status_code == 400
+    article.refresh_from_db()
+    assert article.language == "en" and article.version == 1
+    assert api_for("anonymous").patch(url, {"language": "fr", "version": 1}).status_code in (
+        401,
+        403,
+    )
