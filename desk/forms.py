@@ -21,8 +21,6 @@ _ROLE_CHOICE_LABELS = {
     ADMIN: _("Admin: an editor who also manages users, sources, rating scales and policy"),
 }
 ROLE_CHOICES = [(role, _ROLE_CHOICE_LABELS[role]) for role in TEAM_ROLES]
-# A role's name in a sentence ("alice is now editor.").
-ROLE_NAMES = {REVIEWER: _("reviewer"), EDITOR: _("editor"), ADMIN: _("admin")}
 
 
 class InviteForm(forms.Form):

@@ -21,9 +21,10 @@ from claims import services as claim_services
 from claims.models import RatingLevel, RatingScale
 from desk import selectors, services
 from desk.dashboard import dashboard_context_kept
-from desk.forms import ROLE_NAMES, InviteForm, PasswordResetForm, RoleForm
+from desk.forms import InviteForm, PasswordResetForm, RoleForm
 from desk.policy import policy_settings
 from factcheck.lib.auth import permission_required
+from factcheck.lib.roles import ROLE_NAMES
 from factcheck.lib.versions import ConflictError, parse_version, version_required
 from factcheck.lib.views import add_service_errors
 

@@ -3,14 +3,15 @@
 from django.conf import settings
 
 from factcheck.lib.authz import grants
-from factcheck.lib.roles import READER
+from factcheck.lib.roles import READER, ROLE_NAMES
 
 
 def workbench(request):
     user = getattr(request, "user", None)
     return {
         "site_name": settings.FACTCHECK_SITE_NAME,
-        "user_roles": _roles(user),
+        # Their names in the page's language (the codes are data: "reviewer").
+        "user_roles": [ROLE_NAMES.get(role, role) for role in _roles(user)],
     }
 
 

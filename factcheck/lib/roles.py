@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_lazy as _
 
 READER, REVIEWER, EDITOR, ADMIN = "reader", "reviewer", "editor", "admin"
 ROLES = (READER, REVIEWER, EDITOR, ADMIN)
+# A role's name as people read it, in their language (the header; "alice is now editor.").
+ROLE_NAMES = {
+    READER: _("reader"),
+    REVIEWER: _("reviewer"),
+    EDITOR: _("editor"),
+    ADMIN: _("admin"),
+}
 
 _REVIEWER_PERMS = {
     "audit.view_auditevent",

@@ -142,3 +142,14 @@ def test_the_javascript_catalog_is_named_by_language_and_cacheable(client_for):
     # Signed-in pages load it before their own scripts, in the page's language.
     html = client_for("reviewer").get("/review/claims/", HTTP_ACCEPT_LANGUAGE="de").content
     assert b'<script src="/jsi18n/de/" defer></script>' in html
+
+
+@pytest.mark.parametrize(
+    ("persona", "code", "name"),
+    [("reviewer", "es", "revisor"), ("editor", "de", "Redakteur"), ("admin", "ar", "مسؤول")],
+)
+def test_the_header_names_the_role_in_the_pages_language(client_for, persona, code, name):
+    english = client_for(persona).get("/review/claims/", HTTP_ACCEPT_LANGUAGE="en")
+    assert f'<span class="role">{persona}</span>' in english.content.decode()
+    page = client_for(persona).get("/review/claims/", HTTP_ACCEPT_LANGUAGE=code)
+    assert f'<span class="role">{name}</span>' in page.content.decode()
