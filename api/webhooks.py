@@ -40,12 +40,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from api.models import WebhookDelivery, WebhookEndpoint
 from audit.services import audit_record
+from factcheck.lib.languages import user_languages
 from factcheck.lib.mail import send_plain_text
 from factcheck.lib.roles import ADMIN
 from factcheck.lib.versions import ConflictError, version_check
@@ -501,9 +502,21 @@ def _admins():
 
 
 def _tell_admins(endpoint: WebhookEndpoint) -> None:
-    recipients = [user.email for user in _admins()]
-    if not recipients:
+    admins = list(_admins())
+    if not admins:
         return
+    languages = user_languages(admins)
+    # One e-mail per language, in the one each admin chose in their settings.
+    for language in sorted(set(languages.values())):
+        with translation.override(language):
+            subject, body = _disabled_mail(endpoint)
+        to = [admin.email for admin in admins if languages[admin.pk] == language]
+        send_plain_text(subject, body, to)
+
+
+def _disabled_mail(endpoint: WebhookEndpoint) -> tuple[str, str]:
+    """The subject and body telling admins an endpoint was disabled, in the active
+    language."""
     site = settings.FACTCHECK_SITE_NAME
     page = settings.FACTCHECK_SITE_URL.rstrip("/") + reverse("api:webhooks")
     failed = ngettext(
@@ -517,4 +530,4 @@ def _tell_admins(endpoint: WebhookEndpoint) -> None:
     )
     body = f"{failed}\n\n{endpoint.disabled_reason}\n\n{again}\n{page}\n"
     subject = _("[%(site)s] Webhook endpoint disabled") % {"site": site}
-    send_plain_text(subject, body, recipients)
+    return subject, body

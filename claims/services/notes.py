@@ -11,13 +11,14 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from claims.models import Claim, Note
 from claims.services.common import REVIEW_PERMISSION, locked_claim, require, reviewers
 from factcheck.lib.jobs import send_quietly_on_commit
+from factcheck.lib.languages import user_languages
 from factcheck.lib.versions import NO_VERSION_CHECK
 
 __all__ = ["MENTION_RE", "mentioned_usernames", "note_add", "note_mentions_notify"]
@@ -102,13 +103,8 @@ def note_add(*, claim: Claim, user, body: str, format: str = Note.Format.PLAIN) 
     return note
 
 
-def note_mentions_notify(*, note_id: int) -> int:
-    """E-mail each reviewer a note mentions (not its author, not those without an address or
-    no longer active): who wrote it, on which claim, the note and a link. Returns how many
-    e-mails were sent."""
-    note = Note.objects.select_related("claim", "author").filter(pk=note_id).first()
-    if note is None:
-        return 0
+def _mention_mail(note: Note) -> tuple[str, str]:
+    """The subject and body of a mention e-mail, in the active language."""
     if note.author is not None:
         author = note.author.get_full_name() or note.author.get_username()
     else:
@@ -134,11 +130,25 @@ def note_mentions_notify(*, note_id: int) -> int:
         "note": note.body,
         "url": f"{url}#note-{note.pk}",
     }
+    return subject, body
+
+
+def note_mentions_notify(*, note_id: int) -> int:
+    """E-mail each reviewer a note mentions (not its author, not those without an address or
+    no longer active): who wrote it, on which claim, the note and a link. Returns how many
+    e-mails were sent."""
+    note = Note.objects.select_related("claim", "author").filter(pk=note_id).first()
+    if note is None:
+        return 0
     recipients = note.mentions.filter(is_active=True).exclude(email="")
     if note.author_id:
         recipients = recipients.exclude(pk=note.author_id)
-    messages = [
-        (subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])
-        for person in recipients.order_by("pk")
-    ]
+    recipients = list(recipients.order_by("pk"))
+    languages = user_languages(recipients)
+    messages = []
+    for person in recipients:
+        # Each in the language the person chose in their settings.
+        with translation.override(languages[person.pk]):
+            subject, body = _mention_mail(note)
+        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [person.email]))
     return send_mass_mail(messages, fail_silently=False) if messages else 0

@@ -39,6 +39,7 @@ __all__ = [
     "language_set",
     "language_switch",
     "supported",
+    "user_languages",
 ]
 
 # Where the signed-in person's saved language is kept for the session's life.
@@ -51,6 +52,19 @@ def supported(code: str | None) -> str | None:
         return None
     code = code.lower()
     return code if code in dict(settings.LANGUAGES) else None
+
+
+def user_languages(users) -> dict[int, str]:
+    """The language to write to each of ``users`` in (e-mails sent by a task, where no
+    request says it): the one each saved in their settings, else ``LANGUAGE_CODE``. One
+    query for them all; keyed by user id."""
+    from factcheck.lib.models import LanguagePreference
+
+    ids = [user.pk for user in users]
+    saved = dict(
+        LanguagePreference.objects.filter(user_id__in=ids).values_list("user_id", "language")
+    )
+    return {pk: supported(saved.get(pk)) or settings.LANGUAGE_CODE for pk in ids}
 
 
 def _language_of_path(path: str) -> str | None:

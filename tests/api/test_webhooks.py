@@ -583,3 +583,29 @@ def test_a_real_worker_runs_the_sweep_and_delivers_a_stuck_delivery(admin_person
     assert delivery.delivered_at and delivery.status_code == 200 and delivery.attempt == 2
     assert len(server.received) == 1
     assert webhook_deliveries_sweep() == 0
+
+
+def test_the_admins_are_told_in_the_language_each_chose(admin_persona, receiver, settings):
+    from factcheck.lib.models import LanguagePreference
+    from factcheck.lib.roles import ADMIN, role_assign
+    from tests.factories import UserFactory
+
+    settings.FACTCHECK_WEBHOOK_DISABLE_AFTER = 1
+    settings.FACTCHECK_WEBHOOK_MAX_ATTEMPTS = 1
+    admin_persona.email = "admin@example.org"
+    admin_persona.save()
+    for name in ("ana", "beto"):
+        colleague = UserFactory(username=name, email=f"{name}@example.org")
+        role_assign(colleague, ADMIN)
+        LanguagePreference.objects.create(user=colleague, language="es")
+    server = receiver(statuses=(500,))
+    new = _register(admin_persona, server.url)
+    delivery = webhooks.test_event_send(user=admin_persona, pk=new.endpoint.pk)
+    webhooks.delivery_attempt(delivery_id=delivery.pk)
+    webhooks._tell_admins(WebhookEndpoint.objects.get(pk=new.endpoint.pk))
+    by_language = {tuple(sorted(m.to)): m for m in mail.outbox}
+    english = by_language[("admin@example.org",)]
+    spanish = by_language[("ana@example.org", "beto@example.org")]
+    assert english.subject.endswith("Webhook endpoint disabled")
+    assert spanish.subject.endswith("Endpoint de webhook desactivado")
+    assert server.url in spanish.body and "se desactivó" in spanish.body

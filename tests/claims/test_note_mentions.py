@@ -46,6 +46,24 @@ def test_a_mentioned_reviewer_gets_an_email_with_the_note_and_a_link(
     assert f"https://desk.example.org/review/claims/{claim.pk}/#note-{note.pk}" in mail.body
 
 
+def test_each_mentioned_person_is_written_to_in_the_language_they_chose(
+    reviewer, editor, mailoutbox, run_jobs_here, django_capture_on_commit_callbacks
+):
+    from factcheck.lib.models import LanguagePreference
+
+    editor.email = "editor@example.org"
+    editor.save()
+    other = UserFactory(username="sami", email="sami@example.org")
+    role_assign(other, REVIEWER)
+    LanguagePreference.objects.create(user=other, language="ar")
+    claim = ClaimFactory()
+    _note(claim, reviewer, "@persona-editor @sami please look",
+          django_capture_on_commit_callbacks)  # fmt: skip
+    subjects = {mail.to[0]: mail.subject for mail in mailoutbox}
+    assert subjects["editor@example.org"] == f"persona-reviewer mentioned you on claim #{claim.pk}"
+    assert subjects["sami@example.org"] == f"أشار إليك persona-reviewer في الادعاء رقم {claim.pk}"
+
+
 def test_nobody_is_emailed_for_a_mention_of_themself_or_without_an_address(
     reviewer, mailoutbox, run_jobs_here, django_capture_on_commit_callbacks
 ):
