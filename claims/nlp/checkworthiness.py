@@ -415,7 +415,7 @@ def default_model() -> CheckworthinessModel:
 # English: ``MODEL_PATH`` (ClaimBuster). The others were trained on the CLEF CheckThat! lab's
 # check-worthiness tweets (``claims.nlp.training.train_language``; data, provenance and
 # held-out figures in ``benchmarks/data/checkthat/README.md``) and ship only when their
-# held-out AP passes ``training.ADEQUATE_AP`` (``benchmarks/checkworthiness_languages.py``).
+# held-out AP clears ``training.adequate`` (``benchmarks/checkworthiness_languages.py``).
 # An article in any other language is not scored: its sentences get no score and the
 # reviewer triages them by hand (``claims.services.ingest``).
 TRAINED_LANGUAGES: tuple[str, ...] = ("ar", "es")
