@@ -60,7 +60,7 @@ def main() -> int:
     english = cw.model_for("en")
     failed = missing = False
     for language in languages:
-        path = cw.MODEL_PATH.with_name(f"checkworthiness-{language}.json.gz")
+        path = cw.language_model_path(language)
         heldout_path = training.CHECKTHAT_DATA / language / "heldout.tsv"
         if not path.exists() or not heldout_path.exists():
             print(f"{language}: model or held-out file missing ({path.name}, {heldout_path})")

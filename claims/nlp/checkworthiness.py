@@ -50,6 +50,7 @@ __all__ = [
     "extract_features",
     "hand_features",
     "has_model",
+    "language_model_path",
     "load_model",
     "model_for",
     "model_info",
@@ -419,9 +420,16 @@ def default_model() -> CheckworthinessModel:
 # An article in any other language is not scored: its sentences get no score and the
 # reviewer triages them by hand (``claims.services.ingest``).
 TRAINED_LANGUAGES: tuple[str, ...] = ("ar", "es")
+
+
+def language_model_path(language: str) -> Path:
+    """Where the model trained for ``language`` (not English) is kept, shipped or not."""
+    return MODEL_PATH.with_name(f"checkworthiness-{language}.json.gz")
+
+
 MODEL_PATHS: dict[str, Path] = {
     "en": MODEL_PATH,
-    **{code: MODEL_PATH.with_name(f"checkworthiness-{code}.json.gz") for code in TRAINED_LANGUAGES},
+    **{code: language_model_path(code) for code in TRAINED_LANGUAGES},
 }
 _models: dict[str, CheckworthinessModel] = {}
 

@@ -16,7 +16,7 @@ LANGUAGES = sorted(p.name for p in training.CHECKTHAT_DATA.iterdir() if p.is_dir
 
 
 def _model_path(language: str):
-    return cw.MODEL_PATH.with_name(f"checkworthiness-{language}.json.gz")
+    return cw.language_model_path(language)
 
 
 def test_every_language_with_data_has_a_model_file_and_the_shipped_ones_are_mapped():

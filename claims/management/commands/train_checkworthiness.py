@@ -45,9 +45,7 @@ class Command(BaseCommand):
             missing = [str(path) for path in files if not path.exists()]
             if missing:
                 raise CommandError(f"No CheckThat! data for {language!r}: {', '.join(missing)}")
-            target = out or checkworthiness.MODEL_PATH.with_name(
-                f"checkworthiness-{language}.json.gz"
-            )
+            target = out or checkworthiness.language_model_path(language)
             metrics = training.train_language(
                 language, *files, target, attribution=checkthat_attribution(language), seed=seed
             )
