@@ -18,9 +18,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on: the kernel's pick, kept only if a connection to it
+    is refused (another process may take a port between the pick and the bind)."""
+    for _ in range(20):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise AssertionError("no free loopback port found in 20 tries")
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -37,7 +45,8 @@ def test_make_run_serves_on_the_port_it_is_given(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.pop("DJANGO_SETTINGS_MODULE", None)  # make run's own default (local settings)
     env["FACTCHECK_VAR_DIR"] = str(tmp_path / "var")
-    log = (tmp_path / "make-run.log").open("w+")
+    log_path = tmp_path / "make-run.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
         ["make", "run", f"PORT={port}"],
         cwd=ROOT,
@@ -49,21 +58,26 @@ def test_make_run_serves_on_the_port_it_is_given(tmp_path):
     try:
         deadline = time.monotonic() + 180
         status = None
+        output = ""
         while time.monotonic() < deadline and process.poll() is None:
-            try:
-                status, page = _get(f"http://127.0.0.1:{port}/accounts/login/")
-                break
-            except OSError:
-                time.sleep(0.5)
-        log.seek(0)
-        output = log.read()
+            # Only an answer after honcho started the web process is ours: the log says so
+            # first (make echoes the command; honcho gives the port to the web process).
+            output = log_path.read_text()
+            if f"--port {port}" in output:
+                try:
+                    status, page = _get(f"http://127.0.0.1:{port}/accounts/login/")
+                    break
+                except OSError:
+                    pass
+            time.sleep(0.5)
+        output = log_path.read_text()
         assert status == 200, f"nothing answered on port {port}:\n{output[-3000:]}"
         assert 'name="username"' in page
-        assert f"--port {port}" in output  # honcho was given the port
         status, page = _get(f"http://127.0.0.1:{port}/no-such-page/")
         assert status == 404
         assert "Page not found" in page and "URLconf" not in page  # ours, not the debug page
         assert _get(f"http://127.0.0.1:{port}/static/css/app.css")[0] == 200
+        output = log_path.read_text()
         for name in ("web", "worker", "beat"):
             assert f"{name}.1" in output, f"{name} did not start:\n{output[-3000:]}"
     finally:
