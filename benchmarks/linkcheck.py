@@ -106,6 +106,7 @@ class Site:
         self.latency = latency
         self.hang = hang
         self.requests = 0
+        self.by_kind: Counter[str] = Counter()  # requests per kind of URL ("ok", "missing", ...)
         self.first = self.last = 0.0  # monotonic times of the first request, last answer
         self.flaky: set[str] = set()
         self.failed_once: set[str] = set()
@@ -124,6 +125,8 @@ class Site:
                     site.first = site.first or time.monotonic()
                 path = self.path.split("?", 1)[0]
                 kind = path.strip("/").split("/", 1)[0]
+                with site.lock:
+                    site.by_kind["moved" if kind == "target" else kind] += 1
                 time.sleep(site.latency)
                 if path in site.flaky:
                     with site.lock:  # the first request for it, whatever the method, fails
@@ -644,7 +647,7 @@ def main() -> int:
 
         for site in sites:
             site.requests = 0
-        for site in sites:
+            site.by_kind.clear()
             site.first = site.last = 0.0
         load_before = os.getloadavg()[0]
         round_began = time.monotonic()
@@ -656,6 +659,7 @@ def main() -> int:
         last_answer = max(site.last for site in sites) - round_began
         slowest_host = max(site.last - site.first for site in sites)
         requests = sum(site.requests for site in sites)
+        by_kind = sum((site.by_kind for site in sites), Counter())
         if args.timeline:
             rows = Link.objects.values_list("host", "last_checked_at").order_by(
                 "host", "last_checked_at"
@@ -746,6 +750,15 @@ def main() -> int:
         f"{args.timeout:g} s; {bound['binding']} bind)"
     )
     print(f"  achieved: {ratio * 100:.0f} % of the mix-aware bound (target >= 95 %)")
+    links_by_kind = Counter(url.split("/")[3] for url in urls)
+    print(
+        "  requests per link by kind (the bound's: 2 for moved, 1 for the others): "
+        + ", ".join(
+            f"{kind} {by_kind[kind] / links_by_kind[kind]:.2f}"
+            for kind, _weight in MIX
+            if links_by_kind[kind]
+        )
+    )
     print(
         f"  requests: the first reached a server {first_request:.1f} s into round 1, the last "
         f"answer left at {last_answer:.1f} s; the busiest host was asked for "

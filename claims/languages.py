@@ -37,6 +37,7 @@ __all__ = [
     "content_language",
     "detect",
     "detect_or_default",
+    "detector_load",
     "language_choices",
     "language_name",
     "language_normalize",
@@ -75,6 +76,13 @@ def _get_identifier():
 
                 _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     return _identifier
+
+
+def detector_load() -> None:
+    """Load the classifier now rather than on the first detection: a worker that ingests
+    articles calls this before its pool forks (``claims.tasks``), so its pool processes share
+    the model's memory (copy-on-write) instead of each loading its own on its first article."""
+    _get_identifier()
 
 
 def content_language() -> str:

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_init
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from claims import services
+from claims import languages, services
 from sources.tasks import TRANSPORT_ERRORS
 
 # Fetching is bounded by FACTCHECK_FETCH_TOTAL_TIMEOUT (30 s by default); extraction, splitting
 # and scoring a 5 MB page take well under a minute. The soft limit lets the job record why.
 INGEST_SOFT_TIME_LIMIT = 150
 INGEST_TIME_LIMIT = 180
+
+logger = logging.getLogger(__name__)
+
+
+@worker_init.connect(dispatch_uid="claims.detector_preload")
+def _detector_preload(sender=None, **kwargs):
+    """A worker that takes the ingest queue loads the language detector (about 90 MB) in its
+    main process, before the pool forks: the pool's processes share it, and the worker's
+    memory does not grow on its first articles. A worker for other queues never loads it."""
+    queues = getattr(getattr(sender, "app", None), "amqp", None)
+    consumed = set(queues.queues.consume_from or ()) if queues is not None else set()
+    if consumed and settings.FACTCHECK_QUEUE_INGEST not in consumed:
+        return
+    languages.detector_load()
+    logger.info("language detector loaded before the pool starts (ingest queue)")
 
 
 @shared_task(
