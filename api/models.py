@@ -105,9 +105,16 @@ class WebhookDelivery(models.Model):
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-id"]
-        # The delivery log: an endpoint's latest deliveries.
         indexes = [
-            models.Index(fields=["endpoint", "-created_at"], name="api_webhook_delivery_idx")
+            # The delivery log: an endpoint's latest deliveries.
+            models.Index(fields=["endpoint", "-created_at"], name="api_webhook_delivery_idx"),
+            # The sweep's due deliveries (api.webhooks.deliveries_due), oldest first: only the
+            # pending ones (delivered or given up: no next attempt) are in it.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=models.Q(next_attempt_at__isnull=False),
+                name="api_webhook_delivery_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,16 +8,25 @@ per job, kept for 90 % of the time until the job is next due (a minute for the l
 about a day for the daily digest). A beat that finds the key taken skips that run and logs
 it; the next period's run goes as usual. If the cache cannot be reached the job is sent
 anyway (the sweeps claim their rows, so a second run is harmless) and the failure logged.
+
+Redis's ``add`` is atomic (``SET NX``). The file-based cache of embedded mode checks then
+writes, so two beats ticking at the same moment could both find the key free: there the add
+is made under an exclusive ``flock`` on a file in the cache's folder (embedded mode runs on
+one machine, so an OS lock is shared by every beat that can share the folder).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import socket
+from pathlib import Path
 
 from celery.beat import PersistentScheduler
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.filebased import FileBasedCache
 
 __all__ = ["KEY_PREFIX", "SingleRunScheduler", "period_claim"]
 
@@ -35,10 +44,29 @@ def period_claim(name: str, schedule) -> bool:
     period = schedule.remaining_estimate(schedule.now()).total_seconds()
     holder = f"{socket.gethostname()}:{os.getpid()}"
     try:
-        return bool(cache.add(f"{KEY_PREFIX}{name}", holder, timeout=max(1, SHARE * period)))
+        with _exclusive():
+            return bool(cache.add(f"{KEY_PREFIX}{name}", holder, timeout=max(1, SHARE * period)))
     except Exception as exc:
         logger.warning("beat lock for %s not reachable, sent anyway: %s", name, exc)
         return True
+
+
+@contextlib.contextmanager
+def _exclusive():
+    """Nothing for a cache whose ``add`` is atomic; an exclusive lock on ``beat.lock`` in the
+    folder of a file-based cache (see the module's docstring)."""
+    backend = caches["default"]
+    if not isinstance(backend, FileBasedCache):
+        yield
+        return
+    folder = Path(backend._dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "beat.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class SingleRunScheduler(PersistentScheduler):
