@@ -5,14 +5,14 @@ the test's own."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.processes import embedded_env, group_stop
 
 ROOT = Path(__file__).resolve().parents[2]
 LOADED = "language detector loaded before the pool starts"
@@ -21,9 +21,7 @@ LOADED = "language detector loaded before the pool starts"
 def _worker_log(tmp_path: Path, *queue_args: str) -> str:
     """Start a prefork worker with these queue options, wait until it is ready, stop it; its
     log."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.pop("DJANGO_SETTINGS_MODULE", None)  # the command's own default (local settings)
-    env["FACTCHECK_VAR_DIR"] = str(tmp_path / "var")
+    env = embedded_env(tmp_path / "var")
     log_path = tmp_path / "worker.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -44,12 +42,7 @@ def _worker_log(tmp_path: Path, *queue_args: str) -> str:
                     break
                 time.sleep(0.2)
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+            group_stop(process)
     output = log_path.read_text()
     assert " ready." in output, f"the worker did not get ready:\n{output[-3000:]}"
     return output

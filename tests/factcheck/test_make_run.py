@@ -4,8 +4,6 @@ site's own error pages (not Django's debug pages) and its static files."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
 import time
@@ -13,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.processes import embedded_env, group_stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,9 +42,7 @@ def _get(url: str) -> tuple[int, str]:
 @pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "honcho").exists(), reason="needs make's venv")
 def test_make_run_serves_on_the_port_it_is_given(tmp_path):
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.pop("DJANGO_SETTINGS_MODULE", None)  # make run's own default (local settings)
-    env["FACTCHECK_VAR_DIR"] = str(tmp_path / "var")
+    env = embedded_env(tmp_path / "var")
     log_path = tmp_path / "make-run.log"
     log = log_path.open("w")
     process = subprocess.Popen(
@@ -81,10 +79,5 @@ def test_make_run_serves_on_the_port_it_is_given(tmp_path):
         for name in ("web", "worker", "beat"):
             assert f"{name}.1" in output, f"{name} did not start:\n{output[-3000:]}"
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        group_stop(process)
         log.close()
