@@ -25,8 +25,8 @@ def _detector_preload(sender=None, **kwargs):
     """A worker that takes the ingest queue loads the language detector (about 90 MB) in its
     main process, before the pool forks: the pool's processes share it, and the worker's
     memory does not grow on its first articles. A worker for other queues never loads it."""
-    queues = getattr(getattr(sender, "app", None), "amqp", None)
-    consumed = set(queues.queues.consume_from or ()) if queues is not None else set()
+    amqp = getattr(getattr(sender, "app", None), "amqp", None)
+    consumed = set(amqp.queues.consume_from or ()) if amqp is not None else set()
     if consumed and settings.FACTCHECK_QUEUE_INGEST not in consumed:
         return
     languages.detector_load()
