@@ -8,6 +8,17 @@ import os
 import signal
 import subprocess
 from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def group_start(command: list[str], *, env: dict[str, str], log: IO) -> subprocess.Popen:
+    """``command`` run from the repository's root in a process group of its own (a signal to
+    the group reaches its children too), both output streams into ``log``."""
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def embedded_env(var_dir: Path) -> dict[str, str]:

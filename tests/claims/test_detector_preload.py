@@ -5,16 +5,14 @@ the test's own."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.processes import embedded_env, group_stop
+from tests.processes import embedded_env, group_start, group_stop
 
-ROOT = Path(__file__).resolve().parents[2]
 LOADED = "language detector loaded before the pool starts"
 
 
@@ -24,16 +22,13 @@ def _worker_log(tmp_path: Path, *queue_args: str) -> str:
     env = embedded_env(tmp_path / "var")
     log_path = tmp_path / "worker.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(
+        process = group_start(
             [
                 *(sys.executable, "-m", "celery", "-A", "factcheck", "worker", *queue_args),
                 *("--pool", "prefork", "--concurrency", "2", "--loglevel", "INFO"),
             ],
-            cwd=ROOT,
             env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            log=log,
         )
         try:
             deadline = time.monotonic() + 60

@@ -5,16 +5,12 @@ site's own error pages (not Django's debug pages) and its static files."""
 from __future__ import annotations
 
 import socket
-import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.processes import embedded_env, group_stop
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import ROOT, embedded_env, group_start, group_stop
 
 
 def _free_port() -> int:
@@ -45,18 +41,10 @@ def test_make_run_serves_on_the_port_it_is_given(tmp_path):
     env = embedded_env(tmp_path / "var")
     log_path = tmp_path / "make-run.log"
     log = log_path.open("w")
-    process = subprocess.Popen(
-        ["make", "run", f"PORT={port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = group_start(["make", "run", f"PORT={port}"], env=env, log=log)
     try:
         deadline = time.monotonic() + 180
         status = None
-        output = ""
         while time.monotonic() < deadline and process.poll() is None:
             # Only an answer after honcho started the web process is ours: the log says so
             # first (make echoes the command; honcho gives the port to the web process).

@@ -18,6 +18,7 @@ import pytest
 import redis
 
 from factcheck.lib import beat
+from tests.processes import group_start
 from tests.reliability.conftest import wait_for
 from tests.sources.test_link_worker import _kill
 
@@ -48,16 +49,13 @@ class Beats:
 
     def start(self, name: str = "beat") -> subprocess.Popen:
         handle = self.log.open("ab")
-        process = subprocess.Popen(
+        process = group_start(
             [
                 *(sys.executable, "-m", "celery", "-A", "factcheck", "beat", "--loglevel", "INFO"),
                 *("--schedule", str(self.tmp_path / f"{name}-schedule")),
             ],
-            cwd=ROOT,
             env=self.env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            log=handle,
         )
         self.running.append(process)
         return process

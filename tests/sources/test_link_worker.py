@@ -28,6 +28,7 @@ from factcheck.celery_app import app
 from sources import services
 from sources.models import Link, LinkCheck, LinkState
 from tests.factories import LinkFactory
+from tests.processes import group_start
 from tests.sources.httpserver import LocalHTTPServer, closed_port, respond
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,7 +244,7 @@ def _manage(env: dict, *args: str, timeout: float = 120) -> str:
 
 def _start_worker(env: dict, queue: str, log: Path) -> subprocess.Popen:
     handle = log.open("ab")
-    return subprocess.Popen(
+    return group_start(
         [
             sys.executable,
             "-m",
@@ -263,11 +264,8 @@ def _start_worker(env: dict, queue: str, log: Path) -> subprocess.Popen:
             "--without-mingle",
             "--without-heartbeat",
         ],
-        cwd=ROOT,
         env=env,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: SIGKILL reaches the pool child too
+        log=handle,  # in a process group of its own: SIGKILL reaches the pool child too
     )
 
 
