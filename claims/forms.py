@@ -317,7 +317,10 @@ class AssignForm(VersionForm):
 
     def __init__(self, *args, reviewer_list=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = reviewers()
+        if self.is_bound or reviewer_list is None:
+            # What an answer is checked against (building it costs as much as a query's SQL:
+            # a page that only shows the form offers the list it already has).
+            self.fields["assignee"].queryset = reviewers()
         if reviewer_list is not None:
             # Rendering uses the list the page already loaded (no extra query).
             self.fields["assignee"].choices = [("", _("Nobody"))] + [
@@ -497,8 +500,10 @@ class VerdictForm(VersionForm):
     def __init__(self, *args, levels=None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["rating"]
-        # Deactivated levels are not offered (they still show on the verdicts using them).
-        field.queryset = RatingLevel.objects.offered()
+        # Deactivated levels are not offered (they still show on the verdicts using them); an
+        # unbound form given the levels only shows them.
+        if self.is_bound or levels is None:
+            field.queryset = RatingLevel.objects.offered()
         if levels is not None:
             field.choices = [("", _("Choose a rating"))] + [(lv.pk, lv.label) for lv in levels]
 

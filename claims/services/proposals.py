@@ -170,12 +170,16 @@ def appearance_proposals_find(*, article_id: int) -> int:
 
 def appearance_proposals_open(claim_ids) -> dict[int, AppearanceProposal]:
     """The open proposal of each of these claims that can still be decided (neither claim
-    dismissed nor merged), with its candidate and the candidate's rating: one query."""
+    dismissed nor merged), with its candidate and the candidate's rating: one query where
+    none is open (most claims), two otherwise."""
+    proposed = AppearanceProposal.objects.filter(
+        claim_id__in=list(claim_ids), state=AppearanceProposal.State.PROPOSED
+    )
+    # The plain look-up is cheap to build; the joins below cost more than running it.
+    if not proposed.exists():
+        return {}
     rows = (
-        AppearanceProposal.objects.filter(
-            claim_id__in=list(claim_ids), state=AppearanceProposal.State.PROPOSED
-        )
-        .exclude(claim__status=Claim.Status.DISMISSED)
+        proposed.exclude(claim__status=Claim.Status.DISMISSED)
         .exclude(candidate__status=Claim.Status.DISMISSED)
         .select_related("candidate", "candidate__rating", "candidate__article")
         .defer("candidate__article__text", "candidate__article__raw_html")

@@ -102,3 +102,31 @@ def test_services_mode_uses_the_forgiving_cache():
         check=False,
     )
     assert done.stdout.strip() == "factcheck.lib.cache.ForgivingRedisCache", done.stderr[-2000:]
+
+
+def test_one_redis_client_serves_every_operation_and_every_thread(redis_server):
+    """Django's client would make a ``redis.Redis`` per operation; ours makes one per pool and
+    shares it between threads (a threaded server's requests), each answer still its own."""
+    import threading
+
+    from factcheck.lib.cache import ForgivingRedisCache
+
+    cache = ForgivingRedisCache(redis_server.url(), {"KEY_PREFIX": "shared"})
+    client = cache._cache.get_client(write=True)
+    wrong: list[tuple] = []
+
+    def work(n: int) -> None:
+        for i in range(50):
+            cache.set(f"k{n}:{i}", (n, i))
+            if cache.get(f"k{n}:{i}") != (n, i):
+                wrong.append((n, i))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert wrong == []
+    assert cache.get_many([f"k{n}:49" for n in range(8)]) == {f"k{n}:49": (n, 49) for n in range(8)}
+    assert cache._cache.get_client(write=True) is client
+    assert cache._cache.get_client() is client  # one server: reads use the same pool
