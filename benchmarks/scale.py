@@ -34,7 +34,9 @@ cache):
     set below their size, so each is an ``IngestJob`` on the ``ingest`` queue; the round
     ends when every job is done. Every job must be done, each article stored once.
 * prints one row per broker, workload and worker count: items/s and the speed-up over one
-  worker, with the load average (the machine may be shared) and the exact command.
+  worker, with the load average (the machine may be shared) and the exact command, and under
+  it the CPU seconds that the workers, this process, the broker's server and PostgreSQL spent
+  during the round (from /proc: where a second worker's time goes on a small machine).
 
 Target (exit 0, else 1): no link checked twice and no article stored twice in any round,
 every job done, and 2 workers >= 1.6x one worker's rate for each workload and broker. Four
@@ -62,7 +64,7 @@ from pathlib import Path
 # benchmark's local hosts and URL mix, the ingest benchmark's article texts, the pages
 # benchmark's production-like environment (pagebench.settings).
 from ingest import CLAIMBUSTER, build_text
-from linkcheck import Site, make_urls
+from linkcheck import Site, make_urls, process_tree
 from pagebench.server import bench_environment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,6 +243,49 @@ def machine_line() -> str:
     )
 
 
+# ------------------------------------------------------------------ where the CPU goes
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process tree, its ended and reaped children included
+    (a PostgreSQL server's backends come and go): each process's own time plus what its
+    children that it waited for used."""
+    total = 0.0
+    for current in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def server_pid(name: str) -> int | None:
+    """The oldest process of this name (the server, not its helpers), if it runs here."""
+    found = subprocess.run(["pgrep", "-o", "-x", name], capture_output=True, text=True)
+    return int(found.stdout.split()[0]) if found.returncode == 0 else None
+
+
+class CpuMeter:
+    """CPU seconds spent during a round by the workers, this process (the sweeper or the
+    submitter), the broker's server and the PostgreSQL server, from /proc."""
+
+    def __init__(self, broker: str, workers: list[subprocess.Popen]):
+        self.parts = {"workers": lambda: sum(tree_cpu(w.pid) for w in workers)}
+        self.parts["benchmark"] = lambda: sum(os.times()[:4])
+        for part, name in (
+            ("broker", "beam.smp" if broker == "amqp" else "redis-server"),
+            ("postgres", "postgres"),
+        ):
+            pid = server_pid(name)
+            if pid is not None:
+                self.parts[part] = lambda pid=pid: tree_cpu(pid)
+        self.start = {part: read() for part, read in self.parts.items()}
+
+    def spent(self) -> dict[str, float]:
+        return {part: round(read() - self.start[part], 1) for part, read in self.parts.items()}
+
+
 # ------------------------------------------------------------------ one broker (child)
 
 
@@ -338,14 +383,17 @@ def one_round(args, env, workload, count, folder, server, dbname, texts) -> dict
     load_before = os.getloadavg()[0]
     try:
         wait_for_workers(names, workers)
+        meter = CpuMeter(args.broker, workers)
         if workload == "links":
             elapsed, items, checks = links_round(args, server, dbname)
         else:
             elapsed, items, checks = ingest_round(args, server, dbname, texts)
+        cpu = meter.spent()
     finally:
         for worker in workers:
             stop_process(worker)
     return {
+        "cpu": cpu,
         "items": items,
         "seconds": round(elapsed, 2),
         "rate": round(items / elapsed, 2),
@@ -476,6 +524,12 @@ def print_table(rows: list[dict]) -> list[str]:
             f"{row['workload']:<8} {row['broker']:<6} {row['workers']:>7} {row['items']:>6} "
             f"{row['seconds']:>8.1f} {row['rate']:>8.1f} {speedup:>5.2f}  "
             f"{row['load'][0]:>4.1f}>{row['load'][1]:<4.1f}  {detail}"
+        )
+        print(
+            " " * 10
+            + "CPU seconds: "
+            + ", ".join(f"{part} {seconds:.1f}" for part, seconds in row["cpu"].items())
+            + f" (of {row['seconds'] * (os.cpu_count() or 1):.0f} on {os.cpu_count()} CPUs)"
         )
         if not row["ok"]:
             missed.append(f"{label}: work done twice or not done")
