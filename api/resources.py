@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from api import pagination, permissions, problems
 from api import resource_serializers as r
 from api import serializers as s
-from api.conditional import conditional_response, etag_of
+from api.conditional import conditional_response
 from api.views import SourceDetail, SourceList
 from api.writes import (
     _IF_MATCH,
@@ -29,6 +29,7 @@ from api.writes import (
     _claim_now,
     _version_problems,
     _versioned_write,
+    _written,
 )
 from claims import services as claim_services
 from claims.models import Appearance, Claim, Claimant
@@ -153,10 +154,7 @@ class ClaimClaimant(APIView):
         result = _versioned_write(
             request, r.ClaimClaimantSetSerializer, _claim_now(request, pk), call
         )
-        if isinstance(result, Response):
-            return result
-        body = _claim_claimant(request, pk)
-        return Response(body, headers={"ETag": etag_of(body)})
+        return _written(result, lambda changed: _claim_claimant(request, pk))
 
 
 # ---------------------------------------------------------------------------- appearances
@@ -209,14 +207,12 @@ class ClaimAppearances(APIView):
                 said_on=data["said_on"],
             ),
         )
-        if isinstance(result, Response):
-            return result
-        body = _appearance_data(request, result)
-        location = reverse("api:claim-appearances", kwargs={"pk": pk})
-        return Response(
-            body,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": _absolute(request, location), "ETag": etag_of(body)},
+        return _written(
+            result,
+            lambda added: _appearance_data(request, added),
+            location=lambda added, body: _absolute(
+                request, reverse("api:claim-appearances", kwargs={"pk": pk})
+            ),
         )
 
 
@@ -247,9 +243,7 @@ class AppearanceRemove(APIView):
                 appearance=appearance, user=request.user, version=version
             ),
         )
-        if isinstance(result, Response):
-            return result
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _written(result)
 
 
 # -------------------------------------------------------------------------------- sources
@@ -282,13 +276,10 @@ class SourceListCreate(SourceList):
         data.pop("version", None)
         data.setdefault("name", "")  # the service says a source needs one
         result = _version_problems(lambda: source_services.source_create(user=request.user, **data))
-        if isinstance(result, Response):
-            return result
-        body = _source_data(request, result.pk)
-        return Response(
-            body,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": body["detail"], "ETag": etag_of(body)},
+        return _written(
+            result,
+            lambda made: _source_data(request, made.pk),
+            location=lambda made, body: body["detail"],
         )
 
 
@@ -326,10 +317,7 @@ class SourceDetailChange(SourceDetail):
             )
 
         result = _versioned_write(request, r.SourceWriteSerializer, current, call)
-        if isinstance(result, Response):
-            return result
-        body = _source_data(request, pk)
-        return Response(body, headers={"ETag": etag_of(body)})
+        return _written(result, lambda changed: _source_data(request, pk))
 
 
 # ---------------------------------------------------------------------------------- links

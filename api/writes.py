@@ -199,9 +199,26 @@ def _claim_now(request: Request, pk: int):
     return current
 
 
-def _claim_answer(request: Request, pk: int, *, status_code: int = 200) -> Response:
-    data = claim_detail_data(request, _claim(request, pk))
-    return Response(data, status=status_code, headers={"ETag": etag_of(data)})
+def _written(result, body=None, *, location=None) -> Response:
+    """The answer to a write run by :func:`_versioned_write` or :func:`_version_problems`:
+    its problem when refused; else ``body(result)`` (what a read of the object answers now)
+    with its ETag, 201 with ``Location`` when ``location(result, body)`` names a new object;
+    204 when there is no body to give."""
+    if isinstance(result, Response):
+        return result
+    if body is None:
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    data = body(result)
+    headers = {"ETag": etag_of(data)}
+    if location is None:
+        return Response(data, headers=headers)
+    headers["Location"] = location(result, data)
+    return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+
+def _claim_answer(request: Request, pk: int):
+    """``body`` for :func:`_written`: the claim as ``GET /claims/<id>/`` answers it."""
+    return lambda result: claim_detail_data(request, _claim(request, pk))
 
 
 def _evidence(request: Request, pk: int) -> Evidence:
@@ -271,9 +288,7 @@ class ClaimActions(APIView):
             )
 
         refused = _versioned_write(request, w.ClaimActionSerializer, _claim_now(request, pk), act)
-        if isinstance(refused, Response):
-            return refused
-        return _claim_answer(request, pk)
+        return _written(refused, _claim_answer(request, pk))
 
 
 # ------------------------------------------------------------------------------ evidence
@@ -320,14 +335,12 @@ class ClaimEvidence(APIView):
                 note=data["note"],
             )
         )
-        if isinstance(result, Response):
-            return result
-        body = _evidence_data(request, _evidence(request, result.pk))
-        location = reverse("api:evidence-detail", kwargs={"pk": result.pk})
-        return Response(
-            body,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": request.build_absolute_uri(location), "ETag": etag_of(body)},
+        return _written(
+            result,
+            lambda added: _evidence_data(request, _evidence(request, added.pk)),
+            location=lambda added, body: request.build_absolute_uri(
+                reverse("api:evidence-detail", kwargs={"pk": added.pk})
+            ),
         )
 
 
@@ -365,10 +378,7 @@ class EvidenceDetail(APIView):
                 version=version,
             ),
         )
-        if isinstance(result, Response):
-            return result
-        body = _evidence_data(request, _evidence(request, pk))
-        return Response(body, headers={"ETag": etag_of(body)})
+        return _written(result, lambda edited: _evidence_data(request, _evidence(request, pk)))
 
 
 def _evidence_now(request: Request, pk: int):
@@ -402,9 +412,7 @@ class EvidenceRemove(APIView):
                 evidence=evidence, user=request.user, reason=data["reason"], version=version
             ),
         )
-        if isinstance(result, Response):
-            return result
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _written(result)
 
 
 # ------------------------------------------------------------------------------- verdict
@@ -459,10 +467,9 @@ class ClaimVerdict(APIView):
                 version=version,
             ),
         )
-        if isinstance(result, Response):
-            return result
-        body = _verdict_data(_open_verdict(_claim(request, pk)) or result)
-        return Response(body, headers={"ETag": etag_of(body)})
+        return _written(
+            result, lambda saved: _verdict_data(_open_verdict(_claim(request, pk)) or saved)
+        )
 
 
 class _ClaimStep(APIView):
@@ -479,9 +486,7 @@ class _ClaimStep(APIView):
             _claim_now(request, pk),
             lambda data, version: service(claim=claim, user=request.user, version=version),
         )
-        if isinstance(result, Response):
-            return result
-        return _claim_answer(request, pk)
+        return _written(result, _claim_answer(request, pk))
 
 
 @extend_schema(
@@ -507,9 +512,7 @@ class VerdictSubmit(APIView):
                 claim=claim, user=request.user, version=version, quote_reason=data["quote_reason"]
             ),
         )
-        if isinstance(result, Response):
-            return result
-        return _claim_answer(request, pk)
+        return _written(result, _claim_answer(request, pk))
 
 
 @extend_schema(
@@ -564,7 +567,6 @@ class ArticleDetail(ArticleRead):
                 version=version,
             ),
         )
-        if isinstance(result, Response):
-            return result
-        body = article_detail_data(request, article_get(request, pk))
-        return Response(body, headers={"ETag": etag_of(body)})
+        return _written(
+            result, lambda changed: article_detail_data(request, article_get(request, pk))
+        )

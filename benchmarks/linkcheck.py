@@ -281,16 +281,18 @@ def process_tree(pid: int) -> list[int]:
     return pids
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process tree (children that ended are not counted)."""
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User + system CPU time of a process tree; children that ended count only with
+    ``reaped`` (what each process's waited-for children used: a PostgreSQL server's ended
+    backends)."""
     total = 0.0
     for current in process_tree(pid):
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+        total += sum(int(f) for f in fields[11 : 15 if reaped else 13])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def status_kb(pid: int, field: str) -> int:

@@ -64,7 +64,7 @@ from pathlib import Path
 # benchmark's local hosts and URL mix, the ingest benchmark's article texts, the pages
 # benchmark's production-like environment (pagebench.settings).
 from ingest import CLAIMBUSTER, build_text
-from linkcheck import Site, make_urls, process_tree
+from linkcheck import Site, cpu_seconds, make_urls
 from pagebench.server import bench_environment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -246,20 +246,6 @@ def machine_line() -> str:
 # ------------------------------------------------------------------ where the CPU goes
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a process tree, its ended and reaped children included
-    (a PostgreSQL server's backends come and go): each process's own time plus what its
-    children that it waited for used."""
-    total = 0.0
-    for current in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 def server_pid(name: str) -> int | None:
     """The oldest process of this name (the server, not its helpers), if it runs here."""
     found = subprocess.run(["pgrep", "-o", "-x", name], capture_output=True, text=True)
@@ -271,7 +257,7 @@ class CpuMeter:
     submitter), the broker's server and the PostgreSQL server, from /proc."""
 
     def __init__(self, broker: str, workers: list[subprocess.Popen]):
-        self.parts = {"workers": lambda: sum(tree_cpu(w.pid) for w in workers)}
+        self.parts = {"workers": lambda: sum(cpu_seconds(w.pid, reaped=True) for w in workers)}
         self.parts["benchmark"] = lambda: sum(os.times()[:4])
         for part, name in (
             ("broker", "beam.smp" if broker == "amqp" else "redis-server"),
@@ -279,7 +265,7 @@ class CpuMeter:
         ):
             pid = server_pid(name)
             if pid is not None:
-                self.parts[part] = lambda pid=pid: tree_cpu(pid)
+                self.parts[part] = lambda pid=pid: cpu_seconds(pid, reaped=True)
         self.start = {part: read() for part, read in self.parts.items()}
 
     def spent(self) -> dict[str, float]:
